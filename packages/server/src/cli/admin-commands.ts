@@ -1,0 +1,69 @@
+import { ApiKeysService } from '../api-keys/api-keys.service.ts';
+import type { Config } from '../config/config.ts';
+import type { ApiKeyScope } from '../db/schema.ts';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
+import { createRepositories, unitOfWork } from '../db/repositories.ts';
+import { TenantsService } from '../tenants/tenants.service.ts';
+
+async function withDatabase<T>(config: Config, work: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  const handle = openDatabase(config.database, { poolSize: 2 });
+  try {
+    await migrateToLatest(handle.db);
+    return await work(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function migrate(config: Config): Promise<string> {
+  const handle = openDatabase(config.database, { poolSize: 2 });
+  try {
+    const applied = await migrateToLatest(handle.db);
+    return applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date';
+  } finally {
+    await handle.close();
+  }
+}
+
+export function createTenant(config: Config, name: string): Promise<string> {
+  return withDatabase(config, async ({ db }) => {
+    const { tenant, apiKey } = await new TenantsService(createRepositories(db), unitOfWork(db)).create(name);
+    return `tenant ${tenant.id} (${tenant.name})\napi key (shown once): ${apiKey}`;
+  });
+}
+
+export function listTenants(config: Config): Promise<string> {
+  return withDatabase(config, async ({ db }) => {
+    const rows = await new TenantsService(createRepositories(db), unitOfWork(db)).list(1000);
+    return rows.map((t) => `${t.id}\t${t.name}`).join('\n') || '(no tenants)';
+  });
+}
+
+export function createKey(
+  config: Config,
+  tenantId: string,
+  scope: ApiKeyScope,
+  name: string,
+): Promise<string> {
+  return withDatabase(config, async ({ db }) => {
+    const created = await new ApiKeysService(createRepositories(db)).create(tenantId, { name, scope });
+    return `key ${created.row.id} (${scope})\napi key (shown once): ${created.apiKey}`;
+  });
+}
+
+export function listKeys(config: Config, tenantId: string): Promise<string> {
+  return withDatabase(config, async ({ db }) => {
+    const rows = await new ApiKeysService(createRepositories(db)).list(tenantId);
+    return (
+      rows.map((k) => `${k.id}\t${k.scope}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.name}`).join('\n') ||
+      '(no keys)'
+    );
+  });
+}
+
+export function revokeKey(config: Config, tenantId: string, keyId: string): Promise<string> {
+  return withDatabase(config, async ({ db }) => {
+    await new ApiKeysService(createRepositories(db)).revoke(tenantId, keyId);
+    return `revoked ${keyId}`;
+  });
+}

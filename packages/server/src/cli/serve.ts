@@ -1,0 +1,50 @@
+import pino from 'pino';
+import type { Config } from '../config/config.ts';
+import { loggerOptions } from '../system/logger.ts';
+import { createKino } from '../system/kino.ts';
+import { resolveOperatorKey } from '../system/operator-key.ts';
+
+const SHUTDOWN_GRACE_MS = 25_000;
+
+/** Runs Kino until SIGTERM/SIGINT, then stops taking requests, finishes those in flight and exits. */
+export async function serve(config: Config): Promise<void> {
+  const logger = pino(loggerOptions(config.logLevel));
+  const operator = resolveOperatorKey(config.adminKey, config.dataDir);
+  const kino = await createKino(config, { operatorKey: operator.key, logger });
+  const address = await kino.app.listen({ port: config.port, host: config.host });
+
+  if (operator.created) {
+    // Printed once, on the terminal only: it never goes through the logger.
+    process.stdout.write(
+      `\nKino operator key (saved in ${config.dataDir}/operator-key, shown only now):\n\n  ${operator.key}\n\n`,
+    );
+  }
+  logger.info(
+    { address, database: config.database.kind, storage: config.storage.kind, roles: [...config.roles] },
+    'kino is serving',
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    kino.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

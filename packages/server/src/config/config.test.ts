@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactUrl } from './config.ts';
+
+describe('loadConfig', () => {
+  it('uses the embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.database).toEqual({ kind: 'sqlite', file: path.resolve('data/kino.sqlite') });
+    expect(c.storage).toEqual({ kind: 'file', dir: path.resolve('data/storage') });
+    expect([...c.roles]).toEqual(['api', 'worker']);
+    expect(c.importAllowPrivate).toBe(false);
+  });
+
+  it('reads PostgreSQL and S3 URLs', () => {
+    const c = loadConfig({
+      KINO_DATABASE_URL: 'postgres://kino:pw@db.local:5432/kino',
+      KINO_STORAGE_URL: 's3://media?endpoint=http://127.0.0.1:9000&region=eu-west-1&forcePathStyle=true',
+      KINO_ROLES: 'worker',
+      KINO_PUBLIC_URL: 'https://video.example.com/',
+    });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://kino:pw@db.local:5432/kino' });
+    expect(c.storage).toEqual({
+      kind: 's3',
+      bucket: 'media',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+    });
+    expect([...c.roles]).toEqual(['worker']);
+    expect(c.publicUrl).toBe('https://video.example.com');
+  });
+
+  it.each([
+    [{ KINO_DATABASE_URL: 'not a url' }, /^KINO_DATABASE_URL: 'not a url' is not a URL$/],
+    [{ KINO_DATABASE_URL: 'mysql://x/y' }, /^KINO_DATABASE_URL: unsupported scheme 'mysql:'/],
+    [{ KINO_PORT: 'eighty' }, /^KINO_PORT: /],
+    [{ KINO_PORT: '70000' }, /^KINO_PORT: /],
+    [{ KINO_ROLES: 'api,transcoder' }, /^KINO_ROLES: unknown role 'transcoder'/],
+    [{ KINO_STORAGE_URL: 'ftp://host/x' }, /^KINO_STORAGE_URL: unsupported scheme/],
+    [{ KINO_ADMIN_KEY: 'short' }, /^KINO_ADMIN_KEY: must be at least 24 characters$/],
+    [{ KINO_PUBLIC_URL: 'javascript:alert(1)' }, /^KINO_PUBLIC_URL: /],
+  ])('refuses %o with one clear line', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never prints a database password', () => {
+    expect(redactUrl('postgres://kino:secret@db/kino')).toBe('postgres://kino:***@db/kino');
+    expect(() => loadConfig({ KINO_DATABASE_URL: 'postgres//kino:secret@db' })).not.toThrow(/secret/);
+  });
+});

@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Where the relational data lives. */
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+/** Where media bytes live. */
+export type StorageConfig =
+  | { kind: 'file'; dir: string }
+  | { kind: 's3'; bucket: string; endpoint?: string; region: string; forcePathStyle: boolean };
+
+export type Role = 'api' | 'worker';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  storage: StorageConfig;
+  adminKey: string | undefined;
+  roles: ReadonlySet<Role>;
+  publicUrl: string | undefined;
+  importAllowPrivate: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** A configuration value that cannot be used; its message is one line meant for the operator. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const envSchema = z.object({
+  KINO_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  KINO_HOST: z.string().min(1).default('0.0.0.0'),
+  KINO_DATA_DIR: z.string().min(1).default('./data'),
+  KINO_DATABASE_URL: z.string().optional(),
+  KINO_STORAGE_URL: z.string().optional(),
+  KINO_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  KINO_ROLES: z.string().default('api,worker'),
+  KINO_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  KINO_IMPORT_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
+  KINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/**
+ * Reads Kino's configuration from environment variables (the contract table in DESIGN.md).
+ * Throws ConfigError with a one-line explanation for the first unusable value.
+ *
+ * @example loadConfig({ KINO_PORT: '9000', KINO_DATABASE_URL: 'postgres://kino@db/kino' })
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(`${variable}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.KINO_DATA_DIR);
+  return {
+    port: e.KINO_PORT,
+    host: e.KINO_HOST,
+    dataDir,
+    database: parseDatabaseUrl(e.KINO_DATABASE_URL, dataDir),
+    storage: parseStorageUrl(e.KINO_STORAGE_URL, dataDir),
+    adminKey: e.KINO_ADMIN_KEY,
+    roles: parseRoles(e.KINO_ROLES),
+    publicUrl: e.KINO_PUBLIC_URL?.replace(/\/+$/, ''),
+    importAllowPrivate: e.KINO_IMPORT_ALLOW_PRIVATE === '1' || e.KINO_IMPORT_ALLOW_PRIVATE === 'true',
+    logLevel: e.KINO_LOG_LEVEL,
+  };
+}
+
+function parseUrl(variable: string, value: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new ConfigError(`${variable}: '${redactUrl(value)}' is not a URL`);
+  }
+}
+
+export function parseDatabaseUrl(value: string | undefined, dataDir: string): DatabaseConfig {
+  if (value === undefined) return { kind: 'sqlite', file: path.join(dataDir, 'kino.sqlite') };
+  const url = parseUrl('KINO_DATABASE_URL', value);
+  switch (url.protocol) {
+    case 'postgres:':
+    case 'postgresql:':
+      if (!url.hostname && !url.searchParams.get('host')) {
+        throw new ConfigError('KINO_DATABASE_URL: a postgres:// URL needs a host');
+      }
+      return { kind: 'postgres', url: value };
+    case 'sqlite:':
+    case 'file:': {
+      const file = decodeURIComponent(url.pathname);
+      if (!file || file === '/') throw new ConfigError('KINO_DATABASE_URL: a sqlite: URL needs a file path');
+      return { kind: 'sqlite', file: path.resolve(file) };
+    }
+    default:
+      throw new ConfigError(
+        `KINO_DATABASE_URL: unsupported scheme '${url.protocol}' (use postgres://… or sqlite:///path/file)`,
+      );
+  }
+}
+
+export function parseStorageUrl(value: string | undefined, dataDir: string): StorageConfig {
+  if (value === undefined) return { kind: 'file', dir: path.join(dataDir, 'storage') };
+  const url = parseUrl('KINO_STORAGE_URL', value);
+  switch (url.protocol) {
+    case 'file:': {
+      const dir = decodeURIComponent(url.pathname);
+      if (!dir) throw new ConfigError('KINO_STORAGE_URL: a file:// URL needs a folder path');
+      return { kind: 'file', dir: path.resolve(dir) };
+    }
+    case 's3:': {
+      if (!url.hostname) throw new ConfigError('KINO_STORAGE_URL: an s3:// URL needs a bucket (s3://BUCKET)');
+      const endpoint = url.searchParams.get('endpoint') ?? undefined;
+      if (endpoint !== undefined) parseUrl('KINO_STORAGE_URL endpoint', endpoint);
+      return {
+        kind: 's3',
+        bucket: url.hostname,
+        endpoint,
+        region: url.searchParams.get('region') ?? process.env.AWS_REGION ?? 'us-east-1',
+        forcePathStyle: url.searchParams.get('forcePathStyle') === 'true',
+      };
+    }
+    default:
+      throw new ConfigError(
+        `KINO_STORAGE_URL: unsupported scheme '${url.protocol}' (use file:///folder or s3://bucket)`,
+      );
+  }
+}
+
+function parseRoles(value: string): ReadonlySet<Role> {
+  const roles = new Set<Role>();
+  for (const raw of value.split(',').map((r) => r.trim())) {
+    if (raw === 'api' || raw === 'worker') roles.add(raw);
+    else throw new ConfigError(`KINO_ROLES: unknown role '${raw}' (use api, worker or api,worker)`);
+  }
+  return roles;
+}
+
+/** Hides the password of a URL so it can be printed or logged. */
+export function redactUrl(value: string): string {
+  return value.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

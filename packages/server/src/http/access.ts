@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import { scopeGrants, type Principal } from '../auth/principal.ts';
+import { ApiError } from './problem.ts';
+import type { Access } from './types.ts';
+
+/** Throws the 403 that a principal gets for a route it may not call. */
+export function checkAccess(principal: Principal, access: Access): void {
+  if (access === 'public') return;
+  if (access === 'operator') {
+    if (principal.kind !== 'operator')
+      throw new ApiError('operator_only', 'this route needs the operator key');
+    return;
+  }
+  if (principal.kind === 'operator') {
+    throw new ApiError('tenant_key_required', 'this route acts inside a tenant: use a key of that tenant');
+  }
+  if (!scopeGrants(principal.scope, access)) {
+    throw new ApiError('insufficient_scope', `a '${principal.scope}' key cannot do '${access}'`);
+  }
+}
+
+/** The tenant a request acts in; only called on routes whose access needs a tenant key. */
+export function tenantOf(request: FastifyRequest): string {
+  const p = request.principal;
+  if (p?.kind !== 'tenant') throw new ApiError('tenant_key_required', 'this route needs a tenant key');
+  return p.tenantId;
+}

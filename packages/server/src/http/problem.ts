@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Every error code the API answers with, and its HTTP status. Clients branch on `code`, so a code
+ * is never renamed or reused for another meaning.
+ */
+export const ERROR_CODES = {
+  invalid_request: 400,
+  unauthorized: 401,
+  invalid_api_key: 401,
+  insufficient_scope: 403,
+  operator_only: 403,
+  tenant_key_required: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  not_ready: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error meant for the client: becomes an application/problem+json response. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.status = ERROR_CODES[code];
+  }
+}
+
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    requestId: z.string().optional(),
+  })
+  .loose()
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable code' });
+
+export type Problem = z.infer<typeof problemSchema>;
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function toProblem(
+  code: ErrorCode,
+  detail: string,
+  requestId?: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  const status = ERROR_CODES[code];
+  return {
+    type: `/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(requestId ? { requestId } : {}),
+    ...extra,
+  };
+}

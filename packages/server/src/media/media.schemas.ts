@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { paginationQuery, timestamp } from '../http/common-schemas.ts';
+
+const tags = z
+  .array(z.string().trim().min(1).max(64))
+  .max(50)
+  .transform((list) => [...new Set(list)]);
+
+export const visibilitySchema = z.enum(['public', 'private']);
+export const mediaStatusSchema = z.enum(['waiting', 'processing', 'ready', 'errored']);
+
+export const createMediaBody = z.strictObject({
+  title: z.string().trim().max(500).optional(),
+  description: z.string().max(10_000).optional(),
+  tags: tags.optional(),
+  visibility: visibilitySchema.optional(),
+});
+
+export const updateMediaBody = z
+  .strictObject({
+    title: z.string().trim().max(500),
+    description: z.string().max(10_000),
+    tags,
+    visibility: visibilitySchema,
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
+
+export const listMediaQuery = z.object({
+  ...paginationQuery,
+  q: z.string().trim().min(1).max(200).optional().describe('Search in title, description and tags'),
+  status: mediaStatusSchema.optional(),
+});
+
+export const mediaIdParams = z.object({ id: z.string().max(64) });
+
+export const renditionSchema = z.object({
+  kind: z.enum(['video', 'audio']),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  bitrate: z.number().int().nullable(),
+  codec: z.string(),
+});
+
+export const playbackSchema = z
+  .object({
+    hls: z.string(),
+    dash: z.string(),
+    mp4: z.string().nullable(),
+    poster: z.string().nullable(),
+    storyboard: z.string().nullable(),
+    embed: z.string(),
+  })
+  .meta({ id: 'Playback' });
+
+export const mediaSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    visibility: visibilitySchema,
+    status: mediaStatusSchema.describe('waiting (no source yet) -> processing -> ready | errored'),
+    playable: z.boolean().describe('true once a first rendition can be streamed'),
+    durationSeconds: z.number().nullable(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    renditions: z.array(renditionSchema),
+    playback: playbackSchema.nullable().describe('present once playable'),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Media' });
+
+export type MediaJson = z.infer<typeof mediaSchema>;
+export type CreateMediaInput = z.infer<typeof createMediaBody>;
+export type UpdateMediaInput = z.infer<typeof updateMediaBody>;
+export type ListMediaQuery = z.infer<typeof listMediaQuery>;

@@ -1,0 +1,28 @@
+import type { Db } from '../db/database.ts';
+import type { TenantRow } from '../db/schema.ts';
+
+export class TenantsRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(row: TenantRow): Promise<TenantRow> {
+    await this.db.insertInto('tenants').values(row).execute();
+    return row;
+  }
+
+  get(id: string): Promise<TenantRow | undefined> {
+    return this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  list(limit: number, after?: { createdAt: number; id: string }): Promise<TenantRow[]> {
+    let q = this.db.selectFrom('tenants').selectAll();
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  }
+}

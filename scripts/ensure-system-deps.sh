@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system packages Kino needs when they are missing (Debian/Ubuntu, as root or with sudo).
+# Usage: scripts/ensure-system-deps.sh [ffmpeg] [postgres] [chromium] [nginx]   (no argument: ffmpeg)
+set -euo pipefail
+
+want=("$@")
+[ ${#want[@]} -eq 0 ] && want=(ffmpeg)
+
+missing=()
+for dep in "${want[@]}"; do
+  case "$dep" in
+    ffmpeg) command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg) ;;
+    postgres) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql) ;;
+    chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+    nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    *) echo "ensure-system-deps: unknown dependency '$dep'" >&2; exit 2 ;;
+  esac
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "ensure-system-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+command -v apt-get >/dev/null || { echo "ensure-system-deps: install these yourself: ${missing[*]}" >&2; exit 1; }
+
+echo "Installing system packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A lock held by another apt run (a parallel test worker) is waited for rather than failed on.
+"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
+"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
