@@ -10,7 +10,12 @@ export interface ReadinessCheck {
 }
 
 export function databaseCheck(db: Db): ReadinessCheck {
-  return { name: 'database', run: async () => void (await sql`select 1`.execute(db)) };
+  return {
+    name: 'database',
+    run: async () => {
+      await sql`select 1`.execute(db);
+    },
+  };
 }
 
 export function directoryCheck(name: string, dir: string): ReadinessCheck {
@@ -60,8 +65,10 @@ export async function runReadiness(
       try {
         await Promise.race([
           check.run(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              reject(new Error(`no answer within ${timeoutMs} ms`));
+            }, timeoutMs);
           }),
         ]);
         return [check.name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
@@ -73,5 +80,7 @@ export async function runReadiness(
       }
     }),
   );
-  return { ready: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
+  const report: ReadinessReport['checks'] = {};
+  for (const [name, result] of results) report[name] = result;
+  return { ready: results.every(([, r]) => r.ok), checks: report };
 }

@@ -8,7 +8,7 @@ export function sendProblem(reply: FastifyReply, error: ApiError): FastifyReply 
   return reply
     .code(error.status)
     .type(PROBLEM_TYPE)
-    .send(toProblem(error.code, error.message, String(reply.request.id), error.extra));
+    .send(toProblem(error.code, error.message, reply.request.id, error.extra));
 }
 
 // Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status.

@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 
 // Written once for SQLite and PostgreSQL: only portable column types ('text', 'bigint', 'integer',
-// 'double precision'), so both dialects hold the same schema.
+// 'double precision'), so both dialects hold the same schema. SQLite lets a text primary key hold
+// NULL unless told otherwise, hence notNull() on every id.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('tenants')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
@@ -14,7 +15,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('api_keys')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('scope', 'text', (c) => c.notNull().check(sqlIn('scope', ['full', 'read', 'upload'])))
@@ -31,7 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('media')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
