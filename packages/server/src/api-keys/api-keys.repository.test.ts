@@ -25,7 +25,7 @@ describe.each(DIALECTS)('ApiKeysRepository and TenantsRepository on %s', (dialec
 
   beforeAll(async () => {
     handle = await openTestDatabase(dialect);
-    repos = createRepositories(handle.db);
+    repos = createRepositories(handle.db, handle.dialect);
     await repos.tenants.create({ id: tenantA, name: 'A', created_at: 1, updated_at: 1 });
     await repos.tenants.create({ id: tenantB, name: 'B', created_at: 2, updated_at: 2 });
   });
@@ -61,7 +61,7 @@ describe.each(DIALECTS)('ApiKeysRepository and TenantsRepository on %s', (dialec
   it('rolls back every write of a failed unit of work', async () => {
     const id = newId('ten');
     await expect(
-      unitOfWork(handle.db)(async (tx) => {
+      unitOfWork(handle)(async (tx) => {
         await tx.tenants.create({ id, name: 'half', created_at: 3, updated_at: 3 });
         await tx.apiKeys.create(keyRow(id));
         throw new Error('boom');

@@ -26,15 +26,21 @@ export async function migrate(config: Config): Promise<string> {
 }
 
 export function createTenant(config: Config, name: string): Promise<string> {
-  return withDatabase(config, async ({ db }) => {
-    const { tenant, apiKey } = await new TenantsService(createRepositories(db), unitOfWork(db)).create(name);
+  return withDatabase(config, async (handle) => {
+    const { tenant, apiKey } = await new TenantsService(
+      createRepositories(handle.db, handle.dialect),
+      unitOfWork(handle),
+    ).create(name);
     return `tenant ${tenant.id} (${tenant.name})\napi key (shown once): ${apiKey}`;
   });
 }
 
 export function listTenants(config: Config): Promise<string> {
-  return withDatabase(config, async ({ db }) => {
-    const rows = await new TenantsService(createRepositories(db), unitOfWork(db)).list(1000);
+  return withDatabase(config, async (handle) => {
+    const rows = await new TenantsService(
+      createRepositories(handle.db, handle.dialect),
+      unitOfWork(handle),
+    ).list(1000);
     return rows.map((t) => `${t.id}\t${t.name}`).join('\n') || '(no tenants)';
   });
 }
@@ -45,15 +51,18 @@ export function createKey(
   scope: ApiKeyScope,
   name: string,
 ): Promise<string> {
-  return withDatabase(config, async ({ db }) => {
-    const created = await new ApiKeysService(createRepositories(db)).create(tenantId, { name, scope });
+  return withDatabase(config, async (handle) => {
+    const created = await new ApiKeysService(createRepositories(handle.db, handle.dialect)).create(tenantId, {
+      name,
+      scope,
+    });
     return `key ${created.row.id} (${scope})\napi key (shown once): ${created.apiKey}`;
   });
 }
 
 export function listKeys(config: Config, tenantId: string): Promise<string> {
-  return withDatabase(config, async ({ db }) => {
-    const rows = await new ApiKeysService(createRepositories(db)).list(tenantId);
+  return withDatabase(config, async (handle) => {
+    const rows = await new ApiKeysService(createRepositories(handle.db, handle.dialect)).list(tenantId);
     return (
       rows.map((k) => `${k.id}\t${k.scope}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.name}`).join('\n') ||
       '(no keys)'
@@ -62,8 +71,8 @@ export function listKeys(config: Config, tenantId: string): Promise<string> {
 }
 
 export function revokeKey(config: Config, tenantId: string, keyId: string): Promise<string> {
-  return withDatabase(config, async ({ db }) => {
-    await new ApiKeysService(createRepositories(db)).revoke(tenantId, keyId);
+  return withDatabase(config, async (handle) => {
+    await new ApiKeysService(createRepositories(handle.db, handle.dialect)).revoke(tenantId, keyId);
     return `revoked ${keyId}`;
   });
 }

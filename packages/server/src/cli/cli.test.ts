@@ -69,7 +69,9 @@ describe('kino command line', () => {
   it('refuses a malformed setting with one clear line and exit code 2', () => {
     const res = kino(['serve'], { KINO_DATA_DIR: tempDir(), KINO_DATABASE_URL: 'postgres//kino@db' });
     expect(res.code).toBe(2);
-    expect(res.stderr.trim()).toBe("kino: configuration: KINO_DATABASE_URL: 'postgres//kino@db' is not a URL");
+    expect(res.stderr.trim()).toBe(
+      "kino: configuration: KINO_DATABASE_URL: 'postgres//kino@db' is not a URL",
+    );
   });
 
   it('serves, prints a generated operator key once, and stops cleanly on SIGTERM', async () => {
@@ -100,11 +102,16 @@ describe('kino command line', () => {
     const tenant = kino(['tenants', 'create', 'Acme'], env);
     const tenantId = /tenant (ten_\w+)/.exec(tenant.stdout)?.[1] ?? '';
     expect(tenantId).not.toBe('');
-    const key = kino(['keys', 'create', '--tenant', tenantId, '--scope', 'read', '--name', 'dashboards'], env);
+    const key = kino(
+      ['keys', 'create', '--tenant', tenantId, '--scope', 'read', '--name', 'dashboards'],
+      env,
+    );
     const keyId = /key (key_\w+) \(read\)/.exec(key.stdout)?.[1] ?? '';
     expect(key.stdout).toMatch(/api key \(shown once\): kino_key_/);
     expect(kino(['keys', 'revoke', '--tenant', tenantId, keyId], env).stdout).toContain(`revoked ${keyId}`);
-    expect(kino(['keys', 'list', '--tenant', tenantId], env).stdout).toMatch(new RegExp(`${keyId}\\tread\\trevoked`));
+    expect(kino(['keys', 'list', '--tenant', tenantId], env).stdout).toMatch(
+      new RegExp(`${keyId}\\tread\\trevoked`),
+    );
     const wrong = kino(['keys', 'revoke', '--tenant', tenantId, 'key_nope'], env);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr.trim()).toBe('kino: API key not found');

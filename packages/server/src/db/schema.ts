@@ -45,10 +45,67 @@ export interface MediaTable {
   updated_at: number;
 }
 
+export type JobState = 'available' | 'running' | 'retrying' | 'succeeded' | 'dead' | 'cancelled';
+
+export interface JobsTable {
+  id: string;
+  type: string;
+  /** JSON of the payload, validated by the job type's schema on enqueue and on claim. */
+  payload: string;
+  tenant_id: string | null;
+  /** Lower runs sooner. */
+  priority: number;
+  state: JobState;
+  /** Attempts started so far, this one included while running. */
+  attempt: number;
+  max_attempts: number;
+  timeout_ms: number;
+  run_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  progress_percent: number | null;
+  progress_message: string | null;
+  last_error: string | null;
+  idempotency_key: string | null;
+  parent_id: string | null;
+  /** Children not yet finished; a parent is claimable only at zero (fan-out, then join). */
+  pending_children: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface JobTenantTurnsTable {
+  /** The tenant id, or '' for jobs without a tenant. */
+  tenant_key: string;
+  last_claimed_at: number;
+}
+
+export interface JobSchedulesTable {
+  name: string;
+  last_slot: number;
+}
+
+export interface WorkersTable {
+  id: string;
+  hostname: string;
+  pid: number;
+  roles: string;
+  concurrency: number;
+  started_at: number;
+  last_seen_at: number;
+  stopped_at: number | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   media: MediaTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
+  job_tenant_turns: JobTenantTurnsTable;
+  workers: WorkersTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -56,3 +113,6 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type MediaRow = Selectable<MediaTable>;
 export type NewMediaRow = Insertable<MediaTable>;
 export type MediaRowUpdate = Updateable<MediaTable>;
+
+export type JobRow = Selectable<JobsTable>;
+export type WorkerRow = Selectable<WorkersTable>;

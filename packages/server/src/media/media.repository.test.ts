@@ -34,7 +34,7 @@ describe.each(DIALECTS)('MediaRepository on %s', (dialect) => {
 
   beforeAll(async () => {
     handle = await openTestDatabase(dialect);
-    repos = createRepositories(handle.db);
+    repos = createRepositories(handle.db, handle.dialect);
     for (const id of [tenantA, tenantB])
       await repos.tenants.create({ id, name: id, created_at: 1, updated_at: 1 });
   });

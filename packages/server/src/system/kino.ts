@@ -34,7 +34,7 @@ export async function createKino(
   const database = openDatabase(config.database);
   try {
     await migrateToLatest(database.db);
-    const repos = createRepositories(database.db);
+    const repos = createRepositories(database.db, database.dialect);
     const metrics = createHttpMetrics();
     const checks: ReadinessCheck[] = [databaseCheck(database.db)];
     if (config.storage.kind === 'file') checks.push(directoryCheck('storage', config.storage.dir));
@@ -46,7 +46,7 @@ export async function createKino(
       authenticate: createAuthenticator({ operatorKey: opts.operatorKey, apiKeys: repos.apiKeys }),
     });
     await app.register(healthRoutes({ checks, metrics }));
-    await app.register(tenantsRoutes(new TenantsService(repos, unitOfWork(database.db))));
+    await app.register(tenantsRoutes(new TenantsService(repos, unitOfWork(database))));
     await app.register(apiKeysRoutes(new ApiKeysService(repos)));
     await app.register(mediaRoutes(new MediaService(repos)));
     await app.ready();

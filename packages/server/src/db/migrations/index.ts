@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001-foundation.ts';
+import * as jobs from './0002-jobs.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-jobs': jobs,
 };
 
 export const migrationProvider: MigrationProvider = {

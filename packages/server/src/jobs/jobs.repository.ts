@@ -1,0 +1,417 @@
+import { sql } from 'kysely';
+import type { Db, Dialect } from '../db/database.ts';
+import type { JobRow, JobState, WorkerRow } from '../db/schema.ts';
+import type { Cursor } from '../lib/cursor.ts';
+
+const WAITING: JobState[] = ['available', 'retrying'];
+const UNFINISHED: JobState[] = ['available', 'running', 'retrying'];
+
+export interface JobListQuery {
+  tenantId?: string | undefined;
+  state?: JobState | undefined;
+  type?: string | undefined;
+  limit: number;
+  after?: Cursor | undefined;
+}
+
+export interface JobFailure {
+  state: 'retrying' | 'dead';
+  runAt: number;
+  error: string;
+}
+
+/**
+ * The durable queue's SQL. Methods that write more than one statement (claim, finish, rescue,
+ * cancel) must be called inside a unit of work, so their statements land together.
+ */
+export class JobsRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Inserts a job; with an idempotency key already held by an unfinished job, returns that job. */
+  async insert(row: JobRow): Promise<{ job: JobRow; created: boolean }> {
+    const inserted = await this.db
+      .insertInto('jobs')
+      .values(row)
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) {
+      if (row.parent_id) await this.adjustPendingChildren(row.parent_id, 1);
+      return { job: inserted, created: true };
+    }
+    const existing = row.idempotency_key ? await this.unfinishedWithKey(row.idempotency_key) : undefined;
+    if (!existing) throw new Error(`job ${row.id} was not inserted and no unfinished job holds its key`);
+    return { job: existing, created: false };
+  }
+
+  unfinishedWithKey(key: string): Promise<JobRow | undefined> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('idempotency_key', '=', key)
+      .where('state', 'in', UNFINISHED)
+      .executeTakeFirst();
+  }
+
+  get(id: string, tenantId?: string): Promise<JobRow | undefined> {
+    let q = this.db.selectFrom('jobs').selectAll().where('id', '=', id);
+    if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
+    return q.executeTakeFirst();
+  }
+
+  children(parentId: string): Promise<JobRow[]> {
+    return this.db.selectFrom('jobs').selectAll().where('parent_id', '=', parentId).orderBy('id').execute();
+  }
+
+  list(query: JobListQuery): Promise<JobRow[]> {
+    let q = this.db.selectFrom('jobs').selectAll();
+    if (query.tenantId !== undefined) q = q.where('tenant_id', '=', query.tenantId);
+    if (query.state) q = q.where('state', '=', query.state);
+    if (query.type) q = q.where('type', '=', query.type);
+    const after = query.after;
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    return q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
+  }
+
+  /**
+   * Jobs whose worker stopped heartbeating go back to the queue (or die on their last attempt).
+   */
+  async rescueExpired(now: number): Promise<JobRow[]> {
+    const rescued = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: eb
+          .case()
+          .when('attempt', '>=', eb.ref('max_attempts'))
+          .then(eb.val<JobState>('dead'))
+          .else(eb.val<JobState>('retrying'))
+          .end(),
+        finished_at: eb.case().when('attempt', '>=', eb.ref('max_attempts')).then(now).else(null).end(),
+        lease_owner: null,
+        lease_expires_at: null,
+        run_at: now,
+        updated_at: now,
+        last_error: 'the worker running this job stopped responding (its lease expired)',
+      }))
+      .where('state', '=', 'running')
+      .where('lease_expires_at', '<', now)
+      .returningAll()
+      .execute();
+    for (const job of rescued) {
+      if (job.state === 'dead' && job.parent_id) await this.adjustPendingChildren(job.parent_id, -1);
+    }
+    return rescued;
+  }
+
+  /**
+   * Up to `limit` due job ids in claim order: priority first; then each tenant's n-th job before
+   * any tenant's (n+1)-th, and among tenants the one whose turn came longest ago first, so one
+   * tenant's backlog cannot starve another's single job. A tenant already running `tenantCap`
+   * jobs gets none. Jobs without a tenant (maintenance) are uncapped.
+   */
+  async claimableIds(now: number, limit: number, tenantCap: number): Promise<string[]> {
+    const rows = await sql<{ id: string }>`
+      with running as (
+        select tenant_id, count(*) as n from jobs
+        where state = 'running' and tenant_id is not null group by tenant_id
+      ), ranked as (
+        select id, tenant_id, priority, run_at,
+          row_number() over (partition by tenant_id order by priority, run_at, id) as rn
+        from jobs
+        where state in ('available', 'retrying') and run_at <= ${now} and pending_children = 0
+      )
+      select ranked.id from ranked
+      left join running on running.tenant_id = ranked.tenant_id
+      left join job_tenant_turns turns on turns.tenant_key = coalesce(ranked.tenant_id, '')
+      where ranked.tenant_id is null or ranked.rn + coalesce(running.n, 0) <= ${tenantCap}
+      order by ranked.priority, ranked.rn, coalesce(turns.last_claimed_at, 0), ranked.run_at, ranked.id
+      limit ${limit}`.execute(this.db);
+    return rows.rows.map((r) => r.id);
+  }
+
+  /** Records that these tenants just had a turn. */
+  async recordTurns(tenantIds: (string | null)[], now: number): Promise<void> {
+    const keys = [...new Set(tenantIds.map((t) => t ?? ''))];
+    if (keys.length === 0) return;
+    await this.db
+      .insertInto('job_tenant_turns')
+      .values(keys.map((tenant_key) => ({ tenant_key, last_claimed_at: now })))
+      .onConflict((oc) => oc.column('tenant_key').doUpdateSet({ last_claimed_at: now }))
+      .execute();
+  }
+
+  /** Marks due jobs running for this worker. On PostgreSQL, rows another claimer holds are skipped. */
+  async markClaimed(ids: string[], owner: string, leaseUntil: number, now: number): Promise<JobRow[]> {
+    if (ids.length === 0) return [];
+    let claimable = ids;
+    if (this.dialect === 'postgres') {
+      const locked = await this.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('state', 'in', WAITING)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      claimable = locked.map((r) => r.id);
+      if (claimable.length === 0) return [];
+    }
+    return this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'running',
+        attempt: eb('attempt', '+', 1),
+        lease_owner: owner,
+        lease_expires_at: leaseUntil,
+        started_at: now,
+        updated_at: now,
+        progress_percent: null,
+        progress_message: null,
+      }))
+      .where('id', 'in', claimable)
+      .where('state', 'in', WAITING)
+      .returningAll()
+      .execute();
+  }
+
+  /** Extends the lease; false when the job is no longer this worker's (cancelled, or taken over). */
+  async heartbeat(
+    id: string,
+    owner: string,
+    leaseUntil: number,
+    now: number,
+    progress?: { percent: number; message: string | null },
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({
+        lease_expires_at: leaseUntil,
+        updated_at: now,
+        ...(progress && { progress_percent: progress.percent, progress_message: progress.message }),
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Records success; false when this worker no longer owned the job. */
+  async complete(id: string, owner: string, now: number): Promise<boolean> {
+    const done = await this.db
+      .updateTable('jobs')
+      .set({
+        state: 'succeeded',
+        finished_at: now,
+        updated_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+        progress_percent: 100,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .returning('parent_id')
+      .executeTakeFirst();
+    if (done?.parent_id) await this.adjustPendingChildren(done.parent_id, -1);
+    return done !== undefined;
+  }
+
+  /** Records a failed attempt: retried later, or dead. False when this worker no longer owned it. */
+  async fail(id: string, owner: string, failure: JobFailure, now: number): Promise<boolean> {
+    const failed = await this.db
+      .updateTable('jobs')
+      .set({
+        state: failure.state,
+        run_at: failure.runAt,
+        last_error: failure.error,
+        updated_at: now,
+        finished_at: failure.state === 'dead' ? now : null,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .returning('parent_id')
+      .executeTakeFirst();
+    if (failed?.parent_id && failure.state === 'dead') await this.adjustPendingChildren(failed.parent_id, -1);
+    return failed !== undefined;
+  }
+
+  /** Hands running jobs back without counting the attempt (a worker draining on shutdown). */
+  async release(ids: string[], owner: string, now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'available',
+        attempt: eb('attempt', '-', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+        run_at: now,
+        updated_at: now,
+      }))
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Cancels an unfinished job and its unfinished children. A running one stops at its next heartbeat. */
+  async cancel(id: string, now: number): Promise<JobRow | undefined> {
+    const cancelled = await this.db
+      .updateTable('jobs')
+      .set({
+        state: 'cancelled',
+        finished_at: now,
+        updated_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where((eb) => eb.or([eb('id', '=', id), eb('parent_id', '=', id)]))
+      .where('state', 'in', UNFINISHED)
+      .returningAll()
+      .execute();
+    const self = cancelled.find((j) => j.id === id);
+    if (self?.parent_id) await this.adjustPendingChildren(self.parent_id, -1);
+    return self;
+  }
+
+  /** Puts a dead or cancelled job back in the queue with a fresh set of attempts. */
+  async retry(id: string, now: number): Promise<JobRow | undefined> {
+    const job = await this.db
+      .updateTable('jobs')
+      .set({ state: 'available', attempt: 0, run_at: now, updated_at: now, finished_at: null })
+      .where('id', '=', id)
+      .where('state', 'in', ['dead', 'cancelled'])
+      .returningAll()
+      .executeTakeFirst();
+    if (job?.parent_id) await this.adjustPendingChildren(job.parent_id, 1);
+    return job;
+  }
+
+  private async adjustPendingChildren(parentId: string, delta: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set((eb) => ({ pending_children: eb('pending_children', '+', delta) }))
+      .where('id', '=', parentId)
+      .execute();
+  }
+
+  countsByTypeAndState(): Promise<{ type: string; state: JobState; count: number }[]> {
+    return this.db
+      .selectFrom('jobs')
+      .select(['type', 'state', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('state', 'in', UNFINISHED)
+      .groupBy(['type', 'state'])
+      .execute();
+  }
+
+  /** When the longest-waiting due job became due, or null when none waits. */
+  async oldestWaitingSince(now: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('run_at').as('since'))
+      .where('state', 'in', WAITING)
+      .where('run_at', '<=', now)
+      .where('pending_children', '=', 0)
+      .executeTakeFirst();
+    return row?.since ?? null;
+  }
+
+  async failuresSince(since: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'dead')
+      .where('finished_at', '>=', since)
+      .executeTakeFirst();
+    return row?.n ?? 0;
+  }
+
+  /** Deletes finished jobs older than `before` that no unfinished parent still waits on. */
+  async pruneFinished(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('jobs')
+      .where('state', 'in', ['succeeded', 'cancelled', 'dead'])
+      .where('finished_at', '<', before)
+      .where((eb) =>
+        eb.or([
+          eb('parent_id', 'is', null),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('jobs as p')
+                .select('p.id')
+                .whereRef('p.id', '=', 'jobs.parent_id')
+                .where('p.state', 'in', UNFINISHED),
+            ),
+          ),
+        ]),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobs as c')
+              .select('c.id')
+              .whereRef('c.parent_id', '=', 'jobs.id')
+              .where('c.state', 'in', UNFINISHED),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Takes a recurring schedule's slot; true for exactly one caller per (name, slot). */
+  async takeScheduleSlot(name: string, slot: number): Promise<boolean> {
+    await this.db
+      .insertInto('job_schedules')
+      .values({ name, last_slot: -1 })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const result = await this.db
+      .updateTable('job_schedules')
+      .set({ last_slot: slot })
+      .where('name', '=', name)
+      .where('last_slot', '<', slot)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async recordWorker(row: WorkerRow): Promise<void> {
+    await this.db
+      .insertInto('workers')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({ last_seen_at: row.last_seen_at, stopped_at: row.stopped_at }),
+      )
+      .execute();
+  }
+
+  listWorkers(seenSince: number): Promise<WorkerRow[]> {
+    return this.db
+      .selectFrom('workers')
+      .selectAll()
+      .where('last_seen_at', '>=', seenSince)
+      .orderBy('last_seen_at', 'desc')
+      .execute();
+  }
+}
