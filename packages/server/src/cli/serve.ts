@@ -4,7 +4,9 @@ import { loggerOptions } from '../system/logger.ts';
 import { createKino } from '../system/kino.ts';
 import { resolveOperatorKey } from '../system/operator-key.ts';
 
-const SHUTDOWN_GRACE_MS = 25_000;
+// Running jobs get JOB_GRACE_MS to finish on SIGTERM; the process exits by SHUTDOWN_GRACE_MS.
+const JOB_GRACE_MS = 20_000;
+const SHUTDOWN_GRACE_MS = 30_000;
 
 /** Runs Kino until SIGTERM/SIGINT, then stops taking requests, finishes those in flight and exits. */
 export async function serve(config: Config): Promise<void> {
@@ -12,6 +14,7 @@ export async function serve(config: Config): Promise<void> {
   const operator = resolveOperatorKey(config.adminKey, config.dataDir);
   const kino = await createKino(config, { operatorKey: operator.key, logger });
   const address = await kino.app.listen({ port: config.port, host: config.host });
+  kino.start();
 
   if (operator.created) {
     // Printed once, on the terminal only: it never goes through the logger.
@@ -34,7 +37,7 @@ export async function serve(config: Config): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    kino.close().then(
+    kino.close({ graceMs: JOB_GRACE_MS }).then(
       () => {
         logger.info('stopped');
         process.exit(0);

@@ -6,6 +6,11 @@ import type { Access } from './types.ts';
 /** Throws the 403 that a principal gets for a route it may not call. */
 export function checkAccess(principal: Principal, access: Access): void {
   if (access === 'public') return;
+  if (typeof access === 'object') {
+    if (principal.kind === 'operator') return;
+    checkAccess(principal, access.operatorOr);
+    return;
+  }
   if (access === 'operator') {
     if (principal.kind !== 'operator')
       throw new ApiError('operator_only', 'this route needs the operator key');
@@ -24,4 +29,11 @@ export function tenantOf(request: FastifyRequest): string {
   const p = request.principal;
   if (p?.kind !== 'tenant') throw new ApiError('tenant_key_required', 'this route needs a tenant key');
   return p.tenantId;
+}
+
+/** The tenant a request is confined to: its key's tenant, or none (all tenants) for the operator. */
+export function tenantScopeOf(request: FastifyRequest): string | undefined {
+  const p = request.principal;
+  if (!p) throw new ApiError('unauthorized', 'authentication required');
+  return p.kind === 'tenant' ? p.tenantId : undefined;
 }

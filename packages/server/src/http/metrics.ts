@@ -6,8 +6,7 @@ export interface HttpMetrics {
 }
 
 /** A registry per server, so several servers in one test process do not share counters. */
-export function createHttpMetrics(): HttpMetrics {
-  const registry = new Registry();
+export function createHttpMetrics(registry = new Registry()): HttpMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'kino_' });
   const requestDuration = new Histogram({
     name: 'kino_http_request_duration_seconds',

@@ -8,8 +8,11 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Permission, Principal } from '../auth/principal.ts';
 
-/** Who may call a route: anyone, the operator only, or a tenant key granting a permission. */
-export type Access = 'public' | 'operator' | Permission;
+/**
+ * Who may call a route: anyone, the operator only, a tenant key granting a permission, or either
+ * the operator (across tenants) or such a tenant key (inside its tenant).
+ */
+export type Access = 'public' | 'operator' | Permission | { operatorOr: Permission };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
 import { ApiKeysService } from '../api-keys/api-keys.service.ts';
 import { apiKeysRoutes } from '../api-keys/api-keys.routes.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
@@ -10,35 +11,56 @@ import { databaseCheck, directoryCheck, ffmpegCheck, type ReadinessCheck } from 
 import { createHttpApp } from '../http/app.ts';
 import { createHttpMetrics } from '../http/metrics.ts';
 import type { App } from '../http/types.ts';
+import type { JobWorkerOptions } from '../jobs/job-worker.ts';
+import { jobsRoutes } from '../jobs/jobs.routes.ts';
 import { mediaRoutes } from '../media/media.routes.ts';
 import { MediaService } from '../media/media.service.ts';
 import { tenantsRoutes } from '../tenants/tenants.routes.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
+import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 
 export interface Kino {
   app: App;
   database: DatabaseHandle;
-  close(): Promise<void>;
+  jobs: JobRuntime;
+  /** Starts background work (worker role); the HTTP side is ready once createKino returns. */
+  start(): void;
+  close(opts?: { graceMs?: number }): Promise<void>;
+}
+
+export interface KinoOptions {
+  operatorKey: string;
+  logger?: FastifyBaseLogger;
+  workerOptions?: Partial<JobWorkerOptions>;
 }
 
 /**
- * Wires one Kino process from its configuration: database (migrated), services and routes.
+ * Wires one Kino process from its configuration: database (migrated), services, routes for the
+ * API role, and the job worker for the worker role.
  *
  * @example const kino = await createKino(loadConfig(process.env), { operatorKey });
- *          await kino.app.listen({ port: 8080 });
+ *          kino.start(); await kino.app.listen({ port: 8080 });
  */
-export async function createKino(
-  config: Config,
-  opts: { operatorKey: string; logger?: FastifyBaseLogger },
-): Promise<Kino> {
+export async function createKino(config: Config, opts: KinoOptions): Promise<Kino> {
   const database = openDatabase(config.database);
+  const logger = opts.logger ?? pino({ level: 'silent' });
   try {
     await migrateToLatest(database.db);
     const repos = createRepositories(database.db, database.dialect);
+    const transaction = unitOfWork(database);
     const metrics = createHttpMetrics();
+    const jobs = createJobRuntime({
+      repos,
+      transaction,
+      registry: metrics.registry,
+      logger,
+      runWorker: config.roles.has('worker'),
+      workerOptions: { roles: [...config.roles], ...opts.workerOptions },
+    });
+
     const checks: ReadinessCheck[] = [databaseCheck(database.db)];
     if (config.storage.kind === 'file') checks.push(directoryCheck('storage', config.storage.dir));
-    checks.push(ffmpegCheck());
+    if (config.roles.has('worker')) checks.push(ffmpegCheck());
 
     const app = await createHttpApp({
       logger: opts.logger,
@@ -46,15 +68,24 @@ export async function createKino(
       authenticate: createAuthenticator({ operatorKey: opts.operatorKey, apiKeys: repos.apiKeys }),
     });
     await app.register(healthRoutes({ checks, metrics }));
-    await app.register(tenantsRoutes(new TenantsService(repos, unitOfWork(database))));
-    await app.register(apiKeysRoutes(new ApiKeysService(repos)));
-    await app.register(mediaRoutes(new MediaService(repos)));
+    if (config.roles.has('api')) {
+      await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
+      await app.register(apiKeysRoutes(new ApiKeysService(repos)));
+      await app.register(mediaRoutes(new MediaService(repos)));
+      await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
+    }
     await app.ready();
 
     return {
       app,
       database,
-      close: async () => {
+      jobs,
+      start: () => {
+        jobs.start();
+      },
+      close: async ({ graceMs } = {}) => {
+        // Stop taking work first, then requests, then the database both of them use.
+        await jobs.stop(graceMs);
         await app.close();
         await database.close();
       },

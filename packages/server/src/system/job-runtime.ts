@@ -1,0 +1,70 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import { jobCatalog, recurringJobs, type KinoJobCatalog } from '../jobs/catalog.ts';
+import { createJobMetrics } from '../jobs/job-metrics.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
+import { JobHandlers } from '../jobs/job-registry.ts';
+import { JobScheduler } from '../jobs/job-scheduler.ts';
+import { DEFAULT_WORKER_OPTIONS, JobWorker, type JobWorkerOptions } from '../jobs/job-worker.ts';
+import { pruneJobsHandler } from '../jobs/maintenance.handlers.ts';
+
+export interface JobRuntime {
+  queue: JobQueue<KinoJobCatalog>;
+  worker: JobWorker<KinoJobCatalog> | undefined;
+  start(): void;
+  /** Stops scheduling and claiming; running jobs get `graceMs` before they are handed back. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The queue every process uses, plus, in worker processes, the worker loop and the scheduler. */
+export function createJobRuntime(deps: {
+  repos: Repositories;
+  transaction: UnitOfWork;
+  registry: Registry;
+  logger: FastifyBaseLogger;
+  runWorker: boolean;
+  workerOptions?: Partial<JobWorkerOptions>;
+  tenantConcurrency?: number;
+}): JobRuntime {
+  let worker: JobWorker<KinoJobCatalog> | undefined;
+  const queue = new JobQueue({
+    catalog: jobCatalog,
+    repos: deps.repos,
+    transaction: deps.transaction,
+    tenantConcurrency: deps.tenantConcurrency ?? 4,
+    onEnqueued: () => worker?.wake(),
+  });
+  const metrics = createJobMetrics(deps.registry, deps.repos.jobs, queue.now);
+  if (!deps.runWorker) {
+    return { queue, worker: undefined, start: () => undefined, stop: () => Promise.resolve() };
+  }
+
+  const handlers = new JobHandlers(jobCatalog).on(
+    'maintenance.prune-jobs',
+    pruneJobsHandler(deps.repos.jobs, queue.now),
+  );
+  worker = new JobWorker(
+    { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
+    { ...DEFAULT_WORKER_OPTIONS, ...deps.workerOptions },
+  );
+  const scheduler = new JobScheduler({
+    queue,
+    transaction: deps.transaction,
+    logger: deps.logger,
+    schedules: recurringJobs,
+  });
+  const running = worker;
+  return {
+    queue,
+    worker,
+    start() {
+      running.start();
+      scheduler.start();
+    },
+    async stop(graceMs) {
+      scheduler.stop();
+      await running.stop(graceMs);
+    },
+  };
+}
