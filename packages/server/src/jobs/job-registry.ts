@@ -7,7 +7,7 @@ export interface JobContext<P> {
   payload: P;
   signal: AbortSignal;
   /** Records progress (0–100) with an optional message; written with the next heartbeat. */
-  progress(percent: number, message?: string): void;
+  progress: (percent: number, message?: string) => void;
 }
 
 export type JobHandler<P> = (ctx: JobContext<P>) => Promise<void>;

@@ -27,13 +27,14 @@ export function createJobRuntime(deps: {
   workerOptions?: Partial<JobWorkerOptions>;
   tenantConcurrency?: number;
 }): JobRuntime {
-  let worker: JobWorker<KinoJobCatalog> | undefined;
+  // The queue wakes this process's worker after an enqueue; the worker is created below.
+  const local: { worker?: JobWorker<KinoJobCatalog> } = {};
   const queue = new JobQueue({
     catalog: jobCatalog,
     repos: deps.repos,
     transaction: deps.transaction,
     tenantConcurrency: deps.tenantConcurrency ?? 4,
-    onEnqueued: () => worker?.wake(),
+    onEnqueued: () => local.worker?.wake(),
   });
   const metrics = createJobMetrics(deps.registry, deps.repos.jobs, queue.now);
   if (!deps.runWorker) {
@@ -44,7 +45,7 @@ export function createJobRuntime(deps: {
     'maintenance.prune-jobs',
     pruneJobsHandler(deps.repos.jobs, queue.now),
   );
-  worker = new JobWorker(
+  const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
     { ...DEFAULT_WORKER_OPTIONS, ...deps.workerOptions },
   );
@@ -54,17 +55,17 @@ export function createJobRuntime(deps: {
     logger: deps.logger,
     schedules: recurringJobs,
   });
-  const running = worker;
+  local.worker = worker;
   return {
     queue,
     worker,
     start() {
-      running.start();
+      worker.start();
       scheduler.start();
     },
     async stop(graceMs) {
       scheduler.stop();
-      await running.stop(graceMs);
+      await worker.stop(graceMs);
     },
   };
 }
