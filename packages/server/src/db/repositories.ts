@@ -3,6 +3,7 @@ import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { TenantsRepository } from '../tenants/tenants.repository.ts';
+import { UploadsRepository } from '../uploads/uploads.repository.ts';
 import type { Db, Dialect } from './database.ts';
 
 export interface Repositories {
@@ -10,6 +11,7 @@ export interface Repositories {
   apiKeys: ApiKeysRepository;
   media: MediaRepository;
   jobs: JobsRepository;
+  uploads: UploadsRepository;
 }
 
 export function createRepositories(db: Db, dialect: Dialect): Repositories {
@@ -18,6 +20,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     apiKeys: new ApiKeysRepository(db),
     media: new MediaRepository(db),
     jobs: new JobsRepository(db, dialect),
+    uploads: new UploadsRepository(db),
   };
 }
 

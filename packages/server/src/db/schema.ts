@@ -5,6 +5,8 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 export interface TenantsTable {
   id: string;
   name: string;
+  /** Largest upload or import accepted; null means the server default. */
+  max_upload_bytes: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -41,8 +43,24 @@ export interface MediaTable {
   height: number | null;
   error_code: string | null;
   error_message: string | null;
+  /** Storage key of the original, once it has fully arrived. */
+  source_key: Generated<string | null>;
+  source_size: Generated<number | null>;
+  source_sha256: Generated<string | null>;
+  source_filename: Generated<string | null>;
   created_at: number;
   updated_at: number;
+}
+
+export interface UploadsTable {
+  /** The tus upload id, also the storage key of its bytes. */
+  id: string;
+  tenant_id: string;
+  media_id: string;
+  size: number;
+  filename: string | null;
+  created_at: number;
+  completed_at: number | null;
 }
 
 export type JobState = 'available' | 'running' | 'retrying' | 'succeeded' | 'dead' | 'cancelled';
@@ -103,12 +121,14 @@ export interface Database {
   api_keys: ApiKeysTable;
   media: MediaTable;
   jobs: JobsTable;
+  uploads: UploadsTable;
   job_schedules: JobSchedulesTable;
   job_tenant_turns: JobTenantTurnsTable;
   workers: WorkersTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
+export type NewTenantRow = Insertable<TenantsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type MediaRow = Selectable<MediaTable>;
 export type NewMediaRow = Insertable<MediaTable>;
@@ -116,3 +136,4 @@ export type MediaRowUpdate = Updateable<MediaTable>;
 
 export type JobRow = Selectable<JobsTable>;
 export type WorkerRow = Selectable<WorkersTable>;
+export type UploadRow = Selectable<UploadsTable>;

@@ -9,6 +9,12 @@ const DAY = 24 * HOUR;
  * 0–9 make media playable, 10–49 finish processing, 50+ is maintenance.
  */
 export const jobCatalog = defineJobCatalog({
+  'media.ingest': {
+    payload: z.object({ tenantId: z.string(), mediaId: z.string() }),
+    priority: 1,
+    maxAttempts: 5,
+    timeoutMs: 2 * HOUR,
+  },
   'maintenance.prune-jobs': {
     payload: z.object({ keepFinishedForMs: z.number().int().positive() }),
     priority: 90,

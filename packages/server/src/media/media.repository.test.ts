@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { createRepositories, type Repositories } from '../db/repositories.ts';
-import type { MediaRow } from '../db/schema.ts';
+import type { NewMediaRow } from '../db/schema.ts';
 import { newId } from '../lib/ids.ts';
 
-function mediaRow(tenantId: string, createdAt: number, extra: Partial<MediaRow> = {}): MediaRow {
+function mediaRow(tenantId: string, createdAt: number, extra: Partial<NewMediaRow> = {}) {
   return {
     id: newId('med', createdAt),
     tenant_id: tenantId,
@@ -23,7 +23,7 @@ function mediaRow(tenantId: string, createdAt: number, extra: Partial<MediaRow> 
     created_at: createdAt,
     updated_at: createdAt,
     ...extra,
-  };
+  } satisfies NewMediaRow;
 }
 
 describe.each(DIALECTS)('MediaRepository on %s', (dialect) => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { MediaRow, MediaRowUpdate, MediaStatus } from '../db/schema.ts';
+import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow } from '../db/schema.ts';
 import { likePattern, type Cursor } from '../lib/cursor.ts';
 
 export interface MediaListQuery {
@@ -14,9 +14,8 @@ export interface MediaListQuery {
 export class MediaRepository {
   constructor(private readonly db: Db) {}
 
-  async create(row: MediaRow): Promise<MediaRow> {
-    await this.db.insertInto('media').values(row).execute();
-    return row;
+  create(row: NewMediaRow): Promise<MediaRow> {
+    return this.db.insertInto('media').values(row).returningAll().executeTakeFirstOrThrow();
   }
 
   get(tenantId: string, id: string): Promise<MediaRow | undefined> {

@@ -8,6 +8,8 @@ import { JobHandlers } from '../jobs/job-registry.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
 import { DEFAULT_WORKER_OPTIONS, JobWorker, type JobWorkerOptions } from '../jobs/job-worker.ts';
 import { pruneJobsHandler } from '../jobs/maintenance.handlers.ts';
+import { mediaIngestHandler } from '../media/media-ingest.handler.ts';
+import type { Storage } from '../storage/storage.ts';
 
 export interface JobRuntime {
   queue: JobQueue<KinoJobCatalog>;
@@ -21,6 +23,7 @@ export interface JobRuntime {
 export function createJobRuntime(deps: {
   repos: Repositories;
   transaction: UnitOfWork;
+  storage: Storage;
   registry: Registry;
   logger: FastifyBaseLogger;
   runWorker: boolean;
@@ -41,10 +44,9 @@ export function createJobRuntime(deps: {
     return { queue, worker: undefined, start: () => undefined, stop: () => Promise.resolve() };
   }
 
-  const handlers = new JobHandlers(jobCatalog).on(
-    'maintenance.prune-jobs',
-    pruneJobsHandler(deps.repos.jobs, queue.now),
-  );
+  const handlers = new JobHandlers(jobCatalog)
+    .on('maintenance.prune-jobs', pruneJobsHandler(deps.repos.jobs, queue.now))
+    .on('media.ingest', mediaIngestHandler({ repos: deps.repos, storage: deps.storage }));
   const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
     { ...DEFAULT_WORKER_OPTIONS, ...deps.workerOptions },

@@ -7,7 +7,7 @@ import type { Config } from '../config/config.ts';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
 import { createRepositories, unitOfWork } from '../db/repositories.ts';
 import { healthRoutes } from '../health/health.routes.ts';
-import { databaseCheck, directoryCheck, ffmpegCheck, type ReadinessCheck } from '../health/readiness.ts';
+import { databaseCheck, ffmpegCheck, type ReadinessCheck } from '../health/readiness.ts';
 import { createHttpApp } from '../http/app.ts';
 import { createHttpMetrics } from '../http/metrics.ts';
 import type { App } from '../http/types.ts';
@@ -17,11 +17,17 @@ import { mediaRoutes } from '../media/media.routes.ts';
 import { MediaService } from '../media/media.service.ts';
 import { tenantsRoutes } from '../tenants/tenants.routes.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
+import { createStorage } from '../storage/create-storage.ts';
+import type { Storage } from '../storage/storage.ts';
+import { createTusDatastore } from '../uploads/tus-server.ts';
+import { uploadsRoutes } from '../uploads/uploads.routes.ts';
+import { UploadsService } from '../uploads/uploads.service.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 
 export interface Kino {
   app: App;
   database: DatabaseHandle;
+  storage: Storage;
   jobs: JobRuntime;
   /** Starts background work (worker role); the HTTP side is ready once createKino returns. */
   start(): void;
@@ -48,18 +54,22 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     await migrateToLatest(database.db);
     const repos = createRepositories(database.db, database.dialect);
     const transaction = unitOfWork(database);
+    const storage = createStorage(config.storage);
     const metrics = createHttpMetrics();
     const jobs = createJobRuntime({
       repos,
       transaction,
+      storage,
       registry: metrics.registry,
       logger,
       runWorker: config.roles.has('worker'),
       workerOptions: { roles: [...config.roles], ...opts.workerOptions },
     });
 
-    const checks: ReadinessCheck[] = [databaseCheck(database.db)];
-    if (config.storage.kind === 'file') checks.push(directoryCheck('storage', config.storage.dir));
+    const checks: ReadinessCheck[] = [
+      databaseCheck(database.db),
+      { name: 'storage', run: () => storage.check() },
+    ];
     if (config.roles.has('worker')) checks.push(ffmpegCheck());
 
     const app = await createHttpApp({
@@ -73,12 +83,21 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       await app.register(apiKeysRoutes(new ApiKeysService(repos)));
       await app.register(mediaRoutes(new MediaService(repos)));
       await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
+      const uploads = new UploadsService({ repos, transaction, queue: jobs.queue });
+      await app.register(
+        uploadsRoutes({
+          uploads,
+          datastore: createTusDatastore(config.storage),
+          publicUrl: config.publicUrl,
+        }),
+      );
     }
     await app.ready();
 
     return {
       app,
       database,
+      storage,
       jobs,
       start: () => {
         jobs.start();

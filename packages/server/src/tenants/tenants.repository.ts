@@ -1,12 +1,19 @@
 import type { Db } from '../db/database.ts';
-import type { TenantRow } from '../db/schema.ts';
+import type { NewTenantRow, TenantRow } from '../db/schema.ts';
 
 export class TenantsRepository {
   constructor(private readonly db: Db) {}
 
-  async create(row: TenantRow): Promise<TenantRow> {
-    await this.db.insertInto('tenants').values(row).execute();
-    return row;
+  create(row: NewTenantRow): Promise<TenantRow> {
+    return this.db.insertInto('tenants').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async setMaxUploadBytes(id: string, bytes: number | null, now: number): Promise<void> {
+    await this.db
+      .updateTable('tenants')
+      .set({ max_upload_bytes: bytes, updated_at: now })
+      .where('id', '=', id)
+      .execute();
   }
 
   get(id: string): Promise<TenantRow | undefined> {

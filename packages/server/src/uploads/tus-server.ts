@@ -1,0 +1,45 @@
+import { FileStore } from '@tus/file-store';
+import { S3Store } from '@tus/s3-store';
+import { Server } from '@tus/server';
+import type { DataStore } from '@tus/utils';
+import type { StorageConfig } from '../config/config.ts';
+
+/** Abandoned (never finished) uploads expire after this long; a recurring job deletes them. */
+export const UPLOAD_EXPIRY_MS = 24 * 3600 * 1000;
+
+/**
+ * The tus datastore on the configured storage, so partial uploads live where originals do and
+ * survive restarts. An upload's bytes sit at the storage key equal to its id.
+ */
+export function createTusDatastore(storage: StorageConfig): DataStore {
+  switch (storage.kind) {
+    case 'file':
+      return new FileStore({ directory: storage.dir, expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS });
+    case 's3':
+      return new S3Store({
+        // 8 MiB parts: S3's 10,000-part limit then allows uploads up to ~80 GB.
+        partSize: 8 * 1024 * 1024,
+        expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS,
+        s3ClientConfig: {
+          bucket: storage.bucket,
+          region: storage.region,
+          forcePathStyle: storage.forcePathStyle,
+          ...(storage.endpoint !== undefined && { endpoint: storage.endpoint }),
+        },
+      });
+  }
+}
+
+type TusOptions = Omit<ConstructorParameters<typeof Server>[0], 'path' | 'datastore'>;
+
+export function createTusServer(datastore: DataStore, options: TusOptions): Server {
+  return new Server({
+    path: '/v1/uploads',
+    datastore,
+    // A finished upload is a media's original: the termination extension must not delete it.
+    disableTerminationForFinishedUploads: true,
+    exposedHeaders: ['Kino-Media-Id', 'X-Request-Id'],
+    allowedHeaders: ['Authorization', 'X-Request-Id'],
+    ...options,
+  });
+}

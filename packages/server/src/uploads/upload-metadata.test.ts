@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseUploadLength, parseUploadMetadata } from './upload-metadata.ts';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('parseUploadMetadata', () => {
+  it('decodes the keys Kino reads and ignores the rest', () => {
+    const header = `filename ${b64('talk.mp4')},title ${b64('Keynote – 2026')},visibility ${b64('private')},filetype ${b64('video/mp4')},empty`;
+    expect(parseUploadMetadata(header)).toEqual({
+      filename: 'talk.mp4',
+      title: 'Keynote – 2026',
+      visibility: 'private',
+    });
+  });
+
+  it('accepts no metadata', () => {
+    expect(parseUploadMetadata(undefined)).toEqual({});
+  });
+
+  it.each([`visibility ${b64('secret')}`, 'title not*base64', `a ${b64('x')} extra`])(
+    'refuses %j',
+    (header) => {
+      expect(() => parseUploadMetadata(header)).toThrow(/Upload-Metadata/);
+    },
+  );
+});
+
+describe('parseUploadLength', () => {
+  it.each([undefined, '-1', '1.5', 'abc', '99999999999999999'])('refuses %j', (v) => {
+    expect(() => parseUploadLength(v)).toThrow(/Upload-Length/);
+  });
+  it('reads a length', () => {
+    expect(parseUploadLength('209715200')).toBe(209715200);
+  });
+});

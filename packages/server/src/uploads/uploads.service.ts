@@ -1,0 +1,131 @@
+import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { UploadRow } from '../db/schema.ts';
+import type { KinoJobCatalog } from '../jobs/catalog.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { ApiError, notFound } from '../http/problem.ts';
+import { newId } from '../lib/ids.ts';
+import type { UploadMetadata } from './upload-metadata.ts';
+
+/** Accepted when neither the tenant nor the operator set a limit. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
+
+/** What a creation request resolved to, before any byte is stored. */
+export interface UploadPlan {
+  tenantId: string;
+  mediaId: string;
+  /** The media is created with the upload; otherwise it is a waiting media of the tenant. */
+  newMedia: boolean;
+  size: number;
+  metadata: UploadMetadata;
+}
+
+export class UploadsService {
+  constructor(
+    private readonly deps: {
+      repos: Pick<Repositories, 'tenants' | 'media' | 'uploads'>;
+      transaction: UnitOfWork;
+      queue: JobQueue<KinoJobCatalog>;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  async maxUploadBytes(tenantId: string): Promise<number> {
+    const tenant = await this.deps.repos.tenants.get(tenantId);
+    return tenant?.max_upload_bytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  }
+
+  /** Checks a creation request: size within the tenant's limit, and a named media waiting for bytes. */
+  async plan(tenantId: string, size: number, metadata: UploadMetadata): Promise<UploadPlan> {
+    const limit = await this.maxUploadBytes(tenantId);
+    if (size > limit) {
+      throw new ApiError('too_large', `the file is ${size} bytes; this tenant accepts up to ${limit}`, {
+        limit,
+      });
+    }
+    if (metadata.mediaId === undefined) {
+      return { tenantId, mediaId: newId('med', this.now()), newMedia: true, size, metadata };
+    }
+    const media = await this.deps.repos.media.get(tenantId, metadata.mediaId);
+    if (!media) throw notFound('media');
+    if (media.status !== 'waiting') {
+      throw new ApiError('conflict', `media ${media.id} already has its source (it is ${media.status})`);
+    }
+    return { tenantId, mediaId: media.id, newMedia: false, size, metadata };
+  }
+
+  /** Records a created upload, and the media it fills when that is new, together. */
+  create(plan: UploadPlan, uploadId: string): Promise<UploadRow> {
+    const now = this.now();
+    return this.deps.transaction(async (repos) => {
+      if (plan.newMedia) {
+        await repos.media.create({
+          id: plan.mediaId,
+          tenant_id: plan.tenantId,
+          title: plan.metadata.title ?? titleFromFilename(plan.metadata.filename),
+          description: '',
+          tags: '[]',
+          visibility: plan.metadata.visibility ?? 'public',
+          status: 'waiting',
+          duration_seconds: null,
+          width: null,
+          height: null,
+          error_code: null,
+          error_message: null,
+          created_at: now,
+          updated_at: now,
+        });
+      }
+      return repos.uploads.create({
+        id: uploadId,
+        tenant_id: plan.tenantId,
+        media_id: plan.mediaId,
+        size: plan.size,
+        filename: plan.metadata.filename ?? null,
+        created_at: now,
+        completed_at: null,
+      });
+    });
+  }
+
+  /** The tenant's upload, or 404: one tenant never touches another's upload. */
+  async authorize(tenantId: string, uploadId: string): Promise<UploadRow> {
+    const upload = await this.deps.repos.uploads.get(uploadId);
+    if (upload?.tenant_id !== tenantId) throw notFound('upload');
+    return upload;
+  }
+
+  /**
+   * The last byte arrived: the media moves to `processing` and its ingest is enqueued, in one
+   * transaction. Seeing the same finish twice changes nothing.
+   */
+  finish(uploadId: string): Promise<void> {
+    const now = this.now();
+    return this.deps.transaction(async (repos) => {
+      const upload = await repos.uploads.get(uploadId);
+      if (!upload || !(await repos.uploads.markCompleted(uploadId, now))) return;
+      await repos.media.update(upload.tenant_id, upload.media_id, {
+        status: 'processing',
+        source_key: upload.id,
+        source_size: upload.size,
+        source_filename: upload.filename,
+        updated_at: now,
+      });
+      await this.deps.queue.enqueue(repos, {
+        type: 'media.ingest',
+        payload: { tenantId: upload.tenant_id, mediaId: upload.media_id },
+        tenantId: upload.tenant_id,
+        idempotencyKey: `media:${upload.media_id}:ingest`,
+      });
+    });
+  }
+}
+
+function titleFromFilename(filename: string | undefined): string {
+  if (!filename) return '';
+  const base = filename.split(/[\\/]/).pop() ?? filename;
+  return base.replace(/\.[A-Za-z0-9]{1,5}$/, '');
+}
