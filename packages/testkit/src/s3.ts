@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import S3rver from 's3rver';
 
 export interface S3Server {
@@ -127,6 +126,7 @@ type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
  * - a range ending at byte 0 (`bytes=0-0`) is one byte, not the whole object;
  * - ListObjectsV2 pages in key order with a working continuation token (s3rver lists in
  *   directory order and makes its tokens with DES, which OpenSSL 3 in Node >= 17 refuses).
+ *   This listing skips s3rver's signature check.
  */
 function patchS3rver(server: S3rverInternals): void {
   const store = server.store;

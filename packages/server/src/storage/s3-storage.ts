@@ -136,13 +136,12 @@ export class S3Storage implements Storage {
       if (contentLength === 0) throw new StorageRangeError(key, 0);
       throw new Error(`S3 ignored the byte range asked for '${key}'`);
     }
-    return {
-      body,
-      size: Number(served[3]),
-      contentLength,
-      range: { start: Number(served[1]), end: Number(served[2]) },
-      contentType,
-    };
+    const [start, end, size] = [Number(served[1]), Number(served[2]), Number(served[3])];
+    if (start >= size) {
+      body.destroy();
+      throw new StorageRangeError(key, size);
+    }
+    return { body, size, contentLength, range: { start, end }, contentType };
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

@@ -129,6 +129,8 @@ export function storageContract(name: string, makeStorage: () => Promise<Storage
         await storage.put('r', data);
         await expect(storage.get('r', { start: 1000 })).rejects.toBeInstanceOf(StorageRangeError);
         await expect(storage.get('r', { start: 5000, end: 6000 })).rejects.toBeInstanceOf(StorageRangeError);
+        await storage.put('empty', Buffer.alloc(0));
+        await expect(storage.get('empty', { start: 0 })).rejects.toBeInstanceOf(StorageRangeError);
         await expect(storage.get('r', { start: -1 })).rejects.toBeInstanceOf(RangeError);
         await expect(storage.get('r', { start: 10, end: 9 })).rejects.toBeInstanceOf(RangeError);
         await expect(storage.get('r', { start: 1.5 })).rejects.toBeInstanceOf(RangeError);
