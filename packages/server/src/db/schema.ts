@@ -48,6 +48,13 @@ export interface MediaTable {
   source_size: Generated<number | null>;
   source_sha256: Generated<string | null>;
   source_filename: Generated<string | null>;
+  /** Storage prefix of the published version ('media/<tenant>/<media>/<version>/'). */
+  playback_prefix: Generated<string | null>;
+  /** File under that prefix that lists what the version serves (PlaybackIndex JSON). */
+  playback_index: Generated<string | null>;
+  /** JSON summary of the published renditions, for the API. */
+  renditions: Generated<string | null>;
+  progress_percent: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -116,12 +123,20 @@ export interface WorkersTable {
   stopped_at: number | null;
 }
 
+export interface SigningKeysTable {
+  id: string;
+  secret: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   media: MediaTable;
   jobs: JobsTable;
   uploads: UploadsTable;
+  signing_keys: SigningKeysTable;
   job_schedules: JobSchedulesTable;
   job_tenant_turns: JobTenantTurnsTable;
   workers: WorkersTable;

@@ -37,6 +37,8 @@ export async function createHttpApp(opts: HttpOptions): Promise<App> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     trustProxy: opts.trustProxy ?? false,
+    // Playback tokens travel in a path segment and are longer than the router's default of 100.
+    routerOptions: { maxParamLength: 1024 },
     // One line per request is written by the onResponse hook below, with the route and tenant.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     // A caller's X-Request-Id is kept when it is sane, so one id follows a request across services.

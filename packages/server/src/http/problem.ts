@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   unauthorized: 401,
   invalid_api_key: 401,
   insufficient_scope: 403,
+  playback_token_required: 401,
+  invalid_playback_token: 403,
   operator_only: 403,
   tenant_key_required: 403,
   not_found: 404,

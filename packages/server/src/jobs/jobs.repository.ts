@@ -143,9 +143,9 @@ export class JobsRepository {
     return rows.rows.map((r) => r.id);
   }
 
-  /** Records that these tenants just had a turn. */
+  /** Records that these tenants just had a turn, locking their rows in one order so claimers cannot deadlock. */
   async recordTurns(tenantIds: (string | null)[], now: number): Promise<void> {
-    const keys = [...new Set(tenantIds.map((t) => t ?? ''))];
+    const keys = [...new Set(tenantIds.map((t) => t ?? ''))].sort();
     if (keys.length === 0) return;
     await this.db
       .insertInto('job_tenant_turns')

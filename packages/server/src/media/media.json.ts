@@ -1,9 +1,29 @@
 import type { MediaRow } from '../db/schema.ts';
 import { toIso } from '../http/common-schemas.ts';
+import type { RenditionSummary } from '../processing/playback-index.ts';
 import type { MediaJson } from './media.schemas.ts';
 
+/**
+ * Playback URLs of a media. They name the media, not a version, so they stay valid across
+ * reprocessing; with a token they carry it in the path, where every relative child URL keeps it.
+ */
+export function playbackUrls(row: MediaRow, baseUrl: string, token?: string) {
+  const play = token ? `${baseUrl}/play/t/${token}/${row.id}` : `${baseUrl}/play/${row.id}`;
+  const ready = row.status === 'ready';
+  return {
+    hls: `${play}/master.m3u8`,
+    dash: `${play}/manifest.mpd`,
+    mp4: ready ? `${play}/download.mp4` : null,
+    poster: ready && row.width !== null ? `${play}/poster.jpg` : null,
+    storyboard: ready && row.width !== null ? `${play}/storyboard.vtt` : null,
+    embed: `${baseUrl}/embed/${row.id}${token ? `?token=${token}` : ''}`,
+  };
+}
+
 /** The API's view of a media row. */
-export function toMediaJson(row: MediaRow): MediaJson {
+export function toMediaJson(row: MediaRow, baseUrl: string): MediaJson {
+  const renditions = row.renditions ? (JSON.parse(row.renditions) as RenditionSummary[]) : [];
+  const playable = row.playable === 1 && row.playback_prefix !== null;
   return {
     id: row.id,
     title: row.title,
@@ -11,12 +31,12 @@ export function toMediaJson(row: MediaRow): MediaJson {
     tags: JSON.parse(row.tags) as string[],
     visibility: row.visibility,
     status: row.status,
-    playable: row.playable === 1,
+    playable,
     durationSeconds: row.duration_seconds,
     width: row.width,
     height: row.height,
-    renditions: [],
-    playback: null,
+    renditions,
+    playback: playable ? playbackUrls(row, baseUrl) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),

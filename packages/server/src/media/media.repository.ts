@@ -27,6 +27,11 @@ export class MediaRepository {
       .executeTakeFirst();
   }
 
+  /** A media by id alone, for the unauthenticated /play routes (which check tokens themselves). */
+  getForPlayback(id: string): Promise<MediaRow | undefined> {
+    return this.db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   /** Newest first; fetches limit + 1 rows so the caller knows whether another page exists. */
   list(tenantId: string, query: MediaListQuery): Promise<MediaRow[]> {
     let q = this.db.selectFrom('media').selectAll().where('tenant_id', '=', tenantId);
@@ -61,6 +66,36 @@ export class MediaRepository {
       .where('id', '=', id)
       .execute();
     return this.get(tenantId, id);
+  }
+
+  /**
+   * Media left `processing` with no unfinished processing job (its worker died on the last
+   * attempt, or the job was cancelled) end `errored`, so nothing stays "converting" forever.
+   */
+  async failAbandoned(updatedBefore: number, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('media')
+      .set({
+        status: 'errored',
+        error_code: 'processing_failed',
+        error_message: 'Processing stopped before it finished; reprocess the media to try again.',
+        updated_at: now,
+      })
+      .where('status', '=', 'processing')
+      .where('updated_at', '<', updatedBefore)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobs')
+              .select('jobs.id')
+              .where('jobs.idempotency_key', '=', sql<string>`'media:' || media.id || ':process'`)
+              .where('jobs.state', 'in', ['available', 'running', 'retrying']),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

@@ -1,6 +1,10 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { MediaRow } from '../db/schema.ts';
+import { baseUrlOf } from '../http/base-url.ts';
 import { tenantOf } from '../http/access.ts';
 import { authErrors, withNotFound } from '../http/common-schemas.ts';
+import { problemSchema } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import { toMediaJson } from './media.json.ts';
 import {
@@ -12,7 +16,9 @@ import {
 } from './media.schemas.ts';
 import type { MediaService } from './media.service.ts';
 
-export function mediaRoutes(media: MediaService) {
+export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | undefined } = {}) {
+  const json = (request: FastifyRequest, row: MediaRow) =>
+    toMediaJson(row, baseUrlOf(request, opts.publicUrl));
   return async (app: App) => {
     app.post(
       '/v1/media',
@@ -27,7 +33,7 @@ export function mediaRoutes(media: MediaService) {
       },
       async (request, reply) => {
         const row = await media.create(tenantOf(request), request.body);
-        return reply.code(201).send(toMediaJson(row));
+        return reply.code(201).send(json(request, row));
       },
     );
 
@@ -47,7 +53,7 @@ export function mediaRoutes(media: MediaService) {
       },
       async (request) => {
         const page = await media.list(tenantOf(request), request.query);
-        return { items: page.items.map(toMediaJson), nextCursor: page.nextCursor };
+        return { items: page.items.map((row) => json(request, row)), nextCursor: page.nextCursor };
       },
     );
 
@@ -62,7 +68,7 @@ export function mediaRoutes(media: MediaService) {
           response: { 200: mediaSchema, ...withNotFound },
         },
       },
-      async (request) => toMediaJson(await media.get(tenantOf(request), request.params.id)),
+      async (request) => json(request, await media.get(tenantOf(request), request.params.id)),
     );
 
     app.patch(
@@ -77,7 +83,23 @@ export function mediaRoutes(media: MediaService) {
           response: { 200: mediaSchema, ...withNotFound },
         },
       },
-      async (request) => toMediaJson(await media.update(tenantOf(request), request.params.id, request.body)),
+      async (request) =>
+        json(request, await media.update(tenantOf(request), request.params.id, request.body)),
+    );
+
+    app.post(
+      '/v1/media/:id/reprocess',
+      {
+        config: { access: 'media:write' },
+        schema: {
+          tags: ['media'],
+          summary: 'Process the original again; the current version plays until the new one is published',
+          params: mediaIdParams,
+          response: { 202: mediaSchema, ...withNotFound, 409: problemSchema },
+        },
+      },
+      async (request, reply) =>
+        reply.code(202).send(json(request, await media.reprocess(tenantOf(request), request.params.id))),
     );
 
     app.delete(

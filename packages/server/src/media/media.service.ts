@@ -1,4 +1,8 @@
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { KinoJobCatalog } from '../jobs/catalog.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { ApiError } from '../http/problem.ts';
+import { mediaPrefix, processingKey } from './media-jobs.ts';
 import type { MediaRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';
 import { decodeCursor, toPage } from '../lib/cursor.ts';
@@ -7,7 +11,9 @@ import type { CreateMediaInput, ListMediaQuery, UpdateMediaInput } from './media
 
 export class MediaService {
   constructor(
-    private readonly repos: Pick<Repositories, 'media'>,
+    private readonly repos: Pick<Repositories, 'media' | 'uploads'>,
+    private readonly transaction: UnitOfWork,
+    private readonly queue: JobQueue<KinoJobCatalog>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -60,7 +66,44 @@ export class MediaService {
     return row;
   }
 
+  /** Deletes the media and, in the same transaction, schedules the removal of its stored files. */
   async delete(tenantId: string, id: string): Promise<void> {
-    if (!(await this.repos.media.delete(tenantId, id))) throw notFound('media');
+    await this.transaction(async (repos) => {
+      const media = await repos.media.get(tenantId, id);
+      if (!media || !(await repos.media.delete(tenantId, id))) throw notFound('media');
+      const source = media.source_key;
+      await this.queue.enqueue(repos, {
+        type: 'media.remove-files',
+        payload: {
+          prefix: mediaPrefix(tenantId, id),
+          keys: source ? [source, `${source}.json`, `${source}.info`] : [],
+        },
+        tenantId,
+      });
+    });
+  }
+
+  /** Processes the original again; the current version keeps playing until the new one is published. */
+  async reprocess(tenantId: string, id: string): Promise<MediaRow> {
+    return this.transaction(async (repos) => {
+      const media = await repos.media.get(tenantId, id);
+      if (!media) throw notFound('media');
+      if (!media.source_key) throw new ApiError('conflict', 'the media has no source yet');
+      const { created } = await this.queue.enqueue(repos, {
+        type: 'media.process',
+        payload: { tenantId, mediaId: id },
+        tenantId,
+        idempotencyKey: processingKey(id),
+      });
+      if (!created) throw new ApiError('conflict', 'the media is already being processed');
+      const updated = await repos.media.update(tenantId, id, {
+        status: 'processing',
+        error_code: null,
+        error_message: null,
+        updated_at: this.now(),
+      });
+      if (!updated) throw notFound('media');
+      return updated;
+    });
   }
 }

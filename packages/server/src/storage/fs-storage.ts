@@ -31,6 +31,10 @@ export class FsStorage implements Storage {
     this.root = path.resolve(dir);
   }
 
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+
   async put(key: string, body: Readable | Buffer, opts: PutOptions = {}): Promise<PutResult> {
     const target = this.pathOf(key);
     const meter = new ByteMeter({ sha256: opts.sha256, expectedSize: opts.size });

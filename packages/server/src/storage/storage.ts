@@ -70,6 +70,8 @@ export interface Storage {
   copy(from: string, to: string): Promise<void>;
   /** A URL that fetches the object without credentials for `expiresSeconds` (backends that can only). */
   presignGet?(key: string, expiresSeconds: number): Promise<string>;
+  /** The object's path on this machine's disk, for backends that have one (the folder adapter). */
+  localPath?(key: string): string;
   /** Resolves when the backend can be read and written (for /readyz); throws otherwise. */
   check(): Promise<void>;
 }

@@ -8,7 +8,8 @@ import { JobHandlers } from '../jobs/job-registry.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
 import { DEFAULT_WORKER_OPTIONS, JobWorker, type JobWorkerOptions } from '../jobs/job-worker.ts';
 import { pruneJobsHandler } from '../jobs/maintenance.handlers.ts';
-import { mediaIngestHandler } from '../media/media-ingest.handler.ts';
+import { reconcileHandler, removeFilesHandler } from '../media/media-jobs.ts';
+import { processMediaHandler } from '../processing/process-media.handler.ts';
 import type { Storage } from '../storage/storage.ts';
 
 export interface JobRuntime {
@@ -24,6 +25,8 @@ export function createJobRuntime(deps: {
   repos: Repositories;
   transaction: UnitOfWork;
   storage: Storage;
+  /** Local folder for processing work files. */
+  workRoot: string;
   registry: Registry;
   logger: FastifyBaseLogger;
   runWorker: boolean;
@@ -46,7 +49,12 @@ export function createJobRuntime(deps: {
 
   const handlers = new JobHandlers(jobCatalog)
     .on('maintenance.prune-jobs', pruneJobsHandler(deps.repos.jobs, queue.now))
-    .on('media.ingest', mediaIngestHandler({ repos: deps.repos, storage: deps.storage }));
+    .on(
+      'media.process',
+      processMediaHandler({ repos: deps.repos, storage: deps.storage, queue, workRoot: deps.workRoot }),
+    )
+    .on('media.remove-files', removeFilesHandler(deps.storage))
+    .on('media.reconcile', reconcileHandler(deps.repos, queue.now));
   const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
     { ...DEFAULT_WORKER_OPTIONS, ...deps.workerOptions },

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { ApiKeysService } from '../api-keys/api-keys.service.ts';
@@ -17,6 +18,11 @@ import { mediaRoutes } from '../media/media.routes.ts';
 import { MediaService } from '../media/media.service.ts';
 import { tenantsRoutes } from '../tenants/tenants.routes.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
+import { embedRoutes } from '../delivery/embed.routes.ts';
+import { playRoutes } from '../delivery/play.routes.ts';
+import { PlaybackService } from '../delivery/playback.service.ts';
+import { playbackTokensRoutes } from '../delivery/playback-tokens.routes.ts';
+import { SigningKeysRepository } from '../delivery/signing-keys.repository.ts';
 import { createStorage } from '../storage/create-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createTusDatastore } from '../uploads/tus-server.ts';
@@ -60,6 +66,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       repos,
       transaction,
       storage,
+      workRoot: path.join(config.dataDir, 'work'),
       registry: metrics.registry,
       logger,
       runWorker: config.roles.has('worker'),
@@ -81,7 +88,17 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     if (config.roles.has('api')) {
       await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
       await app.register(apiKeysRoutes(new ApiKeysService(repos)));
-      await app.register(mediaRoutes(new MediaService(repos)));
+      await app.register(
+        mediaRoutes(new MediaService(repos, transaction, jobs.queue), { publicUrl: config.publicUrl }),
+      );
+      const playback = new PlaybackService({
+        media: repos.media,
+        storage,
+        signingKeys: new SigningKeysRepository(database.db),
+      });
+      await app.register(playRoutes(playback));
+      await app.register(embedRoutes());
+      await app.register(playbackTokensRoutes({ media: repos.media, playback, publicUrl: config.publicUrl }));
       await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
       const uploads = new UploadsService({ repos, transaction, queue: jobs.queue });
       await app.register(

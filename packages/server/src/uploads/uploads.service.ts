@@ -4,6 +4,7 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
+import { processingKey } from '../media/media-jobs.ts';
 import type { UploadMetadata } from './upload-metadata.ts';
 
 /** Accepted when neither the tenant nor the operator set a limit. */
@@ -115,10 +116,10 @@ export class UploadsService {
         updated_at: now,
       });
       await this.deps.queue.enqueue(repos, {
-        type: 'media.ingest',
+        type: 'media.process',
         payload: { tenantId: upload.tenant_id, mediaId: upload.media_id },
         tenantId: upload.tenant_id,
-        idempotencyKey: `media:${upload.media_id}:ingest`,
+        idempotencyKey: processingKey(upload.media_id),
       });
     });
   }

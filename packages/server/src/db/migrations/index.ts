@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001-foundation.ts';
 import * as jobs from './0002-jobs.ts';
 import * as uploads from './0003-uploads.ts';
+import * as playback from './0004-playback.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-jobs': jobs,
   '0003-uploads': uploads,
+  '0004-playback': playback,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,219 @@
+import path from 'node:path';
+import type { AudioPlan, KeyframePlan, ProcessingPlan, VideoRung } from './plan.ts';
+
+const INPUT = ['-nostdin', '-hide_banner', '-v', 'error', '-protocol_whitelist', 'file,pipe'];
+
+/** The names of what processing writes into a version's folder; manifests refer to them relatively. */
+export const outputs = {
+  video: (rung: VideoRung) => `video-${rung.name}.mp4`,
+  videoIndex: (rung: VideoRung) => `video-${rung.name}.ffmpeg.m3u8`,
+  audio: 'audio.mp4',
+  audioIndex: 'audio.ffmpeg.m3u8',
+  poster: 'poster.jpg',
+  storyboardSheet: (n: number) => `storyboard-${n}.jpg`,
+  download: 'download.mp4',
+};
+
+/**
+ * ffmpeg's HLS muxer in single-file fMP4 mode writes one CMAF file per rendition and a playlist
+ * of byte ranges; Kino reads those ranges to write its own HLS and DASH manifests over the file.
+ */
+function cmafOutput(dir: string, file: string, index: string, segmentSeconds: number): string[] {
+  return [
+    '-f',
+    'hls',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_flags',
+    'single_file',
+    '-hls_time',
+    String(segmentSeconds),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_filename',
+    path.join(dir, file),
+    path.join(dir, index),
+  ];
+}
+
+function audioEncoding(audio: AudioPlan): string[] {
+  return audio.copy
+    ? ['-c:a', 'copy']
+    : ['-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', `${audio.bitrateKbps}k`, '-ac', '2', '-ar', '48000'];
+}
+
+/**
+ * The fast path to playable: the source's video stream copied as is (the top rung) and its audio
+ * copied or encoded, in one ffmpeg run. Only used when the plan allows passthrough.
+ */
+export function instantArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
+  const args = [...INPUT, '-i', source];
+  const copyRung = plan.video?.rungs.find((r) => r.copy);
+  if (plan.video && copyRung) {
+    args.push('-map', `0:${plan.video.sourceIndex}`, '-c:v', 'copy', '-an', '-sn', '-dn');
+    args.push(...cmafOutput(dir, outputs.video(copyRung), outputs.videoIndex(copyRung), plan.segmentSeconds));
+  }
+  if (plan.audio) {
+    args.push('-map', `0:${plan.audio.sourceIndex}`, ...audioEncoding(plan.audio), '-vn', '-sn', '-dn');
+    args.push(...cmafOutput(dir, outputs.audio, outputs.audioIndex, plan.segmentSeconds));
+  }
+  return args;
+}
+
+export function forceKeyframes(keyframes: KeyframePlan): string {
+  if (keyframes.kind === 'every') return `expr:gte(t,n_forced*${keyframes.seconds})`;
+  // Regular source GOPs become an expression; irregular ones are listed (bounded so the argument
+  // stays far below the kernel's 128 KiB limit per argument).
+  const gaps = keyframes.times.slice(1).map((t, i) => t - (keyframes.times[i] ?? 0));
+  const first = gaps[0];
+  const regular = first !== undefined && gaps.every((g) => Math.abs(g - first) < 0.002);
+  if (regular && (keyframes.times[0] ?? 0) < 0.002) return `expr:gte(t,n_forced*${first.toFixed(6)})`;
+  if (keyframes.times.length > 8000) {
+    const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? 2;
+    return `expr:gte(t,n_forced*${median.toFixed(6)})`;
+  }
+  return keyframes.times.map((t) => t.toFixed(6)).join(',');
+}
+
+/**
+ * One ffmpeg process decodes the source once and encodes every rung that is not copied, plus the
+ * storyboard sprite sheets. Encoded rungs put keyframes where the copied rung has them, so all
+ * renditions cut into segments at the same times and players can switch between them.
+ */
+export function ladderArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
+  const video = plan.video;
+  if (!video) throw new Error('an audio-only plan has no ladder');
+  const encoded = video.rungs.filter((r) => !r.copy);
+  const storyboard = plan.storyboard;
+  const branches = encoded.length + (storyboard ? 1 : 0);
+  if (branches === 0) return [];
+
+  const pre: string[] = [];
+  if (video.deinterlace) pre.push('bwdif=mode=send_frame');
+  pre.push(`fps=${video.frameRate}`);
+  const labels = Array.from({ length: branches }, (_, i) => `[b${i}]`);
+  const graph = [`[0:${video.sourceIndex}]${pre.join(',')},split=${branches}${labels.join('')}`];
+  encoded.forEach((rung, i) => {
+    graph.push(`[b${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p[r${i}]`);
+  });
+  if (storyboard) {
+    graph.push(
+      `[b${encoded.length}]fps=1/${storyboard.intervalSeconds},scale=${storyboard.tileWidth}:${storyboard.tileHeight},` +
+        `tile=${storyboard.columns}x${storyboard.rows}[sb]`,
+    );
+  }
+
+  const args = [
+    ...INPUT,
+    '-progress',
+    'pipe:1',
+    '-nostats',
+    '-i',
+    source,
+    '-filter_complex',
+    graph.join(';'),
+  ];
+  // A keyframe interval longer than any forced gap, so x264 adds none of its own.
+  const gopFrames = Math.ceil(video.frameRate * 10);
+  encoded.forEach((rung, i) => {
+    args.push(
+      '-map',
+      `[r${i}]`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-profile:v',
+      'high',
+      '-b:v',
+      `${rung.bitrateKbps}k`,
+      '-maxrate',
+      `${Math.round(rung.bitrateKbps * 1.5)}k`,
+      '-bufsize',
+      `${rung.bitrateKbps * 2}k`,
+      '-g',
+      String(gopFrames),
+      '-sc_threshold',
+      '0',
+      '-force_key_frames',
+      forceKeyframes(video.keyframes),
+      '-color_primaries',
+      'bt709',
+      '-color_trc',
+      'bt709',
+      '-colorspace',
+      'bt709',
+      '-an',
+      '-sn',
+      '-dn',
+      ...cmafOutput(dir, outputs.video(rung), outputs.videoIndex(rung), plan.segmentSeconds),
+    );
+  });
+  if (storyboard) {
+    args.push(
+      '-map',
+      '[sb]',
+      '-q:v',
+      '5',
+      '-f',
+      'image2',
+      '-start_number',
+      '0',
+      path.join(dir, 'storyboard-%d.jpg'),
+    );
+  }
+  return args;
+}
+
+/** Audio for a plan that did not produce it in the instant step (the source was not passthrough). */
+export function audioArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
+  if (!plan.audio) return [];
+  return [
+    ...INPUT,
+    '-i',
+    source,
+    '-map',
+    `0:${plan.audio.sourceIndex}`,
+    ...audioEncoding(plan.audio),
+    '-vn',
+    '-sn',
+    '-dn',
+    ...cmafOutput(dir, outputs.audio, outputs.audioIndex, plan.segmentSeconds),
+  ];
+}
+
+/** A representative frame: ffmpeg's thumbnail filter picks the most typical of 60 frames, so not a fade to black. */
+export function posterArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
+  const video = plan.video;
+  if (!video) return [];
+  const top = video.rungs[0];
+  const width = Math.min(1280, top?.width ?? 1280);
+  return [
+    ...INPUT,
+    '-ss',
+    plan.posterAtSeconds.toFixed(3),
+    '-i',
+    source,
+    '-map',
+    `0:${video.sourceIndex}`,
+    '-vf',
+    `thumbnail=n=60,scale=${width}:-2,setsar=1`,
+    '-frames:v',
+    '1',
+    '-q:v',
+    '3',
+    '-y',
+    path.join(dir, outputs.poster),
+  ];
+}
+
+/** The progressive MP4 download: the top video rendition and the audio, remuxed with faststart. */
+export function downloadArgs(dir: string, top: VideoRung | undefined, hasAudio: boolean): string[] {
+  const args = [...INPUT];
+  if (top) args.push('-i', path.join(dir, outputs.video(top)));
+  if (hasAudio) args.push('-i', path.join(dir, outputs.audio));
+  if (top) args.push('-map', '0:v:0');
+  if (hasAudio) args.push('-map', `${top ? 1 : 0}:a:0`);
+  args.push('-c', 'copy', '-movflags', '+faststart', '-y', path.join(dir, outputs.download));
+  return args;
+}

@@ -1,0 +1,169 @@
+import { bandwidth, type RenditionIndex } from './rendition-index.ts';
+
+/** A published rendition: its file, its byte index and what players need to choose it. */
+export interface PublishedRendition {
+  id: string;
+  kind: 'video' | 'audio';
+  file: string;
+  codec: string;
+  width: number | null;
+  height: number | null;
+  frameRate: number | null;
+  index: RenditionIndex;
+}
+
+export const AUDIO_GROUP = 'audio';
+
+export const playlistName = (r: PublishedRendition) => `${r.id}.m3u8`;
+
+/** A VOD media playlist over one CMAF file, with byte ranges (HLS version 7). */
+export function mediaPlaylist(r: PublishedRendition): string {
+  const target = Math.max(1, Math.ceil(Math.max(...r.index.segments.map((s) => s.duration)) - 0.001));
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${target}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    `#EXT-X-MAP:URI="${r.file}",BYTERANGE="${r.index.initLength}@0"`,
+  ];
+  for (const s of r.index.segments) {
+    lines.push(`#EXTINF:${s.duration.toFixed(6)},`, `#EXT-X-BYTERANGE:${s.length}@${s.offset}`, r.file);
+  }
+  lines.push('#EXT-X-ENDLIST', '');
+  return lines.join('\n');
+}
+
+/** The multivariant playlist: video variants best first, all sharing one audio rendition. */
+export function masterPlaylist(renditions: readonly PublishedRendition[]): string {
+  const audio = renditions.find((r) => r.kind === 'audio');
+  const videos = renditions.filter((r) => r.kind === 'video');
+  const audioBw = audio ? bandwidth(audio.index) : { peak: 0, average: 0 };
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  if (audio && videos.length > 0) {
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${playlistName(audio)}"`,
+    );
+  }
+  for (const v of videos) {
+    const bw = bandwidth(v.index);
+    const attrs = [
+      `BANDWIDTH=${bw.peak + audioBw.peak}`,
+      `AVERAGE-BANDWIDTH=${bw.average + audioBw.average}`,
+      `CODECS="${audio ? `${v.codec},${audio.codec}` : v.codec}"`,
+      `RESOLUTION=${v.width}x${v.height}`,
+      ...(v.frameRate ? [`FRAME-RATE=${v.frameRate.toFixed(3)}`] : []),
+      ...(audio ? [`AUDIO="${AUDIO_GROUP}"`] : []),
+    ];
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(v));
+  }
+  if (videos.length === 0 && audio) {
+    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${audioBw.peak},CODECS="${audio.codec}"`, playlistName(audio));
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+function isoDuration(seconds: number): string {
+  return `PT${seconds.toFixed(3)}S`;
+}
+
+/**
+ * DASH addresses each segment by number ($Number$); the /play route maps those names to byte
+ * ranges of the one stored file. (ffmpeg 5.1 reads SegmentList mediaRange one byte short, so
+ * byte-range DASH would not play there.)
+ */
+export const dashSegmentPath = (r: PublishedRendition, n: number | '$Number$') => `${r.id}/${n}.m4s`;
+export const dashInitPath = (r: PublishedRendition) => `${r.id}/init.mp4`;
+
+function representation(r: PublishedRendition): string {
+  const timescale = 1000;
+  const bw = bandwidth(r.index);
+  const attrs = [`id="${xml(r.id)}"`, `codecs="${xml(r.codec)}"`, `bandwidth="${bw.peak}"`];
+  if (r.kind === 'video') {
+    attrs.push(`width="${r.width}"`, `height="${r.height}"`);
+    if (r.frameRate) attrs.push(`frameRate="${Math.round(r.frameRate * 1000)}/1000"`);
+  } else {
+    attrs.push('audioSamplingRate="48000"');
+  }
+  const timeline: string[] = [];
+  let t = 0;
+  for (const s of r.index.segments) {
+    const d = Math.round(s.duration * timescale);
+    timeline.push(`<S t="${t}" d="${d}"/>`);
+    t += d;
+  }
+  return [
+    `<Representation ${attrs.join(' ')}>`,
+    ...(r.kind === 'audio'
+      ? [
+          '<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="2"/>',
+        ]
+      : []),
+    `<SegmentTemplate timescale="${timescale}" startNumber="0" initialization="${xml(dashInitPath(r))}" media="${xml(dashSegmentPath(r, '$Number$'))}">`,
+    `<SegmentTimeline>${timeline.join('')}</SegmentTimeline>`,
+    '</SegmentTemplate>',
+    '</Representation>',
+  ].join('\n');
+}
+
+/** A static DASH MPD over the same CMAF files as the HLS playlists. */
+export function dashManifest(renditions: readonly PublishedRendition[], durationSeconds: number): string {
+  const videos = renditions.filter((r) => r.kind === 'video');
+  const audios = renditions.filter((r) => r.kind === 'audio');
+  const sets: string[] = [];
+  if (videos.length) {
+    sets.push(
+      `<AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">\n${videos.map(representation).join('\n')}\n</AdaptationSet>`,
+    );
+  }
+  if (audios.length) {
+    sets.push(
+      `<AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" segmentAlignment="true" startWithSAP="1">\n${audios.map(representation).join('\n')}\n</AdaptationSet>`,
+    );
+  }
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(durationSeconds)}" minBufferTime="PT4S">`,
+    '<Period id="0" start="PT0S">',
+    ...sets,
+    '</Period>',
+    '</MPD>',
+    '',
+  ].join('\n');
+}
+
+/** Storyboard cues: one WebVTT cue per thumbnail, pointing into its sprite sheet with #xywh. */
+export function storyboardVtt(
+  sheet: { file: (n: number) => string; perSheet: number },
+  tile: { width: number; height: number; columns: number },
+  intervalSeconds: number,
+  count: number,
+  durationSeconds: number,
+): string {
+  const stamp = (s: number) => {
+    const ms = Math.round(s * 1000);
+    const h = Math.floor(ms / 3_600_000);
+    const m = Math.floor((ms % 3_600_000) / 60_000);
+    const sec = Math.floor((ms % 60_000) / 1000);
+    return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+  };
+  const lines = ['WEBVTT', ''];
+  for (let i = 0; i < count; i++) {
+    const start = i * intervalSeconds;
+    if (start >= durationSeconds) break;
+    const end = Math.min(durationSeconds, start + intervalSeconds);
+    const inSheet = i % sheet.perSheet;
+    const x = (inSheet % tile.columns) * tile.width;
+    const y = Math.floor(inSheet / tile.columns) * tile.height;
+    lines.push(
+      `${stamp(start)} --> ${stamp(end)}`,
+      `${sheet.file(Math.floor(i / sheet.perSheet))}#xywh=${x},${y},${tile.width},${tile.height}`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}

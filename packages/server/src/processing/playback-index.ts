@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { PublishedRendition } from './manifests.ts';
+
+/**
+ * What a published version serves, stored as JSON beside its files. Only names listed here are
+ * ever served from the version's prefix.
+ */
+export interface PlaybackIndex {
+  durationSeconds: number;
+  renditions: PublishedRendition[];
+  poster: string | null;
+  storyboard: {
+    sheets: string[];
+    intervalSeconds: number;
+    tileWidth: number;
+    tileHeight: number;
+    columns: number;
+    perSheet: number;
+    count: number;
+  } | null;
+  download: string | null;
+}
+
+const segmentSchema = z.object({ duration: z.number(), offset: z.number(), length: z.number() });
+
+export const playbackIndexSchema: z.ZodType<PlaybackIndex> = z.object({
+  durationSeconds: z.number(),
+  renditions: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.enum(['video', 'audio']),
+      file: z.string(),
+      codec: z.string(),
+      width: z.number().nullable(),
+      height: z.number().nullable(),
+      frameRate: z.number().nullable(),
+      index: z.object({ initLength: z.number(), segments: z.array(segmentSchema) }),
+    }),
+  ),
+  poster: z.string().nullable(),
+  storyboard: z
+    .object({
+      sheets: z.array(z.string()),
+      intervalSeconds: z.number(),
+      tileWidth: z.number(),
+      tileHeight: z.number(),
+      columns: z.number(),
+      perSheet: z.number(),
+      count: z.number(),
+    })
+    .nullable(),
+  download: z.string().nullable(),
+});
+
+/** The API's summary of a rendition (the media object's `renditions`). */
+export interface RenditionSummary {
+  kind: 'video' | 'audio';
+  width: number | null;
+  height: number | null;
+  bitrate: number | null;
+  codec: string;
+}
+
+export function summarize(index: PlaybackIndex): RenditionSummary[] {
+  return index.renditions.map((r) => {
+    const bytes = r.index.segments.reduce((sum, s) => sum + s.length, 0);
+    const seconds = r.index.segments.reduce((sum, s) => sum + s.duration, 0);
+    return {
+      kind: r.kind,
+      width: r.width,
+      height: r.height,
+      bitrate: seconds > 0 ? Math.round((bytes * 8) / seconds) : null,
+      codec: r.codec,
+    };
+  });
+}

@@ -1,0 +1,63 @@
+import { MediaRejectedError, parseProbe } from './probe.ts';
+import type { ProbeResult } from './probe-result.ts';
+import { MediaToolError, runMediaTool } from './media-tools.ts';
+
+// User files are read through the file protocol only: a crafted playlist inside an upload cannot
+// make ffprobe fetch URLs or read other files.
+const SAFE_INPUT = ['-protocol_whitelist', 'file,pipe'];
+
+export function probeArgs(file: string): string[] {
+  return ['-v', 'error', ...SAFE_INPUT, '-print_format', 'json', '-show_format', '-show_streams', file];
+}
+
+export function keyframeArgs(file: string): string[] {
+  return [
+    '-v',
+    'error',
+    ...SAFE_INPUT,
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts_time,flags',
+    '-of',
+    'csv=p=0',
+    file,
+  ];
+}
+
+/** Presentation times (seconds) of the keyframes, from ffprobe's packet list "pts,flags" lines. */
+export function parseKeyframeTimes(csv: string): number[] {
+  const times: number[] = [];
+  for (const line of csv.split('\n')) {
+    const [pts, flags] = line.trim().split(',');
+    if (!pts || !flags?.startsWith('K')) continue;
+    const t = Number(pts);
+    if (Number.isFinite(t)) times.push(t);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** Probes a local file; a file ffprobe cannot open is rejected with a reason a person understands. */
+export async function probeFile(file: string, signal?: AbortSignal): Promise<ProbeResult> {
+  let out: string;
+  try {
+    out = await runMediaTool('ffprobe', probeArgs(file), signal ? { signal } : {});
+  } catch (err) {
+    if (!(err instanceof MediaToolError)) throw err;
+    if (/moov atom not found|end of file|Truncat|partial file/i.test(err.stderrTail)) {
+      throw new MediaRejectedError(
+        'corrupt_media',
+        'This file is incomplete or damaged: it ends before its index.',
+      );
+    }
+    throw new MediaRejectedError(
+      'unsupported_media',
+      'This file is not a video or audio file Kino can read.',
+    );
+  }
+  return parseProbe(JSON.parse(out));
+}
+
+export async function keyframeTimes(file: string, signal?: AbortSignal): Promise<number[]> {
+  return parseKeyframeTimes(await runMediaTool('ffprobe', keyframeArgs(file), signal ? { signal } : {}));
+}
