@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -80,6 +80,12 @@ interface FilesystemStore {
   getBucket(bucket: string): Promise<object | null>;
   putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
   putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+  putPart(
+    bucket: string,
+    uploadId: string,
+    partNumber: string | number,
+    content: Readable,
+  ): Promise<{ size: number; md5: string }>;
   getObject(
     bucket: string,
     key: string,
@@ -115,6 +121,7 @@ interface Context {
   path: string;
   query: Record<string, string | string[] | undefined>;
   body: unknown;
+  status: number;
 }
 
 type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
@@ -126,7 +133,13 @@ type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
  * - a range ending at byte 0 (`bytes=0-0`) is one byte, not the whole object;
  * - ListObjectsV2 pages in key order with a working continuation token (s3rver lists in
  *   directory order and makes its tokens with DES, which OpenSSL 3 in Node >= 17 refuses).
- *   This listing skips s3rver's signature check.
+ *   This listing skips s3rver's signature check;
+ * - multipart uploads: a part appears whole (temporary file, then rename), ListParts
+ *   (`GET /bucket/key?uploadId=`, paged by `max-parts` and `part-number-marker`) and
+ *   AbortMultipartUpload (`DELETE /bucket/key?uploadId=`) work, and UploadPart, ListParts,
+ *   CompleteMultipartUpload and AbortMultipartUpload answer `404 NoSuchUpload` for an unknown or
+ *   finished upload (s3rver answers 405 to the first two and 500 to completing). These also skip
+ *   the signature check.
  */
 function patchS3rver(server: S3rverInternals): void {
   const store = server.store;
@@ -212,6 +225,117 @@ function patchS3rver(server: S3rverInternals): void {
       },
     };
   };
+  // s3rver keeps an upload in `<bucket>/._S3rver_uploads/<uploadId>/`: files `key` and `metadata`
+  // (the initiating request's headers), and per part `<n>` (the bytes) and `<n>.md5`.
+  const uploadDir = (bucket: string, uploadId: string): string =>
+    join(store.getResourcePath(bucket, undefined as unknown as string, 'uploads'), uploadId);
+
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const target = join(uploadDir(bucket, uploadId), String(partNumber));
+    const temp = `${target}.${randomUUID()}.tmp`;
+    const md5 = createHash('md5');
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(content, meter, createWriteStream(temp));
+      const digest = md5.digest('hex');
+      await writeFile(`${temp}.md5`, digest);
+      await rename(`${temp}.md5`, `${target}.md5`);
+      await rename(temp, target);
+      return { size, md5: digest };
+    } catch (error) {
+      await rm(temp, { force: true });
+      await rm(`${temp}.md5`, { force: true });
+      throw error;
+    }
+  };
+
+  const multipart: Middleware = async (ctx, next) => {
+    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    const uploadId = ctx.query.uploadId;
+    if (match === null || typeof uploadId !== 'string' || !/^[\w-]+$/.test(uploadId)) {
+      await next();
+      return;
+    }
+    const bucket = decodeURIComponent(match[1] ?? '');
+    const key = (match[2] ?? '').split('/').map(decodeURIComponent).join('/');
+    if (!(await store.getBucket(bucket))) {
+      await next();
+      return;
+    }
+    const dir = uploadDir(bucket, uploadId);
+    const storedKey = await readFile(join(dir, 'key'), 'utf8').catch(() => undefined);
+    if (storedKey !== key) {
+      ctx.status = 404;
+      ctx.body = {
+        Error: {
+          Code: 'NoSuchUpload',
+          Message:
+            'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+          UploadId: uploadId,
+        },
+      };
+      return;
+    }
+    if (ctx.method === 'DELETE') {
+      await rm(dir, { recursive: true, force: true });
+      ctx.status = 204;
+      ctx.body = null;
+      return;
+    }
+    if (ctx.method !== 'GET') {
+      await next();
+      return;
+    }
+    const number = (name: string, fallback: number): number => {
+      const value = Number(ctx.query[name]);
+      return Number.isInteger(value) && value >= 0 ? value : fallback;
+    };
+    const marker = number('part-number-marker', 0);
+    const maxParts = Math.min(1000, number('max-parts', 1000));
+    const numbers = (await readdir(dir))
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .filter((n) => n > marker)
+      .sort((a, b) => a - b);
+    const page = numbers.slice(0, maxParts);
+    const parts = await Promise.all(
+      page.map(async (n) => {
+        const [stats, md5] = await Promise.all([
+          stat(join(dir, String(n))),
+          readFile(join(dir, `${n}.md5`), 'utf8'),
+        ]);
+        return {
+          PartNumber: n,
+          LastModified: stats.mtime.toISOString(),
+          ETag: JSON.stringify(md5.trim()),
+          Size: stats.size,
+        };
+      }),
+    );
+    const truncated = numbers.length > page.length;
+    ctx.body = {
+      ListPartsResult: {
+        '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        StorageClass: 'STANDARD',
+        PartNumberMarker: marker,
+        NextPartNumberMarker: page.at(-1) ?? marker,
+        MaxParts: maxParts,
+        IsTruncated: truncated,
+        Part: parts,
+      },
+    };
+  };
+
   // Just before the router, after the middleware that writes plain-object bodies as XML.
-  server.middleware.splice(server.middleware.length - 1, 0, listV2);
+  server.middleware.splice(server.middleware.length - 1, 0, listV2, multipart);
 }

@@ -9,7 +9,6 @@ import {
   dashManifest,
   masterPlaylist,
   mediaPlaylist,
-  playlistName,
   storyboardVtt,
   type PublishedRendition,
 } from '../processing/manifests.ts';
@@ -89,6 +88,7 @@ export function resolveVersionFile(index: PlaybackIndex, file: string, sheetBase
 export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
   if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (size === 0) return 'unsatisfiable';
   if (m[1] === '') {
     const suffix = Number(m[2]);
     if (suffix === 0) return 'unsatisfiable';
@@ -233,7 +233,7 @@ async function sendBytes(
       reply
         .code(206)
         .header('content-range', `bytes ${asked.start}-${asked.end ?? windowSize - 1}/${windowSize}`);
-    return reply.send(got.body);
+    return await reply.send(got.body);
   } catch (err) {
     if (err instanceof StorageRangeError) return reply.code(416).send();
     throw err;

@@ -131,6 +131,7 @@ describe.each(DIALECTS)('job workers killed mid-job on %s', (dialect) => {
 
     // Kill the worker holding the most running jobs, so every kill interrupts work in flight.
     const killed: number[] = [];
+    const victims = new Set<WorkerProcess>();
     const killingUntil = Date.now() + KILLING_MS;
     while (Date.now() < killingUntil && (await unfinished()) > 0) {
       const [min, max] = KILL_EVERY_MS;
@@ -148,6 +149,7 @@ describe.each(DIALECTS)('job workers killed mid-job on %s', (dialect) => {
       victim.child.kill('SIGKILL');
       await victim.exited;
       killed.push(victim.child.pid ?? 0);
+      victims.add(victim);
       workers.push(startWorker(config));
     }
 
@@ -157,6 +159,9 @@ describe.each(DIALECTS)('job workers killed mid-job on %s', (dialect) => {
     const finished = Date.now();
 
     // The survivors stop cleanly on SIGTERM.
+    // No worker died of anything but our SIGKILLs.
+    const crashed = workers.filter((w) => !alive(w) && !victims.has(w));
+    expect(crashed.length, crashed.map((w) => w.output.join('')).join('\n')).toBe(0);
     const survivors = workers.filter(alive);
     await Promise.all(survivors.map((w) => w.ready));
     for (const w of survivors) w.child.kill('SIGTERM');

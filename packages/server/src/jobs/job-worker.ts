@@ -135,10 +135,16 @@ export class JobWorker<C extends JobCatalog> {
 
   private startJob(job: JobRow): void {
     const abort = new AbortController();
-    const done = this.execute(job, abort).finally(() => {
-      this.running.delete(job.id);
-      this.wake();
-    });
+    const done = this.execute(job, abort)
+      .catch((err: unknown) => {
+        // Recording the outcome failed (the database is unreachable): the lease expires and
+        // another attempt runs. The worker itself must not fall over.
+        this.deps.logger.error({ err, jobId: job.id }, 'could not record a job outcome');
+      })
+      .finally(() => {
+        this.running.delete(job.id);
+        this.wake();
+      });
     this.running.set(job.id, { job, abort, done });
   }
 
@@ -185,8 +191,11 @@ export class JobWorker<C extends JobCatalog> {
       });
       // A handler that ignored its aborted signal still lost the job: do not claim success.
       if (abort.signal.aborted) throw abort.signal.reason;
-      if (!(await queue.complete(job, this.id))) log.warn('finished, but the job was no longer ours');
+      if (!(await completeWithRetry(() => queue.complete(job, this.id)))) {
+        log.warn('finished, but the job was no longer ours');
+      }
     } catch (err) {
+      if (err instanceof CompletionNotRecorded) throw err.cause;
       if (lease.lost) {
         outcome = 'abandoned';
         log.info({ reason: describeError(err) }, 'stopped a job that was cancelled or taken over');
@@ -219,6 +228,20 @@ export class JobWorker<C extends JobCatalog> {
       });
     } catch (err) {
       this.deps.logger.warn({ err }, 'could not record worker presence');
+    }
+  }
+}
+
+/** The work is done but its success could not be written; it must not count as a failed attempt. */
+class CompletionNotRecorded extends Error {}
+
+async function completeWithRetry(complete: () => Promise<boolean>): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await complete();
+    } catch (err) {
+      if (attempt >= 3) throw new CompletionNotRecorded('completion not recorded', { cause: err });
+      await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
 }

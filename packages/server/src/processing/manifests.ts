@@ -90,11 +90,12 @@ function representation(r: PublishedRendition): string {
     attrs.push('audioSamplingRate="48000"');
   }
   const timeline: string[] = [];
-  let t = 0;
+  // Rounded from the running total, so per-segment rounding never drifts from the media's clock.
+  let elapsed = 0;
   for (const s of r.index.segments) {
-    const d = Math.round(s.duration * timescale);
-    timeline.push(`<S t="${t}" d="${d}"/>`);
-    t += d;
+    const t = Math.round(elapsed * timescale);
+    elapsed += s.duration;
+    timeline.push(`<S t="${t}" d="${Math.round(elapsed * timescale) - t}"/>`);
   }
   return [
     `<Representation ${attrs.join(' ')}>`,

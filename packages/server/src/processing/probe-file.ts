@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { MediaRejectedError, parseProbe } from './probe.ts';
 import type { ProbeResult } from './probe-result.ts';
 import { MediaToolError, runMediaTool } from './media-tools.ts';
@@ -44,7 +45,8 @@ export async function probeFile(file: string, signal?: AbortSignal): Promise<Pro
     out = await runMediaTool('ffprobe', probeArgs(file), signal ? { signal } : {});
   } catch (err) {
     if (!(err instanceof MediaToolError)) throw err;
-    if (/moov atom not found|end of file|Truncat|partial file/i.test(err.stderrTail)) {
+    const cutShort = /moov atom not found|end of file|Truncat|partial file/i.test(err.stderrTail);
+    if (cutShort && (await startsLikeMedia(file))) {
       throw new MediaRejectedError(
         'corrupt_media',
         'This file is incomplete or damaged: it ends before its index.',
@@ -56,6 +58,26 @@ export async function probeFile(file: string, signal?: AbortSignal): Promise<Pro
     );
   }
   return parseProbe(JSON.parse(out));
+}
+
+/**
+ * Whether a file begins like an MP4/MOV (an ISO BMFF box) or a Matroska/WebM (EBML) file, so that
+ * "moov atom not found" means a cut-short video rather than text or an empty file with that name.
+ */
+async function startsLikeMedia(file: string): Promise<boolean> {
+  const handle = await open(file).catch(() => null);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    if (bytesRead < 8) return false;
+    const box = head.toString('latin1', 4, 8);
+    return (
+      ['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide'].includes(box) || head.readUInt32BE(0) === 0x1a45dfa3
+    );
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function keyframeTimes(file: string, signal?: AbortSignal): Promise<number[]> {

@@ -109,7 +109,7 @@ async function processInto(
     await runMediaTool('ffmpeg', audioArgs(source, plan, workdir), { signal });
   }
 
-  const ladder = ladderArgs(source, plan, workdir);
+  const ladder = plan.video ? ladderArgs(source, plan, workdir) : [];
   if (ladder.length) {
     await runMediaTool('ffmpeg', ladder, {
       signal,

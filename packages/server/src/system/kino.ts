@@ -106,6 +106,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
           uploads,
           datastore: createTusDatastore(config.storage),
           publicUrl: config.publicUrl,
+          logger,
         }),
       );
     }

@@ -20,8 +20,16 @@ export function createTusDatastore(storage: StorageConfig): DataStore {
         // 8 MiB parts: S3's 10,000-part limit then allows uploads up to ~80 GB.
         partSize: 8 * 1024 * 1024,
         expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS,
+        // Expiry is handled by Kino's own cleanup, not object tags (not every S3-compatible store has them).
+        useTags: false,
         s3ClientConfig: {
           bucket: storage.bucket,
+          // Checksums only where S3 requires them, as in Kino's storage adapter: some
+          // S3-compatible servers store the SDK's streaming checksum framing as object bytes.
+          ...(storage.endpoint !== undefined && {
+            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+            responseChecksumValidation: 'WHEN_REQUIRED' as const,
+          }),
           region: storage.region,
           forcePathStyle: storage.forcePathStyle,
           ...(storage.endpoint !== undefined && { endpoint: storage.endpoint }),

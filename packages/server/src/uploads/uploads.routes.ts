@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from '@tus/server';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { tenantOf } from '../http/access.ts';
 import { authErrors } from '../http/common-schemas.ts';
@@ -24,9 +24,18 @@ function nodeRequestOf(req: Request): IncomingMessage | undefined {
   return (req as Request & { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
 }
 
-/** tus hooks abort a request by throwing { status_code, body }; Kino's body is problem+json. */
+/** tus hooks abort a request by throwing an object with status_code and body; Kino's body is problem+json. */
+class TusHookError extends Error {
+  constructor(
+    readonly status_code: number,
+    readonly body: string,
+  ) {
+    super(body);
+  }
+}
+
 function tusError(error: ApiError, requestId: string) {
-  return { status_code: error.status, body: JSON.stringify(toProblem(error.code, error.message, requestId)) };
+  return new TusHookError(error.status, JSON.stringify(toProblem(error.code, error.message, requestId)));
 }
 
 /**
@@ -34,12 +43,18 @@ function tusError(error: ApiError, requestId: string) {
  * @tus/server. Kino checks the key, the size limit and the metadata first, and answers those
  * refusals as problem+json; tus then stores the bytes on the configured storage.
  */
-export function uploadsRoutes(deps: { uploads: UploadsService; datastore: DataStore; publicUrl?: string }) {
+export function uploadsRoutes(deps: {
+  uploads: UploadsService;
+  datastore: DataStore;
+  publicUrl?: string | undefined;
+  logger: FastifyBaseLogger;
+}) {
+  const log = deps.logger;
   const contexts = new WeakMap<IncomingMessage, UploadRequestContext>();
   const contextOf = (req: Request): UploadRequestContext => {
     const node = nodeRequestOf(req);
     const ctx = node && contexts.get(node);
-    if (!ctx) throw { status_code: 500, body: 'upload request without context\n' };
+    if (!ctx) throw new TusHookError(500, 'upload request without context\n');
     return ctx;
   };
 
@@ -62,9 +77,14 @@ export function uploadsRoutes(deps: { uploads: UploadsService; datastore: DataSt
     },
     onUploadCreate: async (req, upload) => {
       const ctx = contextOf(req);
-      if (!ctx.plan) throw { status_code: 500, body: 'upload created without a plan\n' };
+      if (!ctx.plan) throw new TusHookError(500, 'upload created without a plan\n');
       await deps.uploads.create(ctx.plan, upload.id);
       return {};
+    },
+    onResponseError: async (req, err) => {
+      const status = (err as { status_code?: number }).status_code ?? 500;
+      if (status >= 500) log.error({ err, requestId: contextOf(req).requestId }, 'upload request failed');
+      return undefined;
     },
     onUploadFinish: async (req, upload) => {
       await deps.uploads.finish(upload.id);
