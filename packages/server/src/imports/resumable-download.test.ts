@@ -11,7 +11,7 @@ import {
   startSource,
   type FileSourceOptions,
   type SourceServer,
-} from './test-source-server.ts';
+} from '../../test/test-source-server.ts';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const fast: DownloadOptions = { allowPrivate: true, retryDelay: { baseMs: 5, maxMs: 20 } };

@@ -13,7 +13,7 @@ import {
   tableResolver,
   testRoute,
   type SourceServer,
-} from './test-source-server.ts';
+} from '../../test/test-source-server.ts';
 
 const servers: SourceServer[] = [];
 async function source(...args: Parameters<typeof startSource>): Promise<SourceServer> {

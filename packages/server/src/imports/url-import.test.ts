@@ -13,7 +13,7 @@ import {
   tableResolver,
   testRoute,
   type SourceServer,
-} from './test-source-server.ts';
+} from '../../test/test-source-server.ts';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ResolvedAddress, Resolver } from './pinned-dns.ts';
+import type { ResolvedAddress, Resolver } from '../src/imports/pinned-dns.ts';
 
 export interface SourceServer {
   /** http(s)://127.0.0.1:PORT */
