@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { olderThan } from '../db/keyset.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import type { JobRow, JobState, WorkerRow } from '../db/schema.ts';
 import type { Cursor } from '../lib/cursor.ts';
@@ -73,12 +74,7 @@ export class JobsRepository {
     if (query.type) q = q.where('type', '=', query.type);
     const after = query.after;
     if (after) {
-      q = q.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-        ]),
-      );
+      q = q.where(olderThan(after));
     }
     return q
       .orderBy('created_at', 'desc')

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { olderThan } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
 import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow } from '../db/schema.ts';
 import { likePattern, type Cursor } from '../lib/cursor.ts';
@@ -44,12 +45,7 @@ export class MediaRepository {
     }
     const after = query.after;
     if (after) {
-      q = q.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-        ]),
-      );
+      q = q.where(olderThan(after));
     }
     return q
       .orderBy('created_at', 'desc')

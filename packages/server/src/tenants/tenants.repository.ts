@@ -1,3 +1,4 @@
+import { olderThan } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
 import type { NewTenantRow, TenantRow } from '../db/schema.ts';
 
@@ -23,12 +24,7 @@ export class TenantsRepository {
   list(limit: number, after?: { createdAt: number; id: string }): Promise<TenantRow[]> {
     let q = this.db.selectFrom('tenants').selectAll();
     if (after) {
-      q = q.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-        ]),
-      );
+      q = q.where(olderThan(after));
     }
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   }
