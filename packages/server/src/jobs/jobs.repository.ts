@@ -72,10 +72,7 @@ export class JobsRepository {
     if (query.tenantId !== undefined) q = q.where('tenant_id', '=', query.tenantId);
     if (query.state) q = q.where('state', '=', query.state);
     if (query.type) q = q.where('type', '=', query.type);
-    const after = query.after;
-    if (after) {
-      q = q.where(olderThan(after));
-    }
+    if (query.after) q = q.where(olderThan(query.after));
     return q
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')

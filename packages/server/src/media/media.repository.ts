@@ -43,10 +43,7 @@ export class MediaRepository {
         sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(description) like ${pattern} escape '\\' or lower(tags) like ${pattern} escape '\\')`,
       );
     }
-    const after = query.after;
-    if (after) {
-      q = q.where(olderThan(after));
-    }
+    if (query.after) q = q.where(olderThan(query.after));
     return q
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
