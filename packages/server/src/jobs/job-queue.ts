@@ -31,9 +31,13 @@ export interface JobQueueDeps<C extends JobCatalog> {
   onEnqueued?: () => void;
 }
 
+/** How often a claiming process looks for jobs whose worker died. */
+const RESCUE_EVERY_MS = 1_000;
+
 /** The durable queue's operations; the SQL is in JobsRepository, the loop in JobWorker. */
 export class JobQueue<C extends JobCatalog> {
   readonly now: () => number;
+  private lastRescueAt = -Infinity;
 
   constructor(private readonly deps: JobQueueDeps<C>) {
     this.now = deps.now ?? Date.now;
@@ -92,15 +96,18 @@ export class JobQueue<C extends JobCatalog> {
   claim(owner: string, limit: number, leaseMs: number): Promise<JobRow[]> {
     return this.deps.transaction(async (repos) => {
       const now = this.now();
-      await repos.jobs.rescueExpired(now);
-      const ids = await repos.jobs.claimableIds(now, limit, this.deps.tenantConcurrency);
-      const claimed = await repos.jobs.markClaimed(ids, owner, now + leaseMs, now);
-      await repos.jobs.recordTurns(
-        claimed.map((j) => j.tenant_id),
+      // Expired leases are rare and a second late is harmless: look for them once a second, not
+      // on every claim of a busy worker.
+      if (now - this.lastRescueAt >= RESCUE_EVERY_MS) {
+        await repos.jobs.rescueExpired(now);
+        this.lastRescueAt = now;
+      }
+      return repos.jobs.claim(owner, {
+        limit,
+        tenantCap: this.deps.tenantConcurrency,
+        leaseUntil: now + leaseMs,
         now,
-      );
-      const order = new Map(ids.map((id, i) => [id, i]));
-      return claimed.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+      });
     });
   }
 
@@ -115,6 +122,8 @@ export class JobQueue<C extends JobCatalog> {
   }
 
   complete(job: JobRow, owner: string): Promise<boolean> {
+    // Without a parent to update, completion is one statement and needs no transaction of its own.
+    if (!job.parent_id) return this.deps.repos.jobs.complete(job.id, owner, this.now());
     return this.deps.transaction((repos) => repos.jobs.complete(job.id, owner, this.now()));
   }
 

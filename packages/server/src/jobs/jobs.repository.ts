@@ -6,6 +6,8 @@ import type { Cursor } from '../lib/cursor.ts';
 
 const WAITING: JobState[] = ['available', 'retrying'];
 const UNFINISHED: JobState[] = ['available', 'running', 'retrying'];
+/** On PostgreSQL a claim ranks this many candidates per free slot, so racing claimers rarely come back empty. */
+const CANDIDATES_PER_SLOT = 4;
 
 export interface JobListQuery {
   tenantId?: string | undefined;
@@ -111,59 +113,32 @@ export class JobsRepository {
   }
 
   /**
-   * Up to `limit` due job ids in claim order: priority first; then each tenant's n-th job before
-   * any tenant's (n+1)-th, and among tenants the one whose turn came longest ago first, so one
-   * tenant's backlog cannot starve another's single job. A tenant already running `tenantCap`
-   * jobs gets none. Jobs without a tenant (maintenance) are uncapped.
+   * Takes up to `limit` due jobs for `owner`, in claim order: priority first; then each tenant's
+   * n-th job before any tenant's (n+1)-th, and among tenants the one whose turn came longest ago
+   * first, so one tenant's backlog cannot starve another's single job. A tenant already running
+   * `tenantCap` jobs gets none; jobs without a tenant (maintenance) are uncapped.
+   *
+   * Only each tenant's first few waiting jobs are ranked (index `jobs_waiting_by_tenant`), so a
+   * claim costs the same with 10 or 100,000 jobs waiting. On PostgreSQL several workers claim at
+   * once: each ranks more candidates than it needs and locks the first ones nobody else holds
+   * (SKIP LOCKED); on SQLite the claim's immediate transaction already runs alone.
    */
-  async claimableIds(now: number, limit: number, tenantCap: number): Promise<string[]> {
-    const rows = await sql<{ id: string }>`
-      with running as (
-        select tenant_id, count(*) as n from jobs
-        where state = 'running' and tenant_id is not null group by tenant_id
-      ), ranked as (
-        select id, tenant_id, priority, run_at,
-          row_number() over (partition by tenant_id order by priority, run_at, id) as rn
-        from jobs
-        where state in ('available', 'retrying') and run_at <= ${now} and pending_children = 0
-      )
-      select ranked.id from ranked
-      left join running on running.tenant_id = ranked.tenant_id
-      left join job_tenant_turns turns on turns.tenant_key = coalesce(ranked.tenant_id, '')
-      where ranked.tenant_id is null or ranked.rn + coalesce(running.n, 0) <= ${tenantCap}
-      order by ranked.priority, ranked.rn, coalesce(turns.last_claimed_at, 0), ranked.run_at, ranked.id
-      limit ${limit}`.execute(this.db);
-    return rows.rows.map((r) => r.id);
-  }
-
-  /** Records that these tenants just had a turn, locking their rows in one order so claimers cannot deadlock. */
-  async recordTurns(tenantIds: (string | null)[], now: number): Promise<void> {
-    const keys = [...new Set(tenantIds.map((t) => t ?? ''))].sort();
-    if (keys.length === 0) return;
-    await this.db
-      .insertInto('job_tenant_turns')
-      .values(keys.map((tenant_key) => ({ tenant_key, last_claimed_at: now })))
-      .onConflict((oc) => oc.column('tenant_key').doUpdateSet({ last_claimed_at: now }))
-      .execute();
-  }
-
-  /** Marks due jobs running for this worker. On PostgreSQL, rows another claimer holds are skipped. */
-  async markClaimed(ids: string[], owner: string, leaseUntil: number, now: number): Promise<JobRow[]> {
+  async claim(
+    owner: string,
+    opts: { limit: number; tenantCap: number; leaseUntil: number; now: number },
+  ): Promise<JobRow[]> {
+    const { limit, tenantCap, leaseUntil, now } = opts;
+    if (limit <= 0) return [];
+    const postgres = this.dialect === 'postgres';
+    const wanted = postgres ? limit * CANDIDATES_PER_SLOT : limit;
+    const ids = await this.claimOrder(now, wanted, Math.min(wanted, tenantCap), tenantCap);
     if (ids.length === 0) return [];
-    let claimable = ids;
-    if (this.dialect === 'postgres') {
-      const locked = await this.db
-        .selectFrom('jobs')
-        .select('id')
-        .where('id', 'in', ids)
-        .where('state', 'in', WAITING)
-        .forUpdate()
-        .skipLocked()
-        .execute();
-      claimable = locked.map((r) => r.id);
-      if (claimable.length === 0) return [];
-    }
-    return this.db
+    // PostgreSQL: the first `limit` candidates no other claimer has locked, in claim order.
+    const lockable = sql<string>`(select j.id from jobs j
+      join unnest(cast(${ids} as text[])) with ordinality as c(id, ord) on j.id = c.id
+      where j.state in ('available', 'retrying')
+      order by c.ord limit ${limit} for update of j skip locked)`;
+    const claimed = await this.db
       .updateTable('jobs')
       .set((eb) => ({
         state: 'running',
@@ -175,9 +150,96 @@ export class JobsRepository {
         progress_percent: null,
         progress_message: null,
       }))
-      .where('id', 'in', claimable)
+      .where('id', 'in', postgres ? lockable : ids)
       .where('state', 'in', WAITING)
       .returningAll()
+      .execute();
+    await this.recordTurns(
+      claimed.map((j) => j.tenant_id),
+      now,
+    );
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return claimed.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  }
+
+  /** Up to `limit` due job ids in claim order, ranking at most `perTenant` jobs of each tenant. */
+  private async claimOrder(
+    now: number,
+    limit: number,
+    perTenant: number,
+    tenantCap: number,
+  ): Promise<string[]> {
+    // The state lists are literal so the planner can use the partial indexes.
+    const candidates =
+      this.dialect === 'postgres'
+        ? sql`waiting_tenants(tenant_id) as (
+            (select tenant_id from jobs where state in ('available', 'retrying') and tenant_id is not null
+              order by tenant_id limit 1)
+            union all
+            select (select k.tenant_id from jobs k where k.state in ('available', 'retrying')
+                and k.tenant_id > w.tenant_id order by k.tenant_id limit 1)
+            from waiting_tenants w where w.tenant_id is not null
+          ), candidates as (
+            select c.* from waiting_tenants w cross join lateral (
+              select f.*, row_number() over (order by f.priority, f.run_at, f.id) as rn from (
+                select id, tenant_id, priority, run_at from jobs
+                where tenant_id = w.tenant_id and state in ('available', 'retrying')
+                  and run_at <= ${now} and pending_children = 0
+                order by priority, run_at, id limit ${perTenant}) f
+            ) c
+            union all
+            select f.*, row_number() over (order by f.priority, f.run_at, f.id) as rn from (
+              select id, tenant_id, priority, run_at from jobs
+              where tenant_id is null and state in ('available', 'retrying')
+                and run_at <= ${now} and pending_children = 0
+              order by priority, run_at, id limit ${limit}) f
+          )`
+        : // SQLite has no LATERAL: the IN list of a correlated subquery picks each tenant's first jobs.
+          sql`waiting_tenants(tenant_id) as (
+            select min(tenant_id) from jobs where state in ('available', 'retrying')
+            union all
+            select (select min(k.tenant_id) from jobs k where k.state in ('available', 'retrying')
+                and k.tenant_id > w.tenant_id)
+            from waiting_tenants w where w.tenant_id is not null
+          ), firsts as (
+            select j.id, j.tenant_id, j.priority, j.run_at from waiting_tenants w
+            join jobs j on j.id in (
+              select k.id from jobs k
+              where k.tenant_id = w.tenant_id and k.state in ('available', 'retrying')
+                and k.run_at <= ${now} and k.pending_children = 0
+              order by k.priority, k.run_at, k.id limit ${perTenant})
+            union all
+            select * from (
+              select id, tenant_id, priority, run_at from jobs
+              where tenant_id is null and state in ('available', 'retrying')
+                and run_at <= ${now} and pending_children = 0
+              order by priority, run_at, id limit ${limit})
+          ), candidates as (
+            select firsts.*, row_number() over (partition by tenant_id order by priority, run_at, id) as rn
+            from firsts
+          )`;
+    const rows = await sql<{ id: string }>`
+      with recursive ${candidates}, running as (
+        select tenant_id, count(*) as n from jobs
+        where state = 'running' and tenant_id is not null group by tenant_id
+      )
+      select c.id from candidates c
+      left join running on running.tenant_id = c.tenant_id
+      left join job_tenant_turns turns on turns.tenant_key = coalesce(c.tenant_id, '')
+      where c.tenant_id is null or c.rn + coalesce(running.n, 0) <= ${tenantCap}
+      order by c.priority, c.rn, coalesce(turns.last_claimed_at, 0), c.run_at, c.id
+      limit ${limit}`.execute(this.db);
+    return rows.rows.map((r) => r.id);
+  }
+
+  /** Records that these tenants just had a turn, locking their rows in one order so claimers cannot deadlock. */
+  private async recordTurns(tenantIds: (string | null)[], now: number): Promise<void> {
+    const keys = [...new Set(tenantIds.map((t) => t ?? ''))].sort();
+    if (keys.length === 0) return;
+    await this.db
+      .insertInto('job_tenant_turns')
+      .values(keys.map((tenant_key) => ({ tenant_key, last_claimed_at: now })))
+      .onConflict((oc) => oc.column('tenant_key').doUpdateSet({ last_claimed_at: now }))
       .execute();
   }
 

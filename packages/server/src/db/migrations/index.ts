@@ -3,6 +3,7 @@ import * as foundation from './0001-foundation.ts';
 import * as jobs from './0002-jobs.ts';
 import * as uploads from './0003-uploads.ts';
 import * as playback from './0004-playback.ts';
+import * as jobsClaimByTenant from './0008-jobs-claim-by-tenant.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-jobs': jobs,
   '0003-uploads': uploads,
   '0004-playback': playback,
+  '0008-jobs-claim-by-tenant': jobsClaimByTenant,
 };
 
 export const migrationProvider: MigrationProvider = {
