@@ -122,9 +122,21 @@ export class JobQueue<C extends JobCatalog> {
   }
 
   complete(job: JobRow, owner: string): Promise<boolean> {
-    // Without a parent to update, completion is one statement and needs no transaction of its own.
-    if (!job.parent_id) return this.deps.repos.jobs.complete(job.id, owner, this.now());
-    return this.deps.transaction((repos) => repos.jobs.complete(job.id, owner, this.now()));
+    return this.completeMany([job], owner).then(([owned]) => owned ?? false);
+  }
+
+  /**
+   * Records that these jobs succeeded; for each, false when this worker no longer owned it.
+   * Jobs without a parent to update take one statement between them.
+   */
+  async completeMany(jobs: JobRow[], owner: string): Promise<boolean[]> {
+    const now = this.now();
+    const ids = jobs.map((j) => j.id);
+    const done = jobs.some((j) => j.parent_id)
+      ? await this.deps.transaction((repos) => repos.jobs.completeMany(ids, owner, now))
+      : await this.deps.repos.jobs.completeMany(ids, owner, now);
+    const owned = new Set(done);
+    return ids.map((id) => owned.has(id));
   }
 
   /** Records a failed attempt: permanent errors and the last attempt end dead; others retry later. */

@@ -4,6 +4,7 @@ import type { JobRow } from '../db/schema.ts';
 import { newId } from '../lib/ids.ts';
 import { describeError, JobAbortedError, PermanentJobError } from './job-errors.ts';
 import type { JobMetrics } from './job-metrics.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobCatalog, JobHandlers } from './job-registry.ts';
 import type { JobsRepository } from './jobs.repository.ts';
@@ -45,6 +46,8 @@ export class JobWorker<C extends JobCatalog> {
   private wakeUp: (() => void) | undefined;
   private presence: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
+  /** Successes are written together: a busy worker records many in one statement. */
+  private readonly completions: GroupCommit<JobRow, boolean>;
 
   constructor(
     private readonly deps: {
@@ -58,6 +61,7 @@ export class JobWorker<C extends JobCatalog> {
   ) {
     this.id = newId('wrk');
     deps.handlers.assertComplete();
+    this.completions = new GroupCommit((jobs) => deps.queue.completeMany(jobs, this.id));
   }
 
   start(): void {
@@ -191,7 +195,7 @@ export class JobWorker<C extends JobCatalog> {
       });
       // A handler that ignored its aborted signal still lost the job: do not claim success.
       if (abort.signal.aborted) throw abort.signal.reason;
-      if (!(await completeWithRetry(() => queue.complete(job, this.id)))) {
+      if (!(await completeWithRetry(() => this.completions.add(job)))) {
         log.warn('finished, but the job was no longer ours');
       }
     } catch (err) {

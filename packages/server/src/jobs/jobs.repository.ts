@@ -265,8 +265,12 @@ export class JobsRepository {
     return result.numUpdatedRows > 0n;
   }
 
-  /** Records success; false when this worker no longer owned the job. */
-  async complete(id: string, owner: string, now: number): Promise<boolean> {
+  /**
+   * Records success of the jobs this worker still owns and returns their ids. Jobs with a parent
+   * update it too: call inside a unit of work then.
+   */
+  async completeMany(ids: string[], owner: string, now: number): Promise<string[]> {
+    if (ids.length === 0) return [];
     const done = await this.db
       .updateTable('jobs')
       .set({
@@ -277,13 +281,15 @@ export class JobsRepository {
         lease_expires_at: null,
         progress_percent: 100,
       })
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .where('lease_owner', '=', owner)
       .where('state', '=', 'running')
-      .returning('parent_id')
-      .executeTakeFirst();
-    if (done?.parent_id) await this.adjustPendingChildren(done.parent_id, -1);
-    return done !== undefined;
+      .returning(['id', 'parent_id'])
+      .execute();
+    for (const job of done) {
+      if (job.parent_id) await this.adjustPendingChildren(job.parent_id, -1);
+    }
+    return done.map((j) => j.id);
   }
 
   /** Records a failed attempt: retried later, or dead. False when this worker no longer owned it. */
