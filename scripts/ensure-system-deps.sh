@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Kino needs when they are missing (Debian/Ubuntu, as root or with sudo).
-# Usage: scripts/ensure-system-deps.sh [ffmpeg] [postgres] [chromium] [nginx]   (no argument: ffmpeg)
+# Usage: scripts/ensure-system-deps.sh [ffmpeg] [postgres] [chromium] [nginx] [wrk]   (no argument: ffmpeg)
 set -euo pipefail
 
 want=("$@")
@@ -13,6 +13,7 @@ for dep in "${want[@]}"; do
     postgres) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    wrk) command -v wrk >/dev/null || missing+=(wrk) ;;
     *) echo "ensure-system-deps: unknown dependency '$dep'" >&2; exit 2 ;;
   esac
 done

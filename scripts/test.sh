@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs the whole suite: typecheck, lint, format check and every test
-# (SQLite and a throwaway PostgreSQL server, real ffmpeg on generated media).
+# (SQLite and a throwaway PostgreSQL server, real ffmpeg on generated media, playback in headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-system-deps.sh ffmpeg postgres
+scripts/ensure-system-deps.sh ffmpeg postgres chromium
 scripts/install-node-deps.sh
 npm run check

@@ -70,6 +70,7 @@ export const SAMPLE_NAMES = [
   'hevc-8bit',
   'interlaced',
   'two-audio-tracks',
+  'audio-late',
   'long-gop-10s',
   'vp9-webm',
   'truncated',
@@ -249,6 +250,7 @@ function clip(
 }
 
 const ROTATED: ClipSpec = { durationSec: 3 };
+const AUDIO_LATE: ClipSpec = { durationSec: 3 };
 const TRUNCATED: ClipSpec = { durationSec: 3, faststart: false };
 
 const SAMPLES: Record<SampleName, Recipe> = {
@@ -345,6 +347,25 @@ const SAMPLES: Record<SampleName, Recipe> = {
     },
   ),
   'two-audio-tracks': clip('H.264 + two AAC tracks (eng 440 Hz, fra 880 Hz)', { audioTracks: 2 }),
+  'audio-late': {
+    description: 'H.264 + AAC whose sound starts 0.5 s after the picture, as some cameras record it',
+    ext: 'mp4',
+    facts: { ...clipFacts(AUDIO_LATE), durationSec: 3.5 },
+    steps: (out) => {
+      const aligned = join(dirname(out), `aligned-${basename(out)}`);
+      return [
+        { op: 'ffmpeg', args: buildClipArgs(AUDIO_LATE, aligned) },
+        {
+          op: 'ffmpeg',
+          args: [
+            ...FFMPEG_PREFIX,
+            ...['-i', aligned, '-itsoffset', '0.5', '-i', aligned],
+            ...['-map', '0:v', '-map', '1:a', '-c', 'copy', '-movflags', '+faststart', out],
+          ],
+        },
+      ];
+    },
+  },
   'long-gop-10s': clip('A 10 s GOP (keyframes at 0 s and 10 s), 12 s, 320x180', {
     width: 320,
     height: 180,

@@ -21,6 +21,10 @@ export interface Config {
   roles: ReadonlySet<Role>;
   publicUrl: string | undefined;
   importAllowPrivate: boolean;
+  /** `presigned`: /play answers whole-file requests with a redirect to S3 (KINO_PLAY_REDIRECT). */
+  playRedirect: 'stream' | 'presigned';
+  /** Which proxies' X-Forwarded-For to believe for the client address (KINO_TRUST_PROXY). */
+  trustProxy: boolean | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -39,6 +43,14 @@ const envSchema = z.object({
   KINO_ROLES: z.string().default('api,worker'),
   KINO_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   KINO_IMPORT_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
+  KINO_PLAY_REDIRECT: z.enum(['stream', 'presigned']).default('stream'),
+  KINO_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(true|false|[0-9a-zA-Z.:/]+(,[0-9a-zA-Z.:/]+)*)$/,
+      'use true, false, or addresses, CIDRs and loopback/linklocal/uniquelocal separated by commas',
+    )
+    .default('false'),
   KINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -68,6 +80,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     roles: parseRoles(e.KINO_ROLES),
     publicUrl: e.KINO_PUBLIC_URL?.replace(/\/+$/, ''),
     importAllowPrivate: e.KINO_IMPORT_ALLOW_PRIVATE === '1' || e.KINO_IMPORT_ALLOW_PRIVATE === 'true',
+    playRedirect: e.KINO_PLAY_REDIRECT,
+    trustProxy: parseTrustProxy(e.KINO_TRUST_PROXY),
     logLevel: e.KINO_LOG_LEVEL,
   };
 }
@@ -129,6 +143,12 @@ export function parseStorageUrl(value: string | undefined, dataDir: string): Sto
         `KINO_STORAGE_URL: unsupported scheme '${url.protocol}' (use file:///folder or s3://bucket)`,
       );
   }
+}
+
+/** `true` (any proxy), `false`, or the proxies' addresses, CIDRs and ranges: Fastify's trustProxy. */
+function parseTrustProxy(value: string): boolean | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value.split(',');
 }
 
 function parseRoles(value: string): ReadonlySet<Role> {

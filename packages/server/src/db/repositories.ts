@@ -4,6 +4,7 @@ import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { TenantsRepository } from '../tenants/tenants.repository.ts';
 import { UploadsRepository } from '../uploads/uploads.repository.ts';
+import { WebhooksRepository } from '../webhooks/webhooks.repository.ts';
 import type { Db, Dialect } from './database.ts';
 
 export interface Repositories {
@@ -12,6 +13,7 @@ export interface Repositories {
   media: MediaRepository;
   jobs: JobsRepository;
   uploads: UploadsRepository;
+  webhooks: WebhooksRepository;
 }
 
 export function createRepositories(db: Db, dialect: Dialect): Repositories {
@@ -21,6 +23,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     media: new MediaRepository(db),
     jobs: new JobsRepository(db, dialect),
     uploads: new UploadsRepository(db),
+    webhooks: new WebhooksRepository(db),
   };
 }
 

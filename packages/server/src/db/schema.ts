@@ -130,6 +130,52 @@ export interface SigningKeysTable {
   retired_at: number | null;
 }
 
+export interface TenantPlaybackRulesTable {
+  tenant_id: string;
+  /** JSON of the tenant's PlaybackRules (tenants/playback-rules.ts). */
+  rules: string;
+  updated_at: number;
+}
+
+export type WebhookDeliveryState = 'pending' | 'retrying' | 'delivered' | 'dead';
+
+export interface WebhookEndpointsTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types; an empty array means every type. */
+  events: string;
+  /** Kept as is because deliveries are signed with it; never logged, never returned after creation. */
+  secret: string;
+  paused: number;
+  paused_reason: string | null;
+  /** When the current run of failed attempts began; null after a success. */
+  failing_since: number | null;
+  consecutive_dead: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact JSON body sent on every attempt. */
+  body: string;
+  state: WebhookDeliveryState;
+  attempts: number;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -137,9 +183,12 @@ export interface Database {
   jobs: JobsTable;
   uploads: UploadsTable;
   signing_keys: SigningKeysTable;
+  tenant_playback_rules: TenantPlaybackRulesTable;
   job_schedules: JobSchedulesTable;
   job_tenant_turns: JobTenantTurnsTable;
   workers: WorkersTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -152,3 +201,5 @@ export type MediaRowUpdate = Updateable<MediaTable>;
 export type JobRow = Selectable<JobsTable>;
 export type WorkerRow = Selectable<WorkersTable>;
 export type UploadRow = Selectable<UploadsTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { MediaRow } from '../db/schema.ts';
 import { sendProblem } from '../http/error-handler.ts';
 import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
@@ -13,18 +12,23 @@ import {
   type PublishedRendition,
 } from '../processing/manifests.ts';
 import type { PlaybackIndex } from '../processing/playback-index.ts';
-import type { ByteRange } from '../storage/storage.ts';
-import { StorageRangeError } from '../storage/storage.ts';
-import type { PlaybackService } from './playback.service.ts';
+import { allowCrossOrigin, answerPreflight } from './cors.ts';
+import { cacheControl, neverCacheErrors, noneMatch, textEtag, type CacheClass } from './http-caching.ts';
+import { admit, type Admission, type PlayAccessDeps } from './play-access.ts';
+import { sendBytes } from './send-bytes.ts';
+import type { PlayableMedia } from './playable-media.repository.ts';
 
-const TYPES: Record<string, string> = {
+export { parseRange } from './range-header.ts';
+
+const TYPES = {
   m3u8: 'application/vnd.apple.mpegurl',
   mpd: 'application/dash+xml',
   mp4: 'video/mp4',
+  audioMp4: 'audio/mp4',
   m4s: 'video/iso.segment',
   jpg: 'image/jpeg',
   vtt: 'text/vtt; charset=utf-8',
-};
+} as const;
 
 /** What a path under a version names; null for anything not listed in the version's index. */
 type Resolved =
@@ -39,7 +43,7 @@ export function resolveVersionFile(index: PlaybackIndex, file: string, sheetBase
   const playlist = /^([a-z0-9-]+)\.m3u8$/.exec(file);
   if (playlist?.[1]) {
     const r = rendition(playlist[1]);
-    return r ? { kind: 'text', body: mediaPlaylist(r), type: TYPES.m3u8 ?? '' } : null;
+    return r ? { kind: 'text', body: mediaPlaylist(r), type: TYPES.m3u8 } : null;
   }
   const segment = /^([a-z0-9-]+)\/(init\.mp4|(\d{1,6})\.m4s)$/.exec(file);
   if (segment?.[1]) {
@@ -49,7 +53,7 @@ export function resolveVersionFile(index: PlaybackIndex, file: string, sheetBase
       return {
         kind: 'bytes',
         file: r.file,
-        type: TYPES.mp4 ?? '',
+        type: r.kind === 'audio' ? TYPES.audioMp4 : TYPES.mp4,
         range: { start: 0, end: r.index.initLength - 1 },
       };
     }
@@ -58,7 +62,7 @@ export function resolveVersionFile(index: PlaybackIndex, file: string, sheetBase
       ? {
           kind: 'bytes',
           file: r.file,
-          type: TYPES.m4s ?? '',
+          type: TYPES.m4s,
           range: { start: s.offset, end: s.offset + s.length - 1 },
         }
       : null;
@@ -72,8 +76,10 @@ export function resolveVersionFile(index: PlaybackIndex, file: string, sheetBase
       sb.count,
       index.durationSeconds,
     );
-    return { kind: 'text', body, type: TYPES.vtt ?? '' };
+    return { kind: 'text', body, type: TYPES.vtt };
   }
+  const audio = index.renditions.find((r) => r.kind === 'audio' && r.file === file);
+  if (audio) return { kind: 'bytes', file, type: TYPES.audioMp4 };
   const listed = [
     ...index.renditions.map((r) => r.file),
     index.poster,
@@ -81,161 +87,165 @@ export function resolveVersionFile(index: PlaybackIndex, file: string, sheetBase
     ...(index.storyboard?.sheets ?? []),
   ].filter((f): f is string => f !== null);
   if (!listed.includes(file)) return null;
-  return { kind: 'bytes', file, type: TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream' };
-}
-
-/** One "bytes=a-b" / "bytes=a-" / "bytes=-n" range; anything else is served whole (RFC 9110 allows that). */
-export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  if (size === 0) return 'unsatisfiable';
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
+  const extension = file.split('.').pop();
+  const type = extension === 'mp4' ? TYPES.mp4 : extension === 'jpg' ? TYPES.jpg : 'application/octet-stream';
+  return { kind: 'bytes', file, type };
 }
 
 const paramsSchema = z.object({ mediaId: z.string().max(64), '*': z.string().max(300) });
+const tokenParamsSchema = paramsSchema.extend({ token: z.string().max(1024) });
+
+export interface PlayRoutesDeps extends PlayAccessDeps {
+  /** Answer whole-file requests with a redirect to a presigned storage URL valid this long (S3). */
+  presignSeconds?: number | undefined;
+}
 
 /**
  * Playback: `/play/{media}/master.m3u8` and `/manifest.mpd` name the media (stable across
  * reprocessing) and point into `/play/{media}/{version}/…`, whose bytes never change. Private
  * media need a token in the path (`/play/t/{token}/{media}/…`), which relative child URLs carry.
+ * Every request passes the tenant's rules first (see play-access.ts); caching in http-caching.ts.
  */
-export function playRoutes(playback: PlaybackService, opts: { corsOrigin?: string } = {}) {
+export function playRoutes(deps: PlayRoutesDeps) {
+  const { playback } = deps;
+  const notFound = (reply: FastifyReply) =>
+    sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
+
   const serve = async (request: FastifyRequest, reply: FastifyReply, token: string | null) => {
     const { mediaId, '*': rest } = paramsSchema.parse(request.params);
-    reply.header('access-control-allow-origin', opts.corsOrigin ?? '*');
-    reply.header(
-      'access-control-expose-headers',
-      'content-length, content-range, accept-ranges, x-request-id',
-    );
-    const notFound = () => sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
-    if (!isWellFormedId('med', mediaId)) return notFound();
-    const media = await playback.media(mediaId);
-    if (!media?.playback_prefix) return notFound();
-    if (token !== null || media.visibility === 'private') {
-      if (token === null) {
-        return sendProblem(
-          reply,
-          new ApiError('playback_token_required', 'this media is private: use a playback token URL'),
-        );
-      }
-      const verdict = await playback.verifyToken(token, mediaId, request.ip);
-      if (!verdict.ok)
-        return sendProblem(
-          reply,
-          new ApiError('invalid_playback_token', `the playback token is not valid (${verdict.reason})`),
-        );
-    }
-    const cache = media.visibility === 'private' ? 'private' : 'public';
-    return serveFile(reply, media, rest, cache, request.headers.range);
+    allowCrossOrigin(reply);
+    if (!isWellFormedId('med', mediaId)) return notFound(reply);
+    // Manifests and stable names read the row every time; requests inside a version may use a copy
+    // up to a second old (players fetch several segments a second).
+    const inVersion = rest.includes('/');
+    const media = await (inVersion ? playback.mediaForVersionRequest(mediaId) : playback.media(mediaId));
+    if (!media?.playback_prefix) return notFound(reply);
+    const admission = await admit(deps, request, media, token);
+    return serveFile(request, reply, media, rest, admission);
   };
 
   const serveFile = async (
+    request: FastifyRequest,
     reply: FastifyReply,
-    media: MediaRow,
+    media: PlayableMedia,
     rest: string,
-    cache: string,
-    rangeHeader?: string,
+    admission: Admission,
   ) => {
-    const notFound = () => sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
+    const secondsLeft = admission.claims
+      ? admission.claims.expiresAt - Math.floor(Date.now() / 1000)
+      : undefined;
+    const policy = (cls: CacheClass) => cacheControl(cls, admission.restricted, secondsLeft);
     const current = playback.currentVersion(media);
     if (current && (rest === 'master.m3u8' || rest === 'manifest.mpd')) {
       const index = await playback.index(media, current);
-      if (!index) return notFound();
-      const inVersion = index.renditions.map((r) => ({ ...r, id: `${current}/${r.id}` }));
-      const body =
-        rest === 'master.m3u8'
-          ? masterPlaylist(inVersion.map((r) => ({ ...r, file: `${current}/${r.file}` })))
-          : dashManifest(inVersion, index.durationSeconds);
-      reply.header('cache-control', `${cache}, max-age=2`);
-      return reply.type(rest === 'master.m3u8' ? (TYPES.m3u8 ?? '') : (TYPES.mpd ?? '')).send(body);
+      if (!index) return notFound(reply);
+      const text = memo(index, `@${rest}`, () => {
+        const inVersion = index.renditions.map((r) => ({ ...r, id: `${current}/${r.id}` }));
+        return rest === 'master.m3u8'
+          ? textOf(masterPlaylist(inVersion.map((r) => ({ ...r, file: `${current}/${r.file}` }))), TYPES.m3u8)
+          : textOf(dashManifest(inVersion, index.durationSeconds), TYPES.mpd);
+      });
+      if (text?.kind !== 'text') return notFound(reply);
+      return sendText(request, reply, text, policy('manifest'));
     }
     const slash = rest.indexOf('/');
-    if (slash < 0) {
-      // Stable names for the current version's poster, storyboard and download.
-      if (!current || !STABLE_ALIASES.has(rest)) return notFound();
-      const index = await playback.index(media, current);
-      const resolved = index && resolveVersionFile(index, rest, `${current}/`);
-      if (!resolved) return notFound();
-      reply.header('cache-control', `${cache}, max-age=60`);
-      if (resolved.kind === 'text') return reply.type(resolved.type).send(resolved.body);
-      return sendBytes(
-        reply,
-        playback,
-        playback.versionPrefix(media, current) + resolved.file,
-        resolved,
-        rangeHeader,
-      );
-    }
-    const version = rest.slice(0, slash);
+    // Stable names for the current version's poster, storyboard and download, or a file in a version.
+    const alias = slash < 0;
+    if (alias && (!current || !STABLE_ALIASES.has(rest))) return notFound(reply);
+    const version = alias ? (current ?? '') : rest.slice(0, slash);
     const index = await playback.index(media, version);
-    const resolved = index && resolveVersionFile(index, rest.slice(slash + 1));
-    if (!resolved) return notFound();
-    // A version's bytes and manifests never change: cache them for good.
-    reply.header('cache-control', `${cache}, max-age=31536000, immutable`);
-    if (resolved.kind === 'text') return reply.type(resolved.type).send(resolved.body);
+    const file = alias ? rest : rest.slice(slash + 1);
+    const resolved =
+      index &&
+      memo(index, `${alias ? '/' : ''}${file}`, () => {
+        const found = resolveVersionFile(index, file, alias ? `${version}/` : '');
+        return found?.kind === 'text' ? textOf(found.body, found.type) : found;
+      });
+    if (!resolved) return notFound(reply);
+    if (resolved.kind === 'text')
+      return sendText(request, reply, resolved, policy(alias ? 'alias' : 'playlist'));
     return sendBytes(
+      request,
       reply,
-      playback,
-      playback.versionPrefix(media, version) + resolved.file,
-      resolved,
-      rangeHeader,
+      {
+        storage: playback.storage,
+        sizeOf: (key) => playback.sizeOf(key),
+        read: (key, start, end) => playback.read(key, start, end),
+        presignSeconds: presignFor(secondsLeft),
+      },
+      {
+        key: playback.versionPrefix(media, version) + resolved.file,
+        version,
+        file: resolved.file,
+        type: resolved.type,
+        window: resolved.range,
+        cacheControl: policy(alias ? 'alias' : 'immutable'),
+      },
     );
   };
 
+  /** A presigned URL lives no longer than the token that led to it. */
+  const presignFor = (secondsLeft: number | undefined) =>
+    deps.presignSeconds === undefined
+      ? undefined
+      : Math.max(1, Math.min(deps.presignSeconds, secondsLeft ?? Infinity));
+
   return async (app: App) => {
-    const schema = { hide: true, params: paramsSchema } as const;
-    app.get('/play/:mediaId/*', { config: { access: 'public' }, schema }, (request, reply) =>
-      serve(request, reply, null),
-    );
-    app.get(
-      '/play/t/:token/:mediaId/*',
-      {
-        config: { access: 'public' },
-        schema: { hide: true, params: paramsSchema.extend({ token: z.string().max(1024) }) },
-      },
-      (request, reply) => serve(request, reply, request.params.token),
+    neverCacheErrors(app);
+    // HEAD is declared (not derived from GET) so that it answers from sizes, without opening the bytes.
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: '/play/:mediaId/*',
+      config: { access: 'public' },
+      schema: { hide: true, params: paramsSchema },
+      handler: (request, reply) => serve(request, reply, null),
+    });
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: '/play/t/:token/:mediaId/*',
+      config: { access: 'public' },
+      schema: { hide: true, params: tokenParamsSchema },
+      handler: (request, reply) => serve(request, reply, request.params.token),
+    });
+    app.options('/play/*', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) =>
+      answerPreflight(reply),
     );
   };
 }
 
-async function sendBytes(
-  reply: FastifyReply,
-  playback: PlaybackService,
-  key: string,
-  resolved: Extract<Resolved, { kind: 'bytes' }>,
-  rangeHeader: string | undefined,
-) {
-  const storage = playback.storage;
-  const head = await storage.head(key);
-  if (!head) return sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
-  // Virtual segments are a fixed window of the file; a Range inside them is relative to it.
-  const window = resolved.range ?? { start: 0, end: head.size - 1 };
-  const windowSize = window.end - window.start + 1;
-  const asked = parseRange(rangeHeader, windowSize);
-  reply.header('accept-ranges', 'bytes').type(resolved.type);
-  if (asked === 'unsatisfiable') {
-    return reply.code(416).header('content-range', `bytes */${windowSize}`).send();
+/** A generated text (playlist, MPD, WebVTT) with its type and ETag. */
+interface Text {
+  kind: 'text';
+  body: string;
+  type: string;
+  etag: string;
+}
+
+const textOf = (body: string, type: string): Text => ({ kind: 'text', body, type, etag: textEtag(body) });
+
+type Served = Text | Extract<Resolved, { kind: 'bytes' }>;
+
+/**
+ * What a name under a version's index serves, worked out once per index: players ask for the same
+ * playlists and segments over and over, and an index never changes. Names that resolve to nothing
+ * are not kept, so hostile paths cannot grow the memo.
+ */
+const memos = new WeakMap<PlaybackIndex, Map<string, Served>>();
+function memo(index: PlaybackIndex, name: string, resolve: () => Served | null): Served | null {
+  let names = memos.get(index);
+  if (!names) {
+    names = new Map();
+    memos.set(index, names);
   }
-  const start = window.start + (asked?.start ?? 0);
-  const end = window.start + (asked?.end ?? windowSize - 1);
-  try {
-    const got = await storage.get(key, { start, end });
-    reply.header('content-length', got.contentLength);
-    if (asked)
-      reply
-        .code(206)
-        .header('content-range', `bytes ${asked.start}-${asked.end ?? windowSize - 1}/${windowSize}`);
-    return await reply.send(got.body);
-  } catch (err) {
-    if (err instanceof StorageRangeError) return reply.code(416).send();
-    throw err;
-  }
+  const known = names.get(name);
+  if (known) return known;
+  const served = resolve();
+  if (served) names.set(name, served);
+  return served;
+}
+
+function sendText(request: FastifyRequest, reply: FastifyReply, text: Text, cache: string): FastifyReply {
+  reply.header('etag', text.etag).header('cache-control', cache);
+  if (noneMatch(request.headers['if-none-match'], text.etag)) return reply.code(304).send();
+  return reply.type(text.type).send(text.body);
 }

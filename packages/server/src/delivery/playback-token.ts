@@ -1,12 +1,24 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { AddressList } from './address-list.ts';
 
-/** What a playback token grants: one media, until a time, optionally from one address. */
+/** The longest a token may live; a retired signing key is kept this long for the tokens it signed. */
+export const MAX_TOKEN_SECONDS = 7 * 24 * 3600;
+/** Tokens travel in a path segment; the router takes segments up to 1024 characters. */
+export const MAX_TOKEN_LENGTH = 1024;
+
+/**
+ * What a playback token grants: one media, until a time, optionally from one address or network
+ * and only on pages of some domains.
+ */
 export interface PlaybackClaims {
   mediaId: string;
   /** Unix seconds. */
   expiresAt: number;
+  /** An address or a CIDR network. */
   ip?: string | undefined;
+  /** Referrer host patterns (example.com, *.example.com), normalized. */
+  referrers?: readonly string[] | undefined;
 }
 
 const claimsSchema = z.strictObject({
@@ -14,6 +26,7 @@ const claimsSchema = z.strictObject({
   e: z.number().int().positive(),
   k: z.string().min(1).max(64),
   ip: z.string().max(64).optional(),
+  r: z.array(z.string().min(1).max(260)).min(1).max(20).optional(),
 });
 
 const mac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest();
@@ -30,6 +43,7 @@ export function signPlaybackToken(claims: PlaybackClaims, key: { id: string; sec
       e: claims.expiresAt,
       k: key.id,
       ...(claims.ip && { ip: claims.ip }),
+      ...(claims.referrers?.length && { r: claims.referrers }),
     }),
   ).toString('base64url');
   return `${body}.${mac(key.secret, body).toString('base64url')}`;
@@ -39,17 +53,38 @@ export type TokenVerdict =
   | { ok: true; claims: PlaybackClaims }
   | {
       ok: false;
-      reason: 'malformed' | 'unknown_key' | 'bad_signature' | 'expired' | 'wrong_media' | 'wrong_ip';
+      reason:
+        | 'malformed'
+        | 'unknown_key'
+        | 'bad_signature'
+        | 'expired'
+        | 'wrong_media'
+        | 'wrong_ip'
+        | 'wrong_referrer';
     };
 
-/** Checks a token for a media at a time and from an address; never throws. */
-export function verifyPlaybackToken(
+export interface TokenExpectation {
+  mediaId: string;
+  nowSeconds: number;
+  /** The client's address; a token bound to an address or network is refused without one. */
+  ip?: string | undefined;
+  /** Whether the request's page is one of these referrer patterns; a token bound to some is refused without it. */
+  referrerAllowed?: ((patterns: readonly string[]) => boolean) | undefined;
+}
+
+export type TokenReading =
+  { ok: true; claims: PlaybackClaims } | { ok: false; reason: 'malformed' | 'unknown_key' | 'bad_signature' };
+
+/**
+ * Authenticates a token: well formed, in its one spelling, signed by a known key. Says nothing of
+ * what it grants (see `checkClaims`), so a reading can be kept for a token seen again. Never throws.
+ */
+export function readPlaybackToken(
   token: string,
-  expect: { mediaId: string; nowSeconds: number; ip?: string | undefined },
   secretOf: (keyId: string) => string | undefined,
-): TokenVerdict {
+): TokenReading {
   const [body, signature, extra] = token.split('.');
-  if (!body || !signature || extra !== undefined || token.length > 1024)
+  if (!body || !signature || extra !== undefined || token.length > MAX_TOKEN_LENGTH)
     return { ok: false, reason: 'malformed' };
   let parsed: z.infer<typeof claimsSchema>;
   try {
@@ -72,8 +107,39 @@ export function verifyPlaybackToken(
   ) {
     return { ok: false, reason: 'bad_signature' };
   }
-  if (parsed.e <= expect.nowSeconds) return { ok: false, reason: 'expired' };
-  if (parsed.m !== expect.mediaId) return { ok: false, reason: 'wrong_media' };
-  if (parsed.ip !== undefined && parsed.ip !== expect.ip) return { ok: false, reason: 'wrong_ip' };
-  return { ok: true, claims: { mediaId: parsed.m, expiresAt: parsed.e, ip: parsed.ip } };
+  return {
+    ok: true,
+    claims: { mediaId: parsed.m, expiresAt: parsed.e, ip: parsed.ip, referrers: parsed.r },
+  };
+}
+
+/** Whether authenticated claims grant this request: the media, before expiry, from its address and page. */
+export function checkClaims(claims: PlaybackClaims, expect: TokenExpectation): TokenVerdict {
+  if (claims.expiresAt <= expect.nowSeconds) return { ok: false, reason: 'expired' };
+  if (claims.mediaId !== expect.mediaId) return { ok: false, reason: 'wrong_media' };
+  if (claims.ip !== undefined && !(expect.ip !== undefined && inNetwork(claims.ip, expect.ip))) {
+    return { ok: false, reason: 'wrong_ip' };
+  }
+  if (claims.referrers !== undefined && !expect.referrerAllowed?.(claims.referrers)) {
+    return { ok: false, reason: 'wrong_referrer' };
+  }
+  return { ok: true, claims };
+}
+
+/** Checks a token for a media at a time, from an address, on a page; never throws. */
+export function verifyPlaybackToken(
+  token: string,
+  expect: TokenExpectation,
+  secretOf: (keyId: string) => string | undefined,
+): TokenVerdict {
+  const reading = readPlaybackToken(token, secretOf);
+  return reading.ok ? checkClaims(reading.claims, expect) : reading;
+}
+
+function inNetwork(network: string, ip: string): boolean {
+  try {
+    return new AddressList([network]).has(ip);
+  } catch {
+    return false;
+  }
 }

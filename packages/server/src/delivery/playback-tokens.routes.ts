@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { tenantOf } from '../http/access.ts';
 import { baseUrlOf } from '../http/base-url.ts';
@@ -8,9 +7,11 @@ import type { App } from '../http/types.ts';
 import { playbackUrls } from '../media/media.json.ts';
 import type { MediaRepository } from '../media/media.repository.ts';
 import { playbackSchema } from '../media/media.schemas.ts';
+import { cidrSchema, hostPatternSchema } from '../tenants/playback-rules.ts';
 import type { PlaybackService } from './playback.service.ts';
+import { MAX_TOKEN_LENGTH, MAX_TOKEN_SECONDS } from './playback-token.ts';
 
-const MAX_TOKEN_SECONDS = 7 * 24 * 3600;
+const DEFAULT_TOKEN_SECONDS = 3600;
 
 export function playbackTokensRoutes(deps: {
   media: MediaRepository;
@@ -28,13 +29,25 @@ export function playbackTokensRoutes(deps: {
           params: z.object({ id: z.string().max(64) }),
           body: z
             .strictObject({
-              expiresInSeconds: z.number().int().min(10).max(MAX_TOKEN_SECONDS).default(3600),
-              ip: z
-                .string()
-                .refine((v) => isIP(v) !== 0, 'must be an IP address')
-                .optional(),
+              expiresInSeconds: z
+                .number()
+                .int()
+                .min(10)
+                .max(MAX_TOKEN_SECONDS)
+                .default(DEFAULT_TOKEN_SECONDS),
+              ip: cidrSchema.optional().describe('Only this client address or network (CIDR) may use it'),
+              referrers: z
+                .array(hostPatternSchema)
+                .min(1)
+                .max(20)
+                .optional()
+                .describe(
+                  'Only pages of these domains may use it (example.com, *.example.com); requests ' +
+                    'without a Referer are then refused',
+                ),
             })
-            .default({ expiresInSeconds: 3600 }),
+            // No body at all (null) means every default.
+            .nullish(),
           response: {
             201: z.object({ token: z.string(), expiresAt: timestamp, playback: playbackSchema }),
             ...withNotFound,
@@ -45,8 +58,15 @@ export function playbackTokensRoutes(deps: {
         const media = await deps.media.get(tenantOf(request), request.params.id);
         if (!media) throw notFound('media');
         if (!media.playback_prefix) throw new ApiError('conflict', 'the media is not playable yet');
-        const expiresAt = Math.floor(Date.now() / 1000) + request.body.expiresInSeconds;
-        const token = await deps.playback.signToken(media.id, expiresAt, request.body.ip);
+        const { expiresInSeconds = DEFAULT_TOKEN_SECONDS, ip, referrers } = request.body ?? {};
+        const expiresAt = Math.floor(Date.now() / 1000) + expiresInSeconds;
+        const token = await deps.playback.signToken({ mediaId: media.id, expiresAt, ip, referrers });
+        if (token.length > MAX_TOKEN_LENGTH) {
+          throw new ApiError(
+            'invalid_request',
+            'the referrers make the token too long: list fewer or shorter ones',
+          );
+        }
         return reply.code(201).send({
           token,
           expiresAt: new Date(expiresAt * 1000).toISOString(),

@@ -1,32 +1,101 @@
-import type { MediaRow } from '../db/schema.ts';
-import type { MediaRepository } from '../media/media.repository.ts';
 import { playbackIndexSchema, type PlaybackIndex } from '../processing/playback-index.ts';
-import { StorageNotFoundError, type Storage } from '../storage/storage.ts';
-import { signPlaybackToken, verifyPlaybackToken, type TokenVerdict } from './playback-token.ts';
-import type { SigningKey, SigningKeysRepository } from './signing-keys.repository.ts';
+import { StorageNotFoundError, StorageRangeError, type Storage } from '../storage/storage.ts';
+import { OpenFiles, type FileBytes } from './open-files.ts';
+import type { PlayableMedia, PlayableMediaRepository } from './playable-media.repository.ts';
+import {
+  checkClaims,
+  MAX_TOKEN_SECONDS,
+  readPlaybackToken,
+  signPlaybackToken,
+  type PlaybackClaims,
+  type TokenExpectation,
+  type TokenReading,
+  type TokenVerdict,
+} from './playback-token.ts';
+import type { SigningKeysRepository } from './signing-keys.repository.ts';
 
 const VERSION = /^[a-z0-9_]+-\d+$/;
 const INDEX_FILES = ['index.json', 'index-playable.json'];
+const MAX_CACHED = 20_000;
+/** How long a media row serves requests inside its versions; see mediaForVersionRequest. */
+export const MEDIA_TTL_MS = 1_000;
+/** A token naming an unknown key re-reads the keys at most this often (forged key ids cost nothing). */
+const KEY_RELOAD_MS = 1_000;
 
-/** Finds what /play may serve: the media, a version's index (cached: versions never change), keys. */
+/**
+ * Finds what /play may serve: the media, a version's index and its files' sizes and bytes (a
+ * version's files never change, so indexes, sizes and open files are kept), and the signing keys.
+ */
 export class PlaybackService {
   private readonly indexes = new Map<string, PlaybackIndex>();
+  private readonly sizes = new Map<string, number>();
+  private readonly lookups = new Map<string, Promise<PlayableMedia | undefined>>();
+  private readonly recent = new Map<string, { at: number; row: PlayableMedia | undefined }>();
+  private readonly tokens = new Map<string, PlaybackClaims>();
+  /** Local files are read through kept descriptors; other storage through its own get. */
+  private readonly files: OpenFiles | null;
   private keys = new Map<string, string>();
+  private keysLoadedAt = -Infinity;
 
   constructor(
-    private readonly deps: { media: MediaRepository; storage: Storage; signingKeys: SigningKeysRepository },
-  ) {}
+    private readonly deps: {
+      media: Pick<PlayableMediaRepository, 'get'>;
+      storage: Storage;
+      signingKeys: SigningKeysRepository;
+      now?: () => number;
+    },
+  ) {
+    this.files = deps.storage.localPath ? new OpenFiles() : null;
+  }
 
   get storage(): Storage {
     return this.deps.storage;
   }
 
-  media(id: string): Promise<MediaRow | undefined> {
-    return this.deps.media.getForPlayback(id);
+  /** Closes the kept file descriptors. */
+  close(): void {
+    this.files?.close();
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  /**
+   * Read on every request, so visibility and the published version apply at once when they change.
+   * Requests for one media that arrive while its row is being read share that read.
+   */
+  media(id: string): Promise<PlayableMedia | undefined> {
+    let lookup = this.lookups.get(id);
+    if (!lookup) {
+      const at = this.now();
+      lookup = this.deps.media.get(id).finally(() => this.lookups.delete(id));
+      lookup.then(
+        (row) => {
+          if (this.recent.size >= MAX_CACHED) this.recent.clear();
+          this.recent.set(id, { at, row });
+        },
+        () => undefined,
+      );
+      this.lookups.set(id, lookup);
+    }
+    return lookup;
+  }
+
+  /**
+   * The media for a request inside a version (segments, init segments, version playlists): read at
+   * most once per MEDIA_TTL_MS, as players ask for many of these a second. A change of visibility
+   * reaches them within that time, and at once through the master playlist, MPD and stable names,
+   * which always read the row (and refresh this copy).
+   */
+  async mediaForVersionRequest(id: string): Promise<PlayableMedia | undefined> {
+    const recent = this.recent.get(id);
+    if (recent && this.now() - recent.at < MEDIA_TTL_MS) return recent.row;
+    return this.media(id);
   }
 
   /** The version id of the published playback, the last segment of its prefix. */
-  currentVersion(media: MediaRow): string | null {
+  currentVersion(media: PlayableMedia): string | null {
     return media.playback_prefix?.split('/').at(-2) ?? null;
   }
 
@@ -34,9 +103,9 @@ export class PlaybackService {
    * The index of one version of a media: the published one, or an older one still in its grace
    * period. Only a well-formed version name reaches storage.
    */
-  async index(media: MediaRow, version: string): Promise<PlaybackIndex | null> {
+  async index(media: PlayableMedia, version: string): Promise<PlaybackIndex | null> {
     if (!VERSION.test(version)) return null;
-    const prefix = `media/${media.tenant_id}/${media.id}/${version}/`;
+    const prefix = this.versionPrefix(media, version);
     const published = media.playback_prefix === prefix ? media.playback_index : null;
     const candidates = published ? [published] : INDEX_FILES;
     for (const file of candidates) {
@@ -48,7 +117,7 @@ export class PlaybackService {
         const chunks: Buffer[] = [];
         for await (const chunk of body) chunks.push(chunk as Buffer);
         const index = playbackIndexSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        if (this.indexes.size > 2000) this.indexes.clear();
+        if (this.indexes.size >= MAX_CACHED) this.indexes.clear();
         this.indexes.set(key, index);
         return index;
       } catch (err) {
@@ -58,23 +127,96 @@ export class PlaybackService {
     return null;
   }
 
-  versionPrefix(media: MediaRow, version: string): string {
+  versionPrefix(media: PlayableMedia, version: string): string {
     return `media/${media.tenant_id}/${media.id}/${version}/`;
   }
 
-  async signToken(mediaId: string, expiresAt: number, ip?: string): Promise<string> {
-    const key: SigningKey = await this.deps.signingKeys.current(Date.now());
-    return signPlaybackToken({ mediaId, expiresAt, ip }, key);
+  /** The size of a versioned file, asked of storage once (files under a version are written once). */
+  async sizeOf(key: string): Promise<number | null> {
+    const cached = this.sizes.get(key);
+    if (cached !== undefined) return cached;
+    let size: number | null;
+    if (this.files && this.deps.storage.localPath) {
+      size = await this.files.size(this.deps.storage.localPath(key)).catch((error: unknown) => {
+        if (isMissing(error)) return null;
+        throw error;
+      });
+    } else {
+      size = (await this.deps.storage.head(key))?.size ?? null;
+    }
+    if (size === null) return null;
+    if (this.sizes.size >= MAX_CACHED) this.sizes.clear();
+    this.sizes.set(key, size);
+    return size;
   }
 
-  async verifyToken(token: string, mediaId: string, ip: string): Promise<TokenVerdict> {
-    const expect = { mediaId, nowSeconds: Math.floor(Date.now() / 1000), ip };
-    let verdict = verifyPlaybackToken(token, expect, (id) => this.keys.get(id));
-    if (!verdict.ok && verdict.reason === 'unknown_key') {
-      // A key created by another process since we last looked.
-      this.keys = new Map((await this.deps.signingKeys.all()).map((k) => [k.id, k.secret]));
-      verdict = verifyPlaybackToken(token, expect, (id) => this.keys.get(id));
+  /**
+   * Bytes start..end (inclusive) of a versioned file: from local disk through kept descriptors and
+   * reused buffers, from other storage as its stream. Call `release` once the response is done.
+   * Throws StorageNotFoundError, or StorageRangeError when the file is shorter.
+   */
+  async read(key: string, start: number, end: number): Promise<FileBytes> {
+    if (this.files && this.deps.storage.localPath) {
+      const path = this.deps.storage.localPath(key);
+      try {
+        if ((await this.files.size(path)) <= end) throw new StorageRangeError(key, undefined);
+        return await this.files.read(path, start, end);
+      } catch (error) {
+        throw isMissing(error) ? new StorageNotFoundError(key) : error;
+      }
     }
-    return verdict;
+    const got = await this.deps.storage.get(key, { start, end });
+    if (got.contentLength !== end - start + 1) {
+      got.body.destroy();
+      throw new StorageRangeError(key, got.size);
+    }
+    return { body: got.body, release: () => got.body.destroy() };
   }
+
+  async signToken(claims: PlaybackClaims): Promise<string> {
+    const key = await this.deps.signingKeys.current(this.now());
+    this.keys.set(key.id, key.secret);
+    return signPlaybackToken(claims, key);
+  }
+
+  /** New tokens get a new key; tokens signed before keep verifying until they expire. */
+  async rotateKeys(): Promise<{ id: string; createdAt: number }> {
+    const key = await this.deps.signingKeys.rotate(this.now());
+    this.keys.set(key.id, key.secret);
+    return { id: key.id, createdAt: key.createdAt };
+  }
+
+  async verifyToken(token: string, expect: Omit<TokenExpectation, 'nowSeconds'>): Promise<TokenVerdict> {
+    const now = this.now();
+    const full = { ...expect, nowSeconds: Math.floor(now / 1000) };
+    const reading = await this.readToken(token, now);
+    return reading.ok ? checkClaims(reading.claims, full) : reading;
+  }
+
+  /**
+   * A token's signature and claims, kept once valid: a player sends the same token with every
+   * segment, and what a valid token says never changes (what it grants is checked every time).
+   */
+  private async readToken(token: string, now: number): Promise<TokenReading> {
+    const known = this.tokens.get(token);
+    if (known) return { ok: true, claims: known };
+    let reading = readPlaybackToken(token, (id) => this.keys.get(id));
+    if (!reading.ok && reading.reason === 'unknown_key' && now - this.keysLoadedAt >= KEY_RELOAD_MS) {
+      // A key created since we last looked (a rotation, or another process's first key).
+      this.keysLoadedAt = now;
+      const keys = await this.deps.signingKeys.verifying(now, MAX_TOKEN_SECONDS * 1000);
+      this.keys = new Map(keys.map((k) => [k.id, k.secret]));
+      reading = readPlaybackToken(token, (id) => this.keys.get(id));
+    }
+    if (reading.ok) {
+      if (this.tokens.size >= MAX_CACHED) this.tokens.clear();
+      this.tokens.set(token, reading.claims);
+    }
+    return reading;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }

@@ -21,8 +21,8 @@ export interface HttpOptions {
   logger?: FastifyBaseLogger;
   authenticate: (authorization: string | undefined) => Promise<Principal>;
   metrics: HttpMetrics;
-  /** Trust X-Forwarded-* from a proxy in front (set when behind a load balancer). */
-  trustProxy?: boolean;
+  /** Trust X-Forwarded-* from a proxy in front (set when behind a load balancer): Fastify's trustProxy. */
+  trustProxy?: boolean | string[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

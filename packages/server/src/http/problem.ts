@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   insufficient_scope: 403,
   playback_token_required: 401,
   invalid_playback_token: 403,
+  referrer_not_allowed: 403,
+  ip_not_allowed: 403,
   operator_only: 403,
   tenant_key_required: 403,
   not_found: 404,

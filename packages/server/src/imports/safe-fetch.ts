@@ -19,6 +19,10 @@ export interface SafeFetchOptions {
   allowPrivate: boolean;
   /** Extra request headers (Range, If-Range...). Authorization and Cookie are dropped when a redirect leaves the origin. */
   headers?: Record<string, string>;
+  /** Default GET. A POST is never repeated on a redirect: give it maxRedirects 0. */
+  method?: 'GET' | 'POST';
+  /** The request body, for a POST. */
+  body?: Buffer;
   /** Default 5. */
   maxRedirects?: number;
   /** The most body bytes accepted: a larger Content-Length is refused up front, a longer body fails when it gets there. */
@@ -279,7 +283,7 @@ function requestOnce(
           hostname: host,
           port: url.port === '' ? undefined : Number(url.port),
           path: `${url.pathname}${url.search}`,
-          method: 'GET',
+          method: opts.method ?? 'GET',
           headers,
           agent: false,
           ...(pinned ? { lookup: pinnedLookup(pinned) } : {}),
@@ -308,7 +312,7 @@ function requestOnce(
           req?.on('error', () => undefined);
           resolve(res);
         });
-        req.end();
+        req.end(opts.body);
       },
       (err: unknown) => {
         fail(

@@ -15,6 +15,20 @@ export const jobCatalog = defineJobCatalog({
     maxAttempts: 3,
     timeoutMs: 6 * HOUR,
   },
+  'media.import': {
+    payload: z.object({
+      tenantId: z.string(),
+      mediaId: z.string(),
+      url: z.string(),
+      /** Where the original goes, fixed at enqueue so every attempt writes the same object. */
+      sourceKey: z.string().regex(/^upl_[a-z0-9]+$/),
+    }),
+    priority: 2,
+    maxAttempts: 4,
+    timeoutMs: 4 * HOUR,
+    retryBaseMs: 30_000,
+    retryMaxMs: 10 * 60_000,
+  },
   'media.remove-files': {
     payload: z.object({
       prefix: z
@@ -33,6 +47,21 @@ export const jobCatalog = defineJobCatalog({
     maxAttempts: 1,
     timeoutMs: 5 * 60_000,
   },
+  'uploads.expire': {
+    payload: z.object({ graceMs: z.number().int().nonnegative() }),
+    priority: 70,
+    maxAttempts: 3,
+    timeoutMs: 30 * 60_000,
+  },
+  'webhook.deliver': {
+    payload: z.object({ tenantId: z.string(), deliveryId: z.string() }),
+    priority: 30,
+    // 30 s doubling to an hour: about four hours of attempts before a delivery is dead.
+    maxAttempts: 10,
+    timeoutMs: 60_000,
+    retryBaseMs: 30_000,
+    retryMaxMs: 3600_000,
+  },
   'maintenance.prune-jobs': {
     payload: z.object({ keepFinishedForMs: z.number().int().positive() }),
     priority: 90,
@@ -49,6 +78,12 @@ export const recurringJobs = [
     everyMs: 60_000,
     type: 'media.reconcile' as const,
     payload: { stuckForMs: 120_000 },
+  },
+  {
+    name: 'expire-abandoned-uploads',
+    everyMs: 15 * 60_000,
+    type: 'uploads.expire' as const,
+    payload: { graceMs: HOUR },
   },
   {
     name: 'prune-finished-jobs',

@@ -5,6 +5,9 @@ import type { Storage } from '../storage/storage.ts';
 /** The idempotency key of a media's processing: one unfinished processing job per media. */
 export const processingKey = (mediaId: string) => `media:${mediaId}:process`;
 
+/** The idempotency key of a media's URL import: one unfinished import per media. */
+export const importKey = (mediaId: string) => `media:${mediaId}:import`;
+
 /** The storage prefix holding every version of a media's outputs. */
 export const mediaPrefix = (tenantId: string, mediaId: string) => `media/${tenantId}/${mediaId}/`;
 

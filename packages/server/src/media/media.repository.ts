@@ -62,16 +62,20 @@ export class MediaRepository {
   }
 
   /**
-   * Media left `processing` with no unfinished processing job (its worker died on the last
-   * attempt, or the job was cancelled) end `errored`, so nothing stays "converting" forever.
+   * Media left `processing` with no unfinished processing or import job (its worker died on the
+   * last attempt, or the job was cancelled) end `errored`, so nothing stays "converting" forever.
+   * One without an original stopped while importing.
    */
   async failAbandoned(updatedBefore: number, now: number): Promise<number> {
+    const importing = sql<boolean>`source_key is null`;
     const result = await this.db
       .updateTable('media')
       .set({
         status: 'errored',
-        error_code: 'processing_failed',
-        error_message: 'Processing stopped before it finished; reprocess the media to try again.',
+        error_code: sql<string>`case when ${importing} then 'import_failed' else 'processing_failed' end`,
+        error_message: sql<string>`case when ${importing}
+          then 'The import stopped before it finished; create the media again to retry.'
+          else 'Processing stopped before it finished; reprocess the media to try again.' end`,
         updated_at: now,
       })
       .where('status', '=', 'processing')
@@ -82,7 +86,10 @@ export class MediaRepository {
             eb
               .selectFrom('jobs')
               .select('jobs.id')
-              .where('jobs.idempotency_key', '=', sql<string>`'media:' || media.id || ':process'`)
+              .where('jobs.idempotency_key', 'in', [
+                sql<string>`'media:' || media.id || ':process'`,
+                sql<string>`'media:' || media.id || ':import'`,
+              ])
               .where('jobs.state', 'in', ['available', 'running', 'retrying']),
           ),
         ),

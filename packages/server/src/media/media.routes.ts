@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { MediaRow } from '../db/schema.ts';
@@ -6,6 +7,10 @@ import { tenantOf } from '../http/access.ts';
 import { authErrors, withNotFound } from '../http/common-schemas.ts';
 import { problemSchema } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
+import { newId } from '../lib/ids.ts';
+import type { Storage } from '../storage/storage.ts';
+import { FORM_MAX_BYTES, receiveMediaForm } from './media-form.ts';
+import { titleFromFilename } from './media-title.ts';
 import { toMediaJson } from './media.json.ts';
 import {
   createMediaBody,
@@ -16,23 +21,60 @@ import {
 } from './media.schemas.ts';
 import type { MediaService } from './media.service.ts';
 
-export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | undefined } = {}) {
+const CREATE_DESCRIPTION = `Three ways to create a media:
+
+- JSON without \`input\`: the media is \`waiting\` for a tus upload (\`Upload-Metadata: mediaId\`).
+- JSON with \`input: {url}\`: Kino imports the file from that http(s) URL (a presigned S3 URL works);
+  the media is \`processing\` meanwhile and ends \`errored\` with \`import_failed\` when the source
+  refuses, is not media, or is larger than the tenant's limit.
+- \`multipart/form-data\` (for example \`curl -F file=@talk.mp4 -F title=Talk\`): one file part
+  (up to ${FORM_MAX_BYTES / 1_000_000} MB and the tenant's limit) plus optional text fields \`title\`,
+  \`description\`, \`visibility\` and \`tags\` (repeated or comma-separated). The media goes
+  straight to \`processing\`. The JSON schema below does not apply to this form; larger files go
+  through tus at /v1/uploads.`;
+
+export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | undefined; storage: Storage }) {
   const json = (request: FastifyRequest, row: MediaRow) =>
     toMediaJson(row, baseUrlOf(request, opts.publicUrl));
+
+  /** A form upload: the file is stored first, then the media is created and goes to processing. */
+  const createFromForm = async (request: FastifyRequest, tenantId: string) => {
+    const maxBytes = Math.min(FORM_MAX_BYTES, await media.maxUploadBytes(tenantId));
+    const form = await receiveMediaForm(request, { storage: opts.storage, key: newId('upl'), maxBytes });
+    const fields = { ...form.fields, title: form.fields.title ?? titleFromFilename(form.original.filename) };
+    try {
+      return await media.createWithOriginal(tenantId, fields, form.original);
+    } catch (err) {
+      await opts.storage.delete(form.original.key);
+      throw err;
+    }
+  };
+
   return async (app: App) => {
+    // Only form uploads use it, and they stream their file part themselves (see receiveMediaForm).
+    await app.register(multipart, { throwFileSizeLimit: false });
+
     app.post(
       '/v1/media',
       {
         config: { access: 'media:create' },
+        // A form carries no JSON body: the JSON schema's verdict is applied below, to JSON only.
+        attachValidation: true,
         schema: {
           tags: ['media'],
-          summary: 'Create a media; it waits for an upload',
+          summary: 'Create a media: waiting for an upload, imported from a URL, or from a form upload',
+          description: CREATE_DESCRIPTION,
           body: createMediaBody,
-          response: { 201: mediaSchema, ...authErrors },
+          response: { 201: mediaSchema, ...authErrors, 413: problemSchema, 415: problemSchema },
         },
       },
       async (request, reply) => {
-        const row = await media.create(tenantOf(request), request.body);
+        const tenantId = tenantOf(request);
+        if (request.isMultipart()) {
+          return reply.code(201).send(json(request, await createFromForm(request, tenantId)));
+        }
+        if (request.validationError) throw request.validationError;
+        const row = await media.create(tenantId, request.body);
         return reply.code(201).send(json(request, row));
       },
     );

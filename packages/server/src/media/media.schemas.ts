@@ -9,11 +9,25 @@ const tags = z
 export const visibilitySchema = z.enum(['public', 'private']);
 export const mediaStatusSchema = z.enum(['waiting', 'processing', 'ready', 'errored']);
 
-export const createMediaBody = z.strictObject({
+/** The fields a client may set when it creates a media, as JSON or as form fields. */
+export const mediaFieldsSchema = z.strictObject({
   title: z.string().trim().max(500).optional(),
   description: z.string().max(10_000).optional(),
   tags: tags.optional(),
   visibility: visibilitySchema.optional(),
+});
+
+/** Where Kino fetches the file from: http or https only, and no longer than a presigned URL needs. */
+export const importUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(8192)
+  .describe('http(s) URL of the file, for example a presigned S3 URL');
+
+export const createMediaBody = mediaFieldsSchema.extend({
+  input: z
+    .strictObject({ url: importUrlSchema })
+    .optional()
+    .describe('Import the file from this URL; without it the media waits for an upload'),
 });
 
 export const updateMediaBody = z
@@ -75,5 +89,6 @@ export const mediaSchema = z
 
 export type MediaJson = z.infer<typeof mediaSchema>;
 export type CreateMediaInput = z.infer<typeof createMediaBody>;
+export type MediaFields = z.infer<typeof mediaFieldsSchema>;
 export type UpdateMediaInput = z.infer<typeof updateMediaBody>;
 export type ListMediaQuery = z.infer<typeof listMediaQuery>;

@@ -2,31 +2,73 @@ import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError } from '../http/problem.ts';
-import { mediaPrefix, processingKey } from './media-jobs.ts';
-import type { MediaRow } from '../db/schema.ts';
+import { importKey, mediaPrefix, processingKey } from './media-jobs.ts';
+import type { MediaRow, MediaStatus, NewMediaRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';
 import { decodeCursor, toPage } from '../lib/cursor.ts';
 import { newId } from '../lib/ids.ts';
-import type { CreateMediaInput, ListMediaQuery, UpdateMediaInput } from './media.schemas.ts';
+import { startProcessing, type StoredOriginal } from './media-original.ts';
+import { titleFromUrl } from './media-title.ts';
+import { maxUploadBytes } from './upload-limit.ts';
+import type { CreateMediaInput, ListMediaQuery, MediaFields, UpdateMediaInput } from './media.schemas.ts';
 
 export class MediaService {
   constructor(
-    private readonly repos: Pick<Repositories, 'media' | 'uploads'>,
+    private readonly repos: Pick<Repositories, 'media' | 'uploads' | 'tenants'>,
     private readonly transaction: UnitOfWork,
     private readonly queue: JobQueue<KinoJobCatalog>,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** A media waiting for an upload, or, with `input.url`, one whose import is enqueued with it. */
   create(tenantId: string, input: CreateMediaInput): Promise<MediaRow> {
+    const url = input.input?.url;
+    if (url === undefined) return this.repos.media.create(this.newRow(tenantId, input, 'waiting'));
+    return this.transaction(async (repos) => {
+      const row = await repos.media.create(
+        this.newRow(tenantId, { ...input, title: input.title ?? titleFromUrl(url) }, 'processing'),
+      );
+      await this.queue.enqueue(repos, {
+        type: 'media.import',
+        payload: { tenantId, mediaId: row.id, url, sourceKey: newId('upl') },
+        tenantId,
+        idempotencyKey: importKey(row.id),
+      });
+      return row;
+    });
+  }
+
+  /** A media whose original is already stored (a form upload): it goes straight to processing. */
+  async createWithOriginal(
+    tenantId: string,
+    fields: MediaFields,
+    original: Omit<StoredOriginal, 'tenantId' | 'mediaId'>,
+  ): Promise<MediaRow> {
+    const row = this.newRow(tenantId, fields, 'waiting');
+    return this.transaction(async (repos) => {
+      await repos.media.create(row);
+      await startProcessing(repos, this.queue, { ...original, tenantId, mediaId: row.id }, this.now());
+      const created = await repos.media.get(tenantId, row.id);
+      if (!created) throw notFound('media');
+      return created;
+    });
+  }
+
+  /** The largest original this tenant may add. */
+  maxUploadBytes(tenantId: string): Promise<number> {
+    return maxUploadBytes(this.repos, tenantId);
+  }
+
+  private newRow(tenantId: string, fields: MediaFields, status: MediaStatus): NewMediaRow {
     const now = this.now();
-    return this.repos.media.create({
+    return {
       id: newId('med', now),
       tenant_id: tenantId,
-      title: input.title ?? '',
-      description: input.description ?? '',
-      tags: JSON.stringify(input.tags ?? []),
-      visibility: input.visibility ?? 'public',
-      status: 'waiting',
+      title: fields.title ?? '',
+      description: fields.description ?? '',
+      tags: JSON.stringify(fields.tags ?? []),
+      visibility: fields.visibility ?? 'public',
+      status,
       playable: 0,
       duration_seconds: null,
       width: null,
@@ -35,7 +77,7 @@ export class MediaService {
       error_message: null,
       created_at: now,
       updated_at: now,
-    });
+    };
   }
 
   async get(tenantId: string, id: string): Promise<MediaRow> {

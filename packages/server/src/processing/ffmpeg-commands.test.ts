@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aacTrack, h264Video, keyframesEvery, probeOf } from '../../test/probe-fixtures.ts';
 import {
+  MEDIA_TIME_OFFSET_SECONDS,
   audioArgs,
   downloadArgs,
   forceKeyframes,
@@ -255,6 +256,48 @@ describe('ladderArgs', () => {
       storyboard: null,
     };
     expect(ladderArgs(SOURCE, copiedOnly, DIR)).toEqual([]);
+  });
+});
+
+describe('keeping video and audio on the source clock', () => {
+  /** The output options of each CMAF output: everything between the previous output and its -f hls. */
+  function cmafOutputOptions(args: readonly string[]) {
+    const ends = args.flatMap((a, i) => (a === '-f' && args[i + 1] === 'hls' ? [i] : []));
+    return ends.map((end) => {
+      const rest = args.slice(end);
+      return {
+        offset: args[end - 2] === '-output_ts_offset' ? args[end - 1] : undefined,
+        segmentOptions: valueOf(rest, '-hls_segment_options'),
+      };
+    });
+  }
+
+  it('shifts every CMAF output of every ffmpeg run by the same offset, written into the fragments', () => {
+    const runs = [
+      instantArgs(SOURCE, passthrough, DIR),
+      ladderArgs(SOURCE, passthrough, DIR),
+      ladderArgs(SOURCE, encoded, DIR),
+      audioArgs(SOURCE, encoded, DIR),
+      instantArgs(SOURCE, audioOnly, DIR),
+    ];
+    const options = runs.flatMap(cmafOutputOptions);
+    expect(options).toHaveLength(2 + 4 + 5 + 1 + 1);
+    for (const o of options) {
+      expect(o).toEqual({
+        offset: String(MEDIA_TIME_OFFSET_SECONDS),
+        segmentOptions: 'movflags=+frag_discont',
+      });
+    }
+    // Large enough for a B-frame delay, AAC priming and a copied GOP cut by an edit list (≤ 4.5 s).
+    expect(MEDIA_TIME_OFFSET_SECONDS).toBeGreaterThanOrEqual(5);
+  });
+
+  it('reads the renditions as written for the download and moves them back to start at 0', () => {
+    const args = downloadArgs(DIR, passthrough.video!.rungs[0], true);
+    expect(args.indexOf('-copyts')).toBeGreaterThan(-1);
+    expect(args.indexOf('-copyts')).toBeLessThan(args.indexOf('-i'));
+    expect(valueOf(args, '-output_ts_offset')).toBe(String(-MEDIA_TIME_OFFSET_SECONDS));
+    expect(args.indexOf('-output_ts_offset')).toBeGreaterThan(args.lastIndexOf('-i'));
   });
 });
 

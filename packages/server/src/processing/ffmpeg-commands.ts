@@ -15,11 +15,26 @@ export const outputs = {
 };
 
 /**
+ * Where the presentation starts on every rendition's media timeline (seconds): each output's
+ * timestamps are the source's plus this. Renditions are muxed one by one (even by separate ffmpeg
+ * runs), so letting ffmpeg lift each output's negative timestamps to zero would move each by a
+ * different amount: video by its B-frame delay, audio by its encoder priming, a copied stream by
+ * the GOP its edit list cuts. One fixed offset, larger than any of those, keeps every rendition on
+ * the source's clock. Apple's packager uses the same 10 s; players start at the first sample (HLS)
+ * or at the MPD's presentationTimeOffset (DASH).
+ */
+export const MEDIA_TIME_OFFSET_SECONDS = 10;
+
+/**
  * ffmpeg's HLS muxer in single-file fMP4 mode writes one CMAF file per rendition and a playlist
  * of byte ranges; Kino reads those ranges to write its own HLS and DASH manifests over the file.
+ * `frag_discont` makes the MP4 muxer put a track's start in its fragments' decode times (tfdt)
+ * instead of an empty edit, which browsers' Media Source Extensions ignore.
  */
 function cmafOutput(dir: string, file: string, index: string, segmentSeconds: number): string[] {
   return [
+    '-output_ts_offset',
+    String(MEDIA_TIME_OFFSET_SECONDS),
     '-f',
     'hls',
     '-hls_segment_type',
@@ -30,6 +45,8 @@ function cmafOutput(dir: string, file: string, index: string, segmentSeconds: nu
     String(segmentSeconds),
     '-hls_playlist_type',
     'vod',
+    '-hls_segment_options',
+    'movflags=+frag_discont',
     '-hls_segment_filename',
     path.join(dir, file),
     path.join(dir, index),
@@ -207,13 +224,19 @@ export function posterArgs(source: string, plan: ProcessingPlan, dir: string): s
   ];
 }
 
-/** The progressive MP4 download: the top video rendition and the audio, remuxed with faststart. */
+/**
+ * The progressive MP4 download: the top video rendition and the audio, remuxed with faststart.
+ * Timestamps are read as written (ffmpeg would otherwise start each input at zero, moving the audio
+ * by its priming) and moved back by the renditions' offset; the MP4 muxer then writes the edit
+ * lists that start both tracks together.
+ */
 export function downloadArgs(dir: string, top: VideoRung | undefined, hasAudio: boolean): string[] {
-  const args = [...INPUT];
+  const args = [...INPUT, '-copyts'];
   if (top) args.push('-i', path.join(dir, outputs.video(top)));
   if (hasAudio) args.push('-i', path.join(dir, outputs.audio));
   if (top) args.push('-map', '0:v:0');
   if (hasAudio) args.push('-map', `${top ? 1 : 0}:a:0`);
-  args.push('-c', 'copy', '-movflags', '+faststart', '-y', path.join(dir, outputs.download));
+  args.push('-c', 'copy', '-output_ts_offset', String(-MEDIA_TIME_OFFSET_SECONDS));
+  args.push('-movflags', '+faststart', '-y', path.join(dir, outputs.download));
   return args;
 }

@@ -326,6 +326,22 @@ describe('DASH manifest', () => {
     expect(groups[0]!.playlists[0]!.attributes.NAME).toBe('a"b<c&d');
   });
 
+  it("maps the renditions' media time offset to the period start with presentationTimeOffset", () => {
+    const shifted = [...LADDER, AUDIO].map((r) => ({ ...r, timeOffsetSeconds: 10 }));
+    const text = dashManifest(shifted, DURATION);
+    expect(text.match(/presentationTimeOffset="10000"/g)).toHaveLength(shifted.length);
+    expect(text).toContain('<SegmentTimeline><S t="10000" d="2000"/><S t="12000" d="2000"/>');
+    const parsed = parseDash(text, base);
+    expect(parsed.warnings).toEqual([]);
+    // Players see the presentation from 0, as without an offset.
+    const segments = parsed.manifest.playlists[0]!.segments;
+    expect(segments.map((seg) => seg.presentationTime)).toEqual(
+      manifest.playlists[0]!.segments.map((seg) => seg.presentationTime),
+    );
+    // Versions written before the offset existed keep their plain timeline.
+    expect(dashManifest([...LADDER, AUDIO], DURATION)).not.toContain('presentationTimeOffset');
+  });
+
   it('keeps the timeline on the media clock over hours of AAC-sized segments', () => {
     // 48 kHz AAC frames (1024 samples) cut near 2 s give segments of 1.984000 s and 2.005333 s.
     const pattern: [number, number][] = [

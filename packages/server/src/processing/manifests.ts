@@ -10,6 +10,11 @@ export interface PublishedRendition {
   height: number | null;
   frameRate: number | null;
   index: RenditionIndex;
+  /**
+   * The media time (seconds) at which the presentation starts: its first segment's decode time.
+   * Absent (zero) in versions written before renditions carried an offset.
+   */
+  timeOffsetSeconds?: number;
 }
 
 export const AUDIO_GROUP = 'audio';
@@ -90,13 +95,22 @@ function representation(r: PublishedRendition): string {
     attrs.push('audioSamplingRate="48000"');
   }
   const timeline: string[] = [];
+  // Segment times are media times; presentationTimeOffset maps the first one to the period's start.
   // Rounded from the running total, so per-segment rounding never drifts from the media's clock.
+  const offset = Math.round((r.timeOffsetSeconds ?? 0) * timescale);
   let elapsed = 0;
   for (const s of r.index.segments) {
     const t = Math.round(elapsed * timescale);
     elapsed += s.duration;
-    timeline.push(`<S t="${t}" d="${Math.round(elapsed * timescale) - t}"/>`);
+    timeline.push(`<S t="${offset + t}" d="${Math.round(elapsed * timescale) - t}"/>`);
   }
+  const template = [
+    `timescale="${timescale}"`,
+    ...(offset > 0 ? [`presentationTimeOffset="${offset}"`] : []),
+    'startNumber="0"',
+    `initialization="${xml(dashInitPath(r))}"`,
+    `media="${xml(dashSegmentPath(r, '$Number$'))}"`,
+  ];
   return [
     `<Representation ${attrs.join(' ')}>`,
     ...(r.kind === 'audio'
@@ -104,7 +118,7 @@ function representation(r: PublishedRendition): string {
           '<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="2"/>',
         ]
       : []),
-    `<SegmentTemplate timescale="${timescale}" startNumber="0" initialization="${xml(dashInitPath(r))}" media="${xml(dashSegmentPath(r, '$Number$'))}">`,
+    `<SegmentTemplate ${template.join(' ')}>`,
     `<SegmentTimeline>${timeline.join('')}</SegmentTimeline>`,
     '</SegmentTemplate>',
     '</Representation>',

@@ -220,11 +220,32 @@ describe('planProcessing: video ladders', () => {
     expectSaneLadder(plan, { width: 3840, height: 2160 });
   });
 
-  it('encodes a 4K HEVC source with a top rung at its own size', () => {
+  it('encodes a 4K HEVC source with 1080p on top: a 4K H.264 encode is not worth its CPU', () => {
     const plan = videoPlan(planVideo({ width: 3840, height: 2160, codec: 'hevc', profile: 'Main' }));
-    expect(names(plan)).toEqual(['2160p', '1080p', '720p', '480p', '360p', '240p']);
-    expect(plan.rungs[0]).toMatchObject({ width: 3840, height: 2160, copy: false });
+    expect(names(plan)).toEqual(['1080p', '720p', '480p', '360p', '240p']);
+    expect(plan.rungs[0]).toMatchObject({ width: 1920, height: 1080, copy: false });
     expectSaneLadder(plan, { width: 3840, height: 2160 });
+  });
+
+  it('caps every encoded ladder at 1080p, whatever the size or orientation above it', () => {
+    const cases = [
+      { source: { width: 2560, height: 1440, codec: 'vp9', profile: 'Profile 0' }, top: '1920x1080' },
+      { source: { width: 2160, height: 3840, codec: 'hevc', profile: 'Main' }, top: '1080x1920' },
+      // H.264 that cannot pass through (10-bit) is encoded like any other codec.
+      { source: { width: 3840, height: 2160, pixelFormat: 'yuv420p10le', bitDepth: 10 }, top: '1920x1080' },
+      { source: { width: 7680, height: 4320, codec: 'av1', profile: 'Main' }, top: '1920x1080' },
+    ];
+    for (const { source, top } of cases) {
+      const plan = videoPlan(planVideo(source));
+      expect(plan.passthroughRefusal, top).not.toBeNull();
+      expect(sizes(plan)[0], `${source.width}x${source.height}`).toBe(top);
+      expect(plan.rungs.every((r) => !r.copy && Math.min(r.width, r.height) <= 1080)).toBe(true);
+    }
+  });
+
+  it('still encodes a 900p source at its own size on top, below the cap', () => {
+    const plan = videoPlan(planVideo({ width: 1600, height: 900, codec: 'hevc', profile: 'Main' }));
+    expect(names(plan)).toEqual(['900p', '720p', '480p', '360p', '240p']);
   });
 
   it('does not add a rung barely smaller than the copied one', () => {

@@ -145,8 +145,11 @@ function ladder(video: VideoStreamInfo, frameRate: number, copyTop: boolean): Vi
   }
   const ceiling = copyTop ? shortSide * MIN_STEP : shortSide;
   const targets = LADDER.filter((short) => short <= ceiling);
-  // A source smaller than every rung still gets one encoded rung at its own size.
-  if (!copyTop && (targets.length === 0 || (targets[0] ?? 0) < shortSide * MIN_STEP))
+  // A source between rungs (or smaller than every one) also gets an encoded rung at its own size,
+  // but never above the ladder's top: encoding 1440p or 4K would take several times the 1080p
+  // rung's CPU for a picture few viewers can tell apart. A copied source costs nothing at any size.
+  const top = LADDER[0] ?? 1080;
+  if (!copyTop && shortSide <= top && (targets.length === 0 || (targets[0] ?? 0) < shortSide * MIN_STEP))
     targets.unshift(even(shortSide));
   for (const short of targets) {
     const { width, height } = size(short);

@@ -35,6 +35,7 @@ export const playbackIndexSchema: z.ZodType<PlaybackIndex> = z.object({
       height: z.number().nullable(),
       frameRate: z.number().nullable(),
       index: z.object({ initLength: z.number(), segments: z.array(segmentSchema) }),
+      timeOffsetSeconds: z.number().optional(),
     }),
   ),
   poster: z.string().nullable(),

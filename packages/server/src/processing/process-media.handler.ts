@@ -10,7 +10,16 @@ import type { JobContext, JobHandler } from '../jobs/job-registry.ts';
 import { sha256Of } from '../lib/sha256.ts';
 import { joinKey } from '../storage/keys.ts';
 import type { Storage } from '../storage/storage.ts';
-import { downloadArgs, instantArgs, ladderArgs, outputs, posterArgs, audioArgs } from './ffmpeg-commands.ts';
+import {
+  MEDIA_TIME_OFFSET_SECONDS,
+  audioArgs,
+  downloadArgs,
+  instantArgs,
+  ladderArgs,
+  outputs,
+  posterArgs,
+} from './ffmpeg-commands.ts';
+import { alongside, eachConcurrently } from './concurrency.ts';
 import { localSource } from './local-source.ts';
 import type { PublishedRendition } from './manifests.ts';
 import { runMediaTool } from './media-tools.ts';
@@ -20,6 +29,7 @@ import { summarize, type PlaybackIndex } from './playback-index.ts';
 import { keyframeTimes, probeFile } from './probe-file.ts';
 import { MediaRejectedError } from './probe.ts';
 import { avcCodecString, parseFfmpegPlaylist } from './rendition-index.ts';
+import type { MediaEventSink } from '../webhooks/media-events.ts';
 
 export interface ProcessDeps {
   repos: Pick<Repositories, 'media'>;
@@ -28,6 +38,8 @@ export interface ProcessDeps {
   /** Local folder for per-attempt work files. */
   workRoot: string;
   now?: () => number;
+  /** Announces media.playable, media.ready and media.errored (webhooks). */
+  events?: MediaEventSink;
 }
 
 /** How long replaced versions stay readable for players that loaded them. */
@@ -67,13 +79,17 @@ async function recordFailure(deps: ProcessDeps, ctx: JobContext<Payload>, media:
   const last = ctx.job.attempt >= ctx.job.max_attempts;
   const rejected = err instanceof MediaRejectedError;
   if (!rejected && !last && !(err instanceof PermanentJobError)) return;
-  await deps.repos.media.update(media.tenant_id, media.id, {
+  const errored = await deps.repos.media.update(media.tenant_id, media.id, {
     status: 'errored',
     error_code: rejected ? err.code : 'processing_failed',
     error_message: rejected ? err.message : 'Processing failed after several attempts.',
     updated_at: deps.now?.() ?? Date.now(),
   });
+  if (errored) await deps.events?.('media.errored', errored);
 }
+
+/** Files published at once, each a stream into storage. */
+const UPLOADS_AT_ONCE = 4;
 
 async function processInto(
   deps: ProcessDeps,
@@ -84,61 +100,123 @@ async function processInto(
 ): Promise<void> {
   const { signal } = ctx;
   const now = () => deps.now?.() ?? Date.now();
+  const progress = forwardProgress(ctx);
   const source = await localSource(deps.storage, sourceKey, workdir, signal);
-  ctx.progress(1, 'reading the source');
-  const probe = await probeFile(source, signal);
-  const keyframes = probe.video ? await keyframeTimes(source, signal) : [];
+  progress(1, 'reading the source');
+  const { probe, keyframes } = await readSource(source, signal);
   const plan = planProcessing(probe, keyframes);
   const prefix = joinKey('media', media.tenant_id, media.id, `${ctx.job.id}-${ctx.job.attempt}`) + '/';
-  const alreadyPlaying = media.playable === 1;
-  const upload = async (file: string) => {
-    await deps.storage.put(prefix + file, createReadStream(path.join(workdir, file)));
-  };
-
-  const passthrough = plan.video === null || plan.video.passthroughRefusal === null;
-  if (passthrough) {
-    ctx.progress(2, 'repackaging for instant playback');
-    await runMediaTool('ffmpeg', instantArgs(source, plan, workdir), { signal });
-    if (!alreadyPlaying) {
-      const index = await buildIndex(workdir, plan, { onlyCopy: true });
-      for (const r of index.renditions) await upload(r.file);
-      await publish(deps, media, prefix, 'index-playable.json', index, { ready: false }, now());
-      ctx.progress(5, 'playable; encoding the other renditions');
-    }
-  } else if (plan.audio) {
-    await runMediaTool('ffmpeg', audioArgs(source, plan, workdir), { signal });
-  }
-
-  const ladder = plan.video ? ladderArgs(source, plan, workdir) : [];
-  if (ladder.length) {
-    await runMediaTool('ffmpeg', ladder, {
-      signal,
-      background: true,
-      onProgress: (fields) => {
-        const micros = Number(fields.out_time_us ?? fields.out_time_ms ?? 0);
-        if (micros > 0)
-          ctx.progress(5 + Math.min(85, (micros / 1e6 / plan.durationSeconds) * 85), 'encoding');
+  const uploaded = new Set<string>();
+  const upload = (files: readonly string[]) =>
+    eachConcurrently(
+      files.filter((file) => !uploaded.has(file)),
+      UPLOADS_AT_ONCE,
+      async (file) => {
+        await deps.storage.put(prefix + file, createReadStream(path.join(workdir, file)));
+        uploaded.add(file);
       },
-    });
-  }
-  if (plan.video) await runMediaTool('ffmpeg', posterArgs(source, plan, workdir), { signal });
-  await runMediaTool('ffmpeg', downloadArgs(workdir, plan.video?.rungs[0], plan.audio !== null), { signal });
-  ctx.progress(92, 'publishing');
+    );
+  const passthrough = plan.video === null || plan.video.passthroughRefusal === null;
+  const top = plan.video?.rungs[0];
+  const download = (s: AbortSignal) =>
+    runMediaTool('ffmpeg', downloadArgs(workdir, top, plan.audio !== null), { signal: s });
+
+  // The ladder keeps the CPU busy; the steps that mostly wait on the disk run beside it: the
+  // playable version (repackaged and published first), the audio, the poster and, when the top
+  // rung is the copied source, the MP4 download.
+  await alongside(
+    signal,
+    (s) => encodeLadder(source, plan, workdir, s, progress),
+    async (s) => {
+      if (passthrough) {
+        progress(2, 'repackaging for instant playback');
+        await runMediaTool('ffmpeg', instantArgs(source, plan, workdir), { signal: s });
+        if (media.playable !== 1) {
+          const index = await buildIndex(workdir, plan, { onlyCopy: true });
+          await upload(index.renditions.map((r) => r.file));
+          await publish(deps, media, prefix, 'index-playable.json', index, { ready: false }, now());
+          progress(5, 'playable; encoding the other renditions');
+        }
+      } else if (plan.audio) {
+        await runMediaTool('ffmpeg', audioArgs(source, plan, workdir), { signal: s });
+      }
+      if (plan.video) await runMediaTool('ffmpeg', posterArgs(source, plan, workdir), { signal: s });
+      if (!top || top.copy) {
+        await download(s);
+        await upload([outputs.download]);
+      }
+    },
+  );
+  if (top && !top.copy) await download(signal);
+  progress(92, 'publishing');
 
   const index = await buildIndex(workdir, plan, { onlyCopy: false });
-  const files = [
+  await upload([
     ...index.renditions.map((r) => r.file),
     ...(index.poster ? [index.poster] : []),
     ...(index.storyboard?.sheets ?? []),
     ...(index.download ? [index.download] : []),
-  ];
-  for (const file of files) await upload(file);
+  ]);
   await publish(deps, media, prefix, 'index.json', index, { ready: true }, now());
 
   if (!media.source_sha256) {
     const { body } = await deps.storage.get(sourceKey);
     await deps.repos.media.update(media.tenant_id, media.id, { source_sha256: await sha256Of(body, signal) });
   }
+}
+
+/**
+ * Probes the source and, beside the probe, lists its video keyframes. A file that is not media
+ * fails with the probe's verdict, whatever the keyframe scan made of it.
+ */
+async function readSource(source: string, signal: AbortSignal) {
+  const scan = keyframeTimes(source, signal).then(
+    (times) => ({ times }),
+    (error: unknown) => ({ error }),
+  );
+  let probe;
+  try {
+    probe = await probeFile(source, signal);
+  } catch (error) {
+    await scan;
+    throw error;
+  }
+  const listed = await scan;
+  if (!probe.video) return { probe, keyframes: [] };
+  if ('error' in listed) throw listed.error;
+  return { probe, keyframes: listed.times };
+}
+
+type Progress = (percent: number, message: string) => void;
+
+/** Progress reported from steps running side by side, never going backwards. */
+function forwardProgress(ctx: JobContext<Payload>): Progress {
+  let shown = 0;
+  return (percent, message) => {
+    if (percent < shown) return;
+    shown = percent;
+    ctx.progress(percent, message);
+  };
+}
+
+/** One ffmpeg run for every encoded rung and the storyboard, below the API's CPU priority. */
+async function encodeLadder(
+  source: string,
+  plan: ProcessingPlan,
+  workdir: string,
+  signal: AbortSignal,
+  progress: Progress,
+): Promise<void> {
+  const args = plan.video ? ladderArgs(source, plan, workdir) : [];
+  if (args.length === 0) return;
+  await runMediaTool('ffmpeg', args, {
+    signal,
+    background: true,
+    onProgress: (fields) => {
+      const micros = Number(fields.out_time_us ?? fields.out_time_ms ?? 0);
+      if (micros > 0) progress(5 + Math.min(85, (micros / 1e6 / plan.durationSeconds) * 85), 'encoding');
+    },
+  });
 }
 
 async function buildIndex(
@@ -160,6 +238,7 @@ async function buildIndex(
       height: null,
       frameRate: null,
       index,
+      timeOffsetSeconds: MEDIA_TIME_OFFSET_SECONDS,
     });
   }
   const present = new Set(await fs.readdir(workdir));
@@ -208,6 +287,7 @@ async function videoRendition(
       height: rung.height,
       frameRate: plan.video?.frameRate ?? null,
       index,
+      timeOffsetSeconds: MEDIA_TIME_OFFSET_SECONDS,
     };
   } finally {
     await handle.close();
@@ -229,7 +309,7 @@ async function publish(
   });
   const top = index.renditions.find((r) => r.kind === 'video');
   const current = await deps.repos.media.get(media.tenant_id, media.id);
-  await deps.repos.media.update(media.tenant_id, media.id, {
+  const published = await deps.repos.media.update(media.tenant_id, media.id, {
     playback_prefix: prefix,
     playback_index: indexFile,
     renditions: JSON.stringify(summarize(index)),
@@ -240,6 +320,10 @@ async function publish(
     ...(opts.ready && { status: 'ready', error_code: null, error_message: null }),
     updated_at: now,
   });
+  if (published && deps.events) {
+    if (current?.playable !== 1) await deps.events('media.playable', published);
+    if (opts.ready) await deps.events('media.ready', published);
+  }
   const replaced = current?.playback_prefix;
   if (replaced && replaced !== prefix) {
     await deps.queue.add({

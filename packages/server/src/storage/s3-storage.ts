@@ -215,14 +215,21 @@ export class S3Storage implements Storage {
       });
   }
 
-  async presignGet(key: string, expiresSeconds: number): Promise<string> {
+  async presignGet(
+    key: string,
+    expiresSeconds: number,
+    opts: { contentType?: string } = {},
+  ): Promise<string> {
     assertValidKey(key);
     if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGN_SECONDS) {
       throw new RangeError(`expiresSeconds must be a whole number from 1 to ${MAX_PRESIGN_SECONDS}`);
     }
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
-      expiresIn: expiresSeconds,
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentType: opts.contentType,
     });
+    return getSignedUrl(this.client, command, { expiresIn: expiresSeconds });
   }
 
   async check(): Promise<void> {

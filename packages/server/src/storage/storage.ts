@@ -68,8 +68,11 @@ export interface Storage {
   list(prefix: string): AsyncIterable<ListedObject>;
   /** Copies an object to another key, atomically for readers of `to`. Throws StorageNotFoundError. */
   copy(from: string, to: string): Promise<void>;
-  /** A URL that fetches the object without credentials for `expiresSeconds` (backends that can only). */
-  presignGet?(key: string, expiresSeconds: number): Promise<string>;
+  /**
+   * A URL that fetches the object without credentials for `expiresSeconds` (backends that can only),
+   * answered with `contentType` when given.
+   */
+  presignGet?(key: string, expiresSeconds: number, opts?: { contentType?: string }): Promise<string>;
   /** The object's path on this machine's disk, for backends that have one (the folder adapter). */
   localPath?(key: string): string;
   /** Resolves when the backend can be read and written (for /readyz); throws otherwise. */

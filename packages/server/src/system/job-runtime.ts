@@ -1,3 +1,4 @@
+import type { DataStore } from '@tus/utils';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Repositories, UnitOfWork } from '../db/repositories.ts';
@@ -8,9 +9,13 @@ import { JobHandlers } from '../jobs/job-registry.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
 import { DEFAULT_WORKER_OPTIONS, JobWorker, type JobWorkerOptions } from '../jobs/job-worker.ts';
 import { pruneJobsHandler } from '../jobs/maintenance.handlers.ts';
+import { importMediaHandler, type ImportFetchOptions } from '../imports/import-media.handler.ts';
 import { reconcileHandler, removeFilesHandler } from '../media/media-jobs.ts';
 import { processMediaHandler } from '../processing/process-media.handler.ts';
 import type { Storage } from '../storage/storage.ts';
+import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts';
+import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
+import { mediaEventSink } from '../webhooks/media-events.ts';
 
 export interface JobRuntime {
   queue: JobQueue<KinoJobCatalog>;
@@ -32,6 +37,11 @@ export function createJobRuntime(deps: {
   runWorker: boolean;
   workerOptions?: Partial<JobWorkerOptions>;
   tenantConcurrency?: number;
+  /** The tus store of uploads, for removing expired ones. */
+  tusDatastore: DataStore;
+  /** URL imports may reach loopback and private addresses (KINO_IMPORT_ALLOW_PRIVATE). */
+  importAllowPrivate?: boolean;
+  importFetch?: ImportFetchOptions;
 }): JobRuntime {
   // The queue wakes this process's worker after an enqueue; the worker is created below.
   const local: { worker?: JobWorker<KinoJobCatalog> } = {};
@@ -51,10 +61,34 @@ export function createJobRuntime(deps: {
     .on('maintenance.prune-jobs', pruneJobsHandler(deps.repos.jobs, queue.now))
     .on(
       'media.process',
-      processMediaHandler({ repos: deps.repos, storage: deps.storage, queue, workRoot: deps.workRoot }),
+      processMediaHandler({
+        repos: deps.repos,
+        storage: deps.storage,
+        queue,
+        workRoot: deps.workRoot,
+        events: mediaEventSink(deps.transaction, queue),
+      }),
     )
+    .on(
+      'media.import',
+      importMediaHandler({
+        repos: deps.repos,
+        transaction: deps.transaction,
+        storage: deps.storage,
+        queue,
+        workRoot: deps.workRoot,
+        allowPrivate: deps.importAllowPrivate ?? false,
+        fetch: deps.importFetch,
+        events: mediaEventSink(deps.transaction, queue),
+      }),
+    )
+    .on('uploads.expire', createExpireUploadsHandler({ ...deps, queue, datastore: deps.tusDatastore }))
     .on('media.remove-files', removeFilesHandler(deps.storage))
-    .on('media.reconcile', reconcileHandler(deps.repos, queue.now));
+    .on('media.reconcile', reconcileHandler(deps.repos, queue.now))
+    .on(
+      'webhook.deliver',
+      webhookDeliverHandler({ repos: deps.repos, allowPrivate: deps.importAllowPrivate ?? false }),
+    );
   const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
     { ...DEFAULT_WORKER_OPTIONS, ...deps.workerOptions },

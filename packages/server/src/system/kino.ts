@@ -13,20 +13,19 @@ import { createHttpApp } from '../http/app.ts';
 import { createHttpMetrics } from '../http/metrics.ts';
 import type { App } from '../http/types.ts';
 import type { JobWorkerOptions } from '../jobs/job-worker.ts';
+import type { ImportFetchOptions } from '../imports/import-media.handler.ts';
 import { jobsRoutes } from '../jobs/jobs.routes.ts';
 import { mediaRoutes } from '../media/media.routes.ts';
 import { MediaService } from '../media/media.service.ts';
 import { tenantsRoutes } from '../tenants/tenants.routes.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
-import { embedRoutes } from '../delivery/embed.routes.ts';
-import { playRoutes } from '../delivery/play.routes.ts';
-import { PlaybackService } from '../delivery/playback.service.ts';
-import { playbackTokensRoutes } from '../delivery/playback-tokens.routes.ts';
-import { SigningKeysRepository } from '../delivery/signing-keys.repository.ts';
+import { deliveryRoutes } from '../delivery/delivery-routes.ts';
 import { createStorage } from '../storage/create-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createTusDatastore } from '../uploads/tus-server.ts';
 import { uploadsRoutes } from '../uploads/uploads.routes.ts';
+import { webhooksRoutes } from '../webhooks/webhooks.routes.ts';
+import { WebhooksService } from '../webhooks/webhooks.service.ts';
 import { UploadsService } from '../uploads/uploads.service.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 
@@ -44,6 +43,8 @@ export interface KinoOptions {
   operatorKey: string;
   logger?: FastifyBaseLogger;
   workerOptions?: Partial<JobWorkerOptions>;
+  /** How URL imports reach their sources (tests send made-up public names to a local server). */
+  importFetch?: ImportFetchOptions;
 }
 
 /**
@@ -62,6 +63,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     const transaction = unitOfWork(database);
     const storage = createStorage(config.storage);
     const metrics = createHttpMetrics();
+    const tusDatastore = createTusDatastore(config.storage);
     const jobs = createJobRuntime({
       repos,
       transaction,
@@ -71,6 +73,9 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       logger,
       runWorker: config.roles.has('worker'),
       workerOptions: { roles: [...config.roles], ...opts.workerOptions },
+      importAllowPrivate: config.importAllowPrivate,
+      importFetch: opts.importFetch,
+      tusDatastore,
     });
 
     const checks: ReadinessCheck[] = [
@@ -83,28 +88,44 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       logger: opts.logger,
       metrics,
       authenticate: createAuthenticator({ operatorKey: opts.operatorKey, apiKeys: repos.apiKeys }),
+      trustProxy: config.trustProxy,
     });
     await app.register(healthRoutes({ checks, metrics }));
     if (config.roles.has('api')) {
       await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
       await app.register(apiKeysRoutes(new ApiKeysService(repos)));
       await app.register(
-        mediaRoutes(new MediaService(repos, transaction, jobs.queue), { publicUrl: config.publicUrl }),
+        mediaRoutes(new MediaService(repos, transaction, jobs.queue), {
+          publicUrl: config.publicUrl,
+          storage,
+        }),
       );
-      const playback = new PlaybackService({
-        media: repos.media,
-        storage,
-        signingKeys: new SigningKeysRepository(database.db),
-      });
-      await app.register(playRoutes(playback));
-      await app.register(embedRoutes());
-      await app.register(playbackTokensRoutes({ media: repos.media, playback, publicUrl: config.publicUrl }));
+      await app.register(
+        deliveryRoutes({
+          db: database.db,
+          media: repos.media,
+          tenants: repos.tenants,
+          storage,
+          publicUrl: config.publicUrl,
+          playRedirect: config.playRedirect,
+        }),
+      );
       await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
+      await app.register(
+        webhooksRoutes(
+          new WebhooksService({
+            repos,
+            transaction,
+            queue: jobs.queue,
+            allowPrivate: config.importAllowPrivate,
+          }),
+        ),
+      );
       const uploads = new UploadsService({ repos, transaction, queue: jobs.queue });
       await app.register(
         uploadsRoutes({
           uploads,
-          datastore: createTusDatastore(config.storage),
+          datastore: tusDatastore,
           publicUrl: config.publicUrl,
           logger,
         }),

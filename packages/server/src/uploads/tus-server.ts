@@ -38,6 +38,21 @@ export function createTusDatastore(storage: StorageConfig): DataStore {
   }
 }
 
+/** Response headers a browser uploader may read, besides tus's own (Location, Upload-Offset, ...). */
+const KINO_EXPOSED_HEADERS = ['Upload-Expires', 'Kino-Media-Id', 'X-Request-Id'];
+
+/** Every header a browser uploader reads, for responses Kino answers before tus does. */
+export const TUS_EXPOSED_HEADERS = [
+  'Location',
+  'Upload-Offset',
+  'Upload-Length',
+  'Tus-Resumable',
+  'Tus-Version',
+  'Tus-Extension',
+  'Tus-Max-Size',
+  ...KINO_EXPOSED_HEADERS,
+];
+
 type TusOptions = Omit<ConstructorParameters<typeof Server>[0], 'path' | 'datastore'>;
 
 export function createTusServer(datastore: DataStore, options: TusOptions): Server {
@@ -46,7 +61,7 @@ export function createTusServer(datastore: DataStore, options: TusOptions): Serv
     datastore,
     // A finished upload is a media's original: the termination extension must not delete it.
     disableTerminationForFinishedUploads: true,
-    exposedHeaders: ['Kino-Media-Id', 'X-Request-Id'],
+    exposedHeaders: KINO_EXPOSED_HEADERS,
     allowedHeaders: ['Authorization', 'X-Request-Id'],
     ...options,
   });

@@ -1,16 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from '@tus/server';
+import type { DataStore } from '@tus/utils';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { z } from 'zod';
 import { tenantOf } from '../http/access.ts';
 import { authErrors } from '../http/common-schemas.ts';
-import { ApiError, problemSchema, toProblem } from '../http/problem.ts';
+import { problemSchema } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
+import type { UploadRow } from '../db/schema.ts';
 import { newId } from '../lib/ids.ts';
 import { parseUploadLength, parseUploadMetadata } from './upload-metadata.ts';
-import { createTusServer } from './tus-server.ts';
-import type { UploadPlan, UploadsService } from './uploads.service.ts';
-import type { DataStore } from '@tus/utils';
+import { TUS_EXPOSED_HEADERS, createTusServer } from './tus-server.ts';
+import { asProblemResponse } from './tus-problem.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES, type UploadPlan, type UploadsService } from './uploads.service.ts';
 
 /** What Kino decided about a request before tus handles it, found again from tus's hooks. */
 interface UploadRequestContext {
@@ -24,7 +27,7 @@ function nodeRequestOf(req: Request): IncomingMessage | undefined {
   return (req as Request & { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
 }
 
-/** tus hooks abort a request by throwing an object with status_code and body; Kino's body is problem+json. */
+/** tus hooks abort a request by throwing an object with status_code and body. */
 class TusHookError extends Error {
   constructor(
     readonly status_code: number,
@@ -34,14 +37,11 @@ class TusHookError extends Error {
   }
 }
 
-function tusError(error: ApiError, requestId: string) {
-  return new TusHookError(error.status, JSON.stringify(toProblem(error.code, error.message, requestId)));
-}
-
 /**
  * tus 1.0.0 at /v1/uploads (creation, creation-with-upload, termination, expiration) on
- * @tus/server. Kino checks the key, the size limit and the metadata first, and answers those
- * refusals as problem+json; tus then stores the bytes on the configured storage.
+ * @tus/server. Kino checks the key, the tenant, the size limit and the metadata first and
+ * answers those refusals itself; tus then stores the bytes on the configured storage, and its
+ * own refusals are rewritten as problem+json.
  */
 export function uploadsRoutes(deps: {
   uploads: UploadsService;
@@ -57,6 +57,8 @@ export function uploadsRoutes(deps: {
     if (!ctx) throw new TusHookError(500, 'upload request without context\n');
     return ctx;
   };
+  /** Requests streaming bytes right now, cut on shutdown so it does not wait for them. */
+  const receiving = new Set<IncomingMessage>();
 
   const tus: Server = createTusServer(deps.datastore, {
     relativeLocation: deps.publicUrl === undefined,
@@ -64,16 +66,11 @@ export function uploadsRoutes(deps: {
       generateUrl: (_req, { path, id }) => `${deps.publicUrl}${path}/${id}`,
     }),
     namingFunction: () => newId('upl'),
-    maxSize: async (req) => deps.uploads.maxUploadBytes(contextOf(req).tenantId),
-    onIncomingRequest: async (req, uploadId) => {
-      const ctx = contextOf(req);
-      if (req.method === 'POST') return;
-      try {
-        await deps.uploads.authorize(ctx.tenantId, uploadId);
-      } catch (err) {
-        if (err instanceof ApiError) throw tusError(err, ctx.requestId);
-        throw err;
-      }
+    // Discovery (OPTIONS) carries no key, so it reports the server-wide limit.
+    maxSize: async (req) => {
+      const node = nodeRequestOf(req);
+      const ctx = node && contexts.get(node);
+      return ctx ? deps.uploads.maxUploadBytes(ctx.tenantId) : DEFAULT_MAX_UPLOAD_BYTES;
     },
     onUploadCreate: async (req, upload) => {
       const ctx = contextOf(req);
@@ -83,7 +80,10 @@ export function uploadsRoutes(deps: {
     },
     onResponseError: async (req, err) => {
       const status = (err as { status_code?: number }).status_code ?? 500;
-      if (status >= 500) log.error({ err, requestId: contextOf(req).requestId }, 'upload request failed');
+      if (status >= 500) {
+        const node = nodeRequestOf(req);
+        log.error({ err, requestId: node && contexts.get(node)?.requestId }, 'upload request failed');
+      }
       return undefined;
     },
     onUploadFinish: async (req, upload) => {
@@ -93,8 +93,53 @@ export function uploadsRoutes(deps: {
     },
   });
 
-  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+  /** Bookkeeping once tus has done its part, before the client hears; a failure is logged, the answer stands. */
+  const settle = async (request: FastifyRequest, row: UploadRow, response: Response) => {
+    try {
+      // A terminated upload leaves nothing behind; its media keeps waiting for a source.
+      if (request.method === 'DELETE' && response.status === 204) await deps.uploads.forget(row.id);
+      // Every byte is stored but the finish was never recorded (the process stopped in between):
+      // a client resuming sees the full offset and sends nothing more, so finish it now.
+      if (
+        request.method === 'HEAD' &&
+        row.completed_at === null &&
+        response.status === 200 &&
+        response.headers.get('upload-offset') === String(row.size)
+      ) {
+        await deps.uploads.finish(row.id);
+      }
+    } catch (err) {
+      log.error({ err, requestId: request.id, uploadId: row.id }, 'upload bookkeeping failed');
+    }
+  };
+
+  /** Hands the request to tus and sends its answer, refusals as problem+json. */
+  const runTus = async (request: FastifyRequest, reply: FastifyReply, row?: UploadRow): Promise<void> => {
+    reply.hijack();
+    try {
+      const response = await tus.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw }));
+      const final = await asProblemResponse(response, request.id);
+      if (row) await settle(request, row, final);
+      await sendNodeResponse(reply.raw, final);
+    } catch (err) {
+      // Fastify no longer answers a hijacked request: never leave the client waiting.
+      log.error({ err, requestId: request.id }, 'upload request failed');
+      if (!reply.raw.headersSent) {
+        await sendNodeResponse(
+          reply.raw,
+          await asProblemResponse(new Response(null, { status: 500 }), request.id),
+        );
+      } else {
+        reply.raw.destroy();
+      }
+    }
+  };
+
+  const handle = async (request: FastifyRequest<{ Params: { uploadId?: string } }>, reply: FastifyReply) => {
     const ctx: UploadRequestContext = { tenantId: tenantOf(request), requestId: request.id };
+    const uploadId = request.params.uploadId;
+    // Another tenant's upload is refused here, as a 404 that says nothing about it.
+    const row = uploadId === undefined ? undefined : await deps.uploads.authorize(ctx.tenantId, uploadId);
     if (request.method === 'POST') {
       // Refusals before any byte is stored: a precise problem+json rather than tus's plain text.
       const size = parseUploadLength(request.headers['upload-length'] as string | undefined);
@@ -104,8 +149,13 @@ export function uploadsRoutes(deps: {
     }
     contexts.set(request.raw, ctx);
     reply.raw.setHeader('X-Request-Id', request.id);
-    reply.hijack();
-    await tus.handle(request.raw, reply.raw);
+    const streams = request.method === 'POST' || request.method === 'PATCH';
+    if (streams) receiving.add(request.raw);
+    try {
+      await runTus(request, reply, row);
+    } finally {
+      if (streams) receiving.delete(request.raw);
+    }
   };
 
   return async (app: App) => {
@@ -113,6 +163,16 @@ export function uploadsRoutes(deps: {
     app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => {
       done(null);
     });
+    // Kino's own refusals (401, 403, 413, ...) reach browser uploaders too; tus's answers carry these already.
+    app.addHook('onSend', async (_request, reply) => {
+      reply.header('Access-Control-Allow-Origin', '*');
+      reply.header('Access-Control-Expose-Headers', TUS_EXPOSED_HEADERS.join(', '));
+    });
+    // A rolling restart should not wait for hour-long uploads: cut them, their clients resume.
+    app.addHook('preClose', async () => {
+      for (const raw of receiving) raw.destroy();
+    });
+
     const schema = {
       tags: ['uploads'],
       summary:
@@ -128,25 +188,16 @@ export function uploadsRoutes(deps: {
       handler: handle,
     });
     // tus discovery and CORS preflight carry no key.
-    app.route({
-      method: 'OPTIONS',
-      url: '/v1/uploads',
-      config: { access: 'public' },
-      schema: { hide: true },
-      handler: async (request, reply) => {
-        reply.hijack();
-        await tus.handle(request.raw, reply.raw);
-      },
-    });
-    app.route({
-      method: 'OPTIONS',
-      url: '/v1/uploads/:uploadId',
-      config: { access: 'public' },
-      schema: { hide: true },
-      handler: async (request, reply) => {
-        reply.hijack();
-        await tus.handle(request.raw, reply.raw);
-      },
-    });
+    for (const url of ['/v1/uploads', '/v1/uploads/:uploadId']) {
+      app.route({
+        method: 'OPTIONS',
+        url,
+        config: { access: 'public' },
+        schema: { hide: true },
+        handler: async (request, reply) => {
+          await runTus(request, reply);
+        },
+      });
+    }
   };
 }

@@ -4,7 +4,7 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
-import { processingKey } from '../media/media-jobs.ts';
+import { startProcessing } from '../media/media-original.ts';
 import type { UploadMetadata } from './upload-metadata.ts';
 
 /** Accepted when neither the tenant nor the operator set a limit. */
@@ -100,6 +100,14 @@ export class UploadsService {
   }
 
   /**
+   * A terminated (or expired) upload is gone: its row goes, and the media it was filling stays
+   * `waiting`, so another upload can still fill it.
+   */
+  forget(uploadId: string): Promise<void> {
+    return this.deps.repos.uploads.delete(uploadId);
+  }
+
+  /**
    * The last byte arrived: the media moves to `processing` and its ingest is enqueued, in one
    * transaction. Seeing the same finish twice changes nothing.
    */
@@ -108,19 +116,8 @@ export class UploadsService {
     return this.deps.transaction(async (repos) => {
       const upload = await repos.uploads.get(uploadId);
       if (!upload || !(await repos.uploads.markCompleted(uploadId, now))) return;
-      await repos.media.update(upload.tenant_id, upload.media_id, {
-        status: 'processing',
-        source_key: upload.id,
-        source_size: upload.size,
-        source_filename: upload.filename,
-        updated_at: now,
-      });
-      await this.deps.queue.enqueue(repos, {
-        type: 'media.process',
-        payload: { tenantId: upload.tenant_id, mediaId: upload.media_id },
-        tenantId: upload.tenant_id,
-        idempotencyKey: processingKey(upload.media_id),
-      });
+      const { tenant_id: tenantId, media_id: mediaId, id: key, size, filename } = upload;
+      await startProcessing(repos, this.deps.queue, { tenantId, mediaId, key, size, filename }, now);
     });
   }
 }

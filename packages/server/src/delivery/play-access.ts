@@ -1,0 +1,75 @@
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../http/problem.ts';
+import { referrerHost } from './host-patterns.ts';
+import type { PlaybackRulesCache } from './playback-rules-cache.ts';
+import type { PlaybackService } from './playback.service.ts';
+import type { PlaybackClaims } from './playback-token.ts';
+import { referrerAllowed, refusalOf, type Viewer } from './viewer-rules.ts';
+import type { PlayableMedia } from './playable-media.repository.ts';
+
+export interface PlayAccessDeps {
+  playback: PlaybackService;
+  rules: PlaybackRulesCache;
+  /** KINO_PUBLIC_URL: its host is Kino's own (the embed page's); without it, the request's Host. */
+  publicUrl?: string | undefined;
+}
+
+/** What a request may play, once admitted. */
+export interface Admission {
+  /** The token's claims, when the request carried one. */
+  claims: PlaybackClaims | null;
+  /** Answers depend on who asks (token, private media, tenant rules): shared caches must not keep them. */
+  restricted: boolean;
+}
+
+const REFUSALS = {
+  ip_not_allowed: 'this address may not play this media',
+  referrer_not_allowed: 'this page may not play this media',
+} as const;
+
+/**
+ * The gate in front of /play and /embed: the tenant's rules first (public media too), then the
+ * token, which private media need and which opens only the media it names. Throws the ApiError
+ * to answer with.
+ */
+export async function admit(
+  deps: PlayAccessDeps,
+  request: FastifyRequest,
+  media: PlayableMedia,
+  token: string | null,
+): Promise<Admission> {
+  const viewer = viewerOf(request, deps.publicUrl);
+  const rules = await deps.rules.get(media.tenant_id);
+  const refusal = refusalOf(rules, viewer);
+  if (refusal) throw new ApiError(refusal, REFUSALS[refusal]);
+  let claims: PlaybackClaims | null = null;
+  if (token !== null || media.visibility === 'private') {
+    if (token === null) {
+      throw new ApiError('playback_token_required', 'this media is private: use a playback token URL');
+    }
+    const verdict = await deps.playback.verifyToken(token, {
+      mediaId: media.id,
+      ip: viewer.ip,
+      // A token bound to pages refuses a request without a Referer, whatever the tenant allows.
+      referrerAllowed: (patterns) => referrerAllowed(patterns, false, viewer),
+    });
+    if (!verdict.ok) {
+      throw new ApiError('invalid_playback_token', `the playback token is not valid (${verdict.reason})`, {
+        reason: verdict.reason,
+      });
+    }
+    claims = verdict.claims;
+  }
+  return {
+    claims,
+    restricted: token !== null || media.visibility === 'private' || rules.restrictive,
+  };
+}
+
+export function viewerOf(request: FastifyRequest, publicUrl: string | undefined): Viewer {
+  return {
+    ip: request.ip,
+    referrerHost: referrerHost(request.headers.referer),
+    ownHost: publicUrl ? new URL(publicUrl).hostname : request.hostname,
+  };
+}

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { KinoJobCatalog } from '../jobs/catalog.ts';
+import { PermanentJobError } from '../jobs/job-errors.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { JobContext, JobHandler, PayloadOf } from '../jobs/job-registry.ts';
+import { startProcessing } from '../media/media-original.ts';
+import { maxUploadBytes } from '../media/upload-limit.ts';
+import type { Storage } from '../storage/storage.ts';
+import { isImportError } from './import-error.ts';
+import type { DownloadOptions } from './resumable-download.ts';
+import { importFromUrl } from './url-import.ts';
+import type { MediaEventSink } from '../webhooks/media-events.ts';
+
+/** What an operator or a test may tune about how imports reach their sources. */
+export type ImportFetchOptions = Pick<
+  DownloadOptions,
+  'resolver' | 'route' | 'ca' | 'retries' | 'retryDelay' | 'idleTimeoutMs' | 'connectTimeoutMs'
+>;
+
+export interface ImportMediaDeps {
+  repos: Pick<Repositories, 'media' | 'tenants'>;
+  transaction: UnitOfWork;
+  storage: Storage;
+  queue: JobQueue<KinoJobCatalog>;
+  /** Local folder for the temporary copy of each import. */
+  workRoot: string;
+  /** KINO_IMPORT_ALLOW_PRIVATE: let imports reach loopback and private addresses. */
+  allowPrivate: boolean;
+  /** The whole download, resumes included. Default 2 hours (the job allows 4 with storing). */
+  timeoutMs?: number;
+  fetch?: ImportFetchOptions;
+  now?: () => number;
+  /** Announces media.errored (webhooks). */
+  events?: MediaEventSink;
+}
+
+type Payload = PayloadOf<KinoJobCatalog, 'media.import'>;
+
+export const DEFAULT_IMPORT_TIMEOUT_MS = 2 * 3600_000;
+
+/**
+ * Fetches a media's original from its URL into storage, then starts processing exactly as a
+ * finished upload does. Every attempt writes the same storage key, and the step to processing
+ * happens once (the media's source_key says it did), so a retried import never leaves two
+ * originals nor enqueues processing twice. A refusal (404, a private address, not media, too
+ * large) ends the media `errored` at once; a failure that may pass (5xx, a lost connection after
+ * its resumes) is retried with the job's backoff and ends the media `errored` on the last attempt.
+ */
+export function importMediaHandler(deps: ImportMediaDeps): JobHandler<Payload> {
+  const now = () => deps.now?.() ?? Date.now();
+  return async (ctx) => {
+    const { tenantId, mediaId, url, sourceKey } = ctx.payload;
+    const media = await deps.repos.media.get(tenantId, mediaId);
+    if (!media) throw new PermanentJobError('the media was deleted');
+    // An earlier attempt stored the original and moved on; processing owns the media now.
+    if (media.source_key !== null) return;
+    if (media.status === 'errored') {
+      // The job was retried by hand after the import had failed: the media is importing again.
+      await deps.repos.media.update(tenantId, mediaId, {
+        status: 'processing',
+        error_code: null,
+        error_message: null,
+        updated_at: now(),
+      });
+    }
+
+    let stored;
+    try {
+      stored = await importFromUrl(
+        url,
+        (file) => deps.storage.put(sourceKey, file.open(), { size: file.size, sha256: true }),
+        {
+          ...deps.fetch,
+          tempDir: path.join(deps.workRoot, 'imports'),
+          allowPrivate: deps.allowPrivate,
+          maxBytes: await maxUploadBytes(deps.repos, tenantId),
+          timeoutMs: deps.timeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS,
+          signal: ctx.signal,
+          onProgress: (bytes, total) => {
+            if (total) ctx.progress((bytes / total) * 100, 'downloading');
+          },
+        },
+      );
+    } catch (err) {
+      throw await recordFailure(deps, ctx, err, now());
+    }
+
+    const started = await deps.transaction(async (repos) => {
+      const current = await repos.media.get(tenantId, mediaId);
+      if (!current) return false;
+      if (current.source_key !== null) return true;
+      const original = { tenantId, mediaId, key: sourceKey, size: stored.stored.size };
+      await startProcessing(
+        repos,
+        deps.queue,
+        { ...original, filename: stored.filename ?? null, sha256: stored.stored.sha256 },
+        now(),
+      );
+      return true;
+    });
+    if (!started) {
+      // Deleted while the file was on its way: nothing references the stored copy.
+      await deps.storage.delete(sourceKey);
+      throw new PermanentJobError('the media was deleted during the import');
+    }
+  };
+}
+
+/**
+ * Ends the media `errored` when this failure is its last word (a refusal, or the last attempt),
+ * and returns what the job system should see: a PermanentJobError for a refusal, so that it is
+ * not retried. Messages come from ImportError, which keeps URL secrets out of them.
+ */
+async function recordFailure(
+  deps: ImportMediaDeps,
+  ctx: JobContext<Payload>,
+  err: unknown,
+  now: number,
+): Promise<Error> {
+  const error = err instanceof Error ? err : new Error(String(err));
+  // Cancelled, timed out or shut down: the job system decides; the reconcile job catches leftovers.
+  if (ctx.signal.aborted) return error;
+  const permanent = isImportError(err) && !err.retryable;
+  const last = ctx.job.attempt >= ctx.job.max_attempts;
+  if (!permanent && !last) return error;
+  const reason = isImportError(err) ? err.message : 'the file could not be stored';
+  const errored = await deps.repos.media.update(ctx.payload.tenantId, ctx.payload.mediaId, {
+    status: 'errored',
+    error_code: 'import_failed',
+    error_message: permanent
+      ? `The import failed: ${reason}.`
+      : `The import failed after ${ctx.job.attempt} attempts: ${reason}.`,
+    updated_at: now,
+  });
+  if (errored) await deps.events?.('media.errored', errored);
+  return permanent ? new PermanentJobError(reason, { cause: err }) : error;
+}

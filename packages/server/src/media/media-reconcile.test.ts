@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../db/repositories.ts';
+import type { NewMediaRow } from '../db/schema.ts';
+import { jobCatalog } from '../jobs/catalog.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
+import { newId } from '../lib/ids.ts';
+import { importKey, processingKey } from './media-jobs.ts';
+
+describe.each(DIALECTS)('MediaRepository.failAbandoned on %s', (dialect) => {
+  let handle: DatabaseHandle;
+  let repos: Repositories;
+  let queue: JobQueue<typeof jobCatalog>;
+  const tenant = newId('ten');
+
+  beforeAll(async () => {
+    handle = await openTestDatabase(dialect);
+    repos = createRepositories(handle.db, handle.dialect);
+    queue = new JobQueue({
+      catalog: jobCatalog,
+      repos,
+      transaction: unitOfWork(handle),
+      tenantConcurrency: 4,
+    });
+    await repos.tenants.create({ id: tenant, name: 't', created_at: 1, updated_at: 1 });
+  });
+  afterAll(() => handle.close());
+
+  async function processingMedia(sourceKey: string | null) {
+    const row: NewMediaRow = {
+      id: newId('med'),
+      tenant_id: tenant,
+      title: '',
+      description: '',
+      tags: '[]',
+      visibility: 'public',
+      status: 'processing',
+      duration_seconds: null,
+      width: null,
+      height: null,
+      error_code: null,
+      error_message: null,
+      source_key: sourceKey,
+      created_at: 1000,
+      updated_at: 1000,
+    };
+    return repos.media.create(row);
+  }
+
+  it('errors media whose import or processing job is gone, and spares those with one', async () => {
+    const importGone = await processingMedia(null);
+    const processingGone = await processingMedia('upl_a');
+    const importing = await processingMedia(null);
+    const processing = await processingMedia('upl_b');
+    await queue.add({
+      type: 'media.import',
+      payload: {
+        tenantId: tenant,
+        mediaId: importing.id,
+        url: 'https://example.com/a.mp4',
+        sourceKey: 'upl_c',
+      },
+      tenantId: tenant,
+      idempotencyKey: importKey(importing.id),
+    });
+    await queue.add({
+      type: 'media.process',
+      payload: { tenantId: tenant, mediaId: processing.id },
+      tenantId: tenant,
+      idempotencyKey: processingKey(processing.id),
+    });
+
+    expect(await repos.media.failAbandoned(5000, 6000)).toBe(2);
+    expect(await repos.media.get(tenant, importGone.id)).toMatchObject({
+      status: 'errored',
+      error_code: 'import_failed',
+      error_message: expect.stringMatching(/^The import stopped before it finished/),
+      updated_at: 6000,
+    });
+    expect(await repos.media.get(tenant, processingGone.id)).toMatchObject({
+      status: 'errored',
+      error_code: 'processing_failed',
+      error_message: expect.stringMatching(/^Processing stopped before it finished/),
+    });
+    expect(await repos.media.get(tenant, importing.id)).toMatchObject({
+      status: 'processing',
+      error_code: null,
+    });
+    expect(await repos.media.get(tenant, processing.id)).toMatchObject({ status: 'processing' });
+  });
+});

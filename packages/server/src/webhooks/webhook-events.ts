@@ -1,0 +1,21 @@
+/** Every event type a webhook endpoint can subscribe to. */
+export const WEBHOOK_EVENT_TYPES = [
+  'upload.completed',
+  'media.playable',
+  'media.ready',
+  'media.errored',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What is POSTed, byte for byte the same on every attempt of a delivery. */
+export interface WebhookEventBody {
+  type: WebhookEventType;
+  createdAt: string;
+  data: unknown;
+}
+
+/** An endpoint with no listed types takes every type. */
+export function subscribes(events: readonly string[], type: WebhookEventType): boolean {
+  return events.length === 0 || events.includes(type);
+}
