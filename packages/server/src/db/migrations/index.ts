@@ -4,8 +4,8 @@ import * as jobs from './0002-jobs.ts';
 import * as uploads from './0003-uploads.ts';
 import * as playback from './0004-playback.ts';
 import * as playbackRules from './0005-playback-rules.ts';
-import * as jobsClaimByTenant from './0008-jobs-claim-by-tenant.ts';
-import * as webhooks from './0009-webhooks.ts';
+import * as jobsClaimByTenant from './0006-jobs-claim-by-tenant.ts';
+import * as webhooks from './0007-webhooks.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -14,8 +14,8 @@ const migrations: Record<string, Migration> = {
   '0003-uploads': uploads,
   '0004-playback': playback,
   '0005-playback-rules': playbackRules,
-  '0008-jobs-claim-by-tenant': jobsClaimByTenant,
-  '0009-webhooks': webhooks,
+  '0006-jobs-claim-by-tenant': jobsClaimByTenant,
+  '0007-webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {
