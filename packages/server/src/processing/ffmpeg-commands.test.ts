@@ -8,7 +8,6 @@ import {
   instantArgs,
   ladderArgs,
   outputs,
-  posterArgs,
 } from './ffmpeg-commands.ts';
 import { planProcessing, type ProcessingPlan } from './plan.ts';
 
@@ -170,14 +169,14 @@ describe('forceKeyframes', () => {
 });
 
 describe('ladderArgs', () => {
-  it('decodes once and splits into every encoded rung plus the storyboard', () => {
+  it('decodes once and splits into every encoded rung plus the storyboard and the poster', () => {
     const args = ladderArgs(SOURCE, passthrough, DIR);
     expectSafeInvocation(args);
     expect(allValuesOf(args, '-i')).toEqual([SOURCE]);
     const graph = valueOf(args, '-filter_complex') ?? '';
     const chains = graph.split(';');
-    // 720/480/360/240 encoded (1080 is copied) + storyboard.
-    expect(chains[0]).toBe('[0:0]fps=30,split=5[b0][b1][b2][b3][b4]');
+    // 720/480/360/240 encoded (1080 is copied) + storyboard + poster.
+    expect(chains[0]).toBe('[0:0]fps=30,split=6[b0][b1][b2][b3][b4][b5]');
     expect(chains.slice(1, 5)).toEqual([
       '[b0]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p[r0]',
       '[b1]scale=854:480:flags=bicubic,setsar=1,format=yuv420p[r1]',
@@ -185,7 +184,8 @@ describe('ladderArgs', () => {
       '[b3]scale=426:240:flags=bicubic,setsar=1,format=yuv420p[r3]',
     ]);
     expect(chains[5]).toBe('[b4]fps=1/1,scale=160:90,tile=10x3[sb]');
-    expect(allValuesOf(args, '-map')).toEqual(['[r0]', '[r1]', '[r2]', '[r3]', '[sb]']);
+    expect(chains[6]).toBe('[b5]trim=start=3.000:duration=3,thumbnail=n=60,scale=1280:-2,setsar=1[poster]');
+    expect(allValuesOf(args, '-map')).toEqual(['[r0]', '[r1]', '[r2]', '[r3]', '[sb]', '[poster]']);
     expect(allValuesOf(args, '-c:v')).toEqual(['libx264', 'libx264', 'libx264', 'libx264']);
     expect(args).not.toContain('copy');
     expect(allValuesOf(args, '-b:v')).toEqual(
@@ -194,8 +194,9 @@ describe('ladderArgs', () => {
     expect(cmafOutputs(args).map((o) => o.file)).toEqual(
       ['720p', '480p', '360p', '240p'].map((n) => `${DIR}/video-${n}.mp4`),
     );
-    // Storyboard sheets are numbered from 0.
-    expect(args.slice(-9)).toEqual([
+    // Storyboard sheets are numbered from 0; the poster is one picture.
+    const sheets = args.indexOf('[sb]') - 1;
+    expect(args.slice(sheets, sheets + 9)).toEqual([
       '-map',
       '[sb]',
       '-q:v',
@@ -205,6 +206,19 @@ describe('ladderArgs', () => {
       '-start_number',
       '0',
       `${DIR}/storyboard-%d.jpg`,
+    ]);
+    expect(args.slice(-11)).toEqual([
+      '-map',
+      '[poster]',
+      '-frames:v',
+      '1',
+      '-q:v',
+      '3',
+      '-f',
+      'image2',
+      '-update',
+      '1',
+      `${DIR}/poster.jpg`,
     ]);
     // Progress for the job comes from stdout.
     expect(valueOf(args, '-progress')).toBe('pipe:1');
@@ -226,8 +240,8 @@ describe('ladderArgs', () => {
 
   it('encodes every rung of a source that cannot pass through, with keyframes every 2 s', () => {
     const args = ladderArgs(SOURCE, encoded, DIR);
-    expect(valueOf(args, '-filter_complex')).toMatch(/^\[0:0\]fps=30,split=6\[b0\]/);
-    expect(allValuesOf(args, '-map')).toEqual(['[r0]', '[r1]', '[r2]', '[r3]', '[r4]', '[sb]']);
+    expect(valueOf(args, '-filter_complex')).toMatch(/^\[0:0\]fps=30,split=7\[b0\]/);
+    expect(allValuesOf(args, '-map')).toEqual(['[r0]', '[r1]', '[r2]', '[r3]', '[r4]', '[sb]', '[poster]']);
     expect(allValuesOf(args, '-force_key_frames')).toEqual(Array(5).fill('expr:gte(t,n_forced*2)'));
     expect(cmafOutputs(args)[0]?.file).toBe(`${DIR}/video-1080p.mp4`);
     // Output is tagged BT.709 whatever the source said.
@@ -240,7 +254,7 @@ describe('ladderArgs', () => {
       [0, 2],
     );
     const graph = valueOf(ladderArgs(SOURCE, plan, DIR), '-filter_complex') ?? '';
-    expect(graph.startsWith('[0:0]bwdif=mode=send_frame,fps=25,split=6')).toBe(true);
+    expect(graph.startsWith('[0:0]bwdif=mode=send_frame,fps=25,split=7')).toBe(true);
     expect(valueOf(ladderArgs(SOURCE, passthrough, DIR), '-filter_complex')).not.toMatch(/bwdif/);
   });
 
@@ -249,11 +263,25 @@ describe('ladderArgs', () => {
     expect(valueOf(ladderArgs(SOURCE, plan, DIR), '-filter_complex')).toMatch(/^\[0:3\]/);
   });
 
+  it('picks the poster from frames it decodes anyway, never wider than 1280 nor than the video', () => {
+    const poster = (plan: ProcessingPlan) =>
+      (valueOf(ladderArgs(SOURCE, plan, DIR), '-filter_complex') ?? '').split(';').at(-1);
+    const small = planProcessing(probeOf({ video: h264Video({ width: 640, height: 360 }) }), [0, 2]);
+    expect(poster(small)).toMatch(/,scale=640:-2,setsar=1\[poster\]$/);
+    // 60 candidates at 25 fps need 2.4 s: the window is rounded up and one more second added.
+    const pal = planProcessing(
+      probeOf({ durationSeconds: 100, video: h264Video({ frameRate: 25, averageFrameRate: 25 }) }),
+      [0, 2],
+    );
+    expect(poster(pal)).toMatch(/^\[b\d\]trim=start=10\.000:duration=4,thumbnail=n=60,/);
+  });
+
   it('has nothing to do for audio only, and refuses to build a ladder for it', () => {
     expect(() => ladderArgs(SOURCE, audioOnly, DIR)).toThrow(/audio-only/);
     const copiedOnly: ProcessingPlan = {
       ...planProcessing(probeOf({ video: h264Video({ width: 320, height: 180 }) }), EVERY_2S),
       storyboard: null,
+      posterAtSeconds: null,
     };
     expect(ladderArgs(SOURCE, copiedOnly, DIR)).toEqual([]);
   });
@@ -301,7 +329,7 @@ describe('keeping video and audio on the source clock', () => {
   });
 });
 
-describe('audioArgs, posterArgs, downloadArgs', () => {
+describe('audioArgs, downloadArgs', () => {
   it('encodes or copies the default audio track alone into its CMAF file', () => {
     const args = audioArgs(SOURCE, encoded, DIR);
     expectSafeInvocation(args);
@@ -309,19 +337,6 @@ describe('audioArgs, posterArgs, downloadArgs', () => {
     expect(valueOf(args, '-c:a')).toBe('copy');
     expect(cmafOutputs(args).map((o) => o.playlist)).toEqual([`${DIR}/audio.ffmpeg.m3u8`]);
     expect(audioArgs(SOURCE, planProcessing(probeOf({ audio: [] }), [0]), DIR)).toEqual([]);
-  });
-
-  it('seeks before opening the source for the poster and caps its width at 1280', () => {
-    const args = posterArgs(SOURCE, passthrough, DIR);
-    expectSafeInvocation(args);
-    expect(args.indexOf('-ss')).toBeLessThan(args.indexOf('-i'));
-    expect(valueOf(args, '-ss')).toBe('3.000');
-    expect(valueOf(args, '-vf')).toBe('thumbnail=n=60,scale=1280:-2,setsar=1');
-    expect(valueOf(args, '-frames:v')).toBe('1');
-    expect(args.at(-1)).toBe(`${DIR}/poster.jpg`);
-    const small = planProcessing(probeOf({ video: h264Video({ width: 640, height: 360 }) }), [0, 2]);
-    expect(valueOf(posterArgs(SOURCE, small, DIR), '-vf')).toBe('thumbnail=n=60,scale=640:-2,setsar=1');
-    expect(posterArgs(SOURCE, audioOnly, DIR)).toEqual([]);
   });
 
   it('remuxes the top rendition and the audio into a faststart MP4 without re-encoding', () => {

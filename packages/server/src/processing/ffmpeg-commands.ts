@@ -92,17 +92,21 @@ export function forceKeyframes(keyframes: KeyframePlan): string {
   return keyframes.times.map((t) => t.toFixed(6)).join(',');
 }
 
+/** Frames the poster is chosen from (ffmpeg's thumbnail filter picks the most typical one). */
+const POSTER_CANDIDATES = 60;
+
 /**
  * One ffmpeg process decodes the source once and encodes every rung that is not copied, plus the
- * storyboard sprite sheets. Encoded rungs put keyframes where the copied rung has them, so all
- * renditions cut into segments at the same times and players can switch between them.
+ * storyboard sprite sheets and the poster. Encoded rungs put keyframes where the copied rung has
+ * them, so all renditions cut into segments at the same times and players can switch between them.
  */
 export function ladderArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
   const video = plan.video;
   if (!video) throw new Error('an audio-only plan has no ladder');
   const encoded = video.rungs.filter((r) => !r.copy);
   const storyboard = plan.storyboard;
-  const branches = encoded.length + (storyboard ? 1 : 0);
+  const poster = plan.posterAtSeconds;
+  const branches = encoded.length + (storyboard ? 1 : 0) + (poster === null ? 0 : 1);
   if (branches === 0) return [];
 
   const pre: string[] = [];
@@ -117,6 +121,16 @@ export function ladderArgs(source: string, plan: ProcessingPlan, dir: string): s
     graph.push(
       `[b${encoded.length}]fps=1/${storyboard.intervalSeconds},scale=${storyboard.tileWidth}:${storyboard.tileHeight},` +
         `tile=${storyboard.columns}x${storyboard.rows}[sb]`,
+    );
+  }
+  if (poster !== null) {
+    // Chosen from frames the ladder decodes anyway: a separate run would decode them again. The
+    // trimmed branch ends after its window, so the rest of the video costs it nothing.
+    const width = Math.min(1280, video.rungs[0]?.width ?? 1280);
+    const window = Math.ceil(POSTER_CANDIDATES / video.frameRate) + 1;
+    graph.push(
+      `[b${branches - 1}]trim=start=${poster.toFixed(3)}:duration=${window},` +
+        `thumbnail=n=${POSTER_CANDIDATES},scale=${width}:-2,setsar=1[poster]`,
     );
   }
 
@@ -179,6 +193,12 @@ export function ladderArgs(source: string, plan: ProcessingPlan, dir: string): s
       path.join(dir, 'storyboard-%d.jpg'),
     );
   }
+  if (poster !== null) {
+    args.push(
+      ...['-map', '[poster]', '-frames:v', '1', '-q:v', '3'],
+      ...['-f', 'image2', '-update', '1', path.join(dir, outputs.poster)],
+    );
+  }
   return args;
 }
 
@@ -196,31 +216,6 @@ export function audioArgs(source: string, plan: ProcessingPlan, dir: string): st
     '-sn',
     '-dn',
     ...cmafOutput(dir, outputs.audio, outputs.audioIndex, plan.segmentSeconds),
-  ];
-}
-
-/** A representative frame: ffmpeg's thumbnail filter picks the most typical of 60 frames, so not a fade to black. */
-export function posterArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
-  const video = plan.video;
-  if (!video) return [];
-  const top = video.rungs[0];
-  const width = Math.min(1280, top?.width ?? 1280);
-  return [
-    ...INPUT,
-    '-ss',
-    plan.posterAtSeconds.toFixed(3),
-    '-i',
-    source,
-    '-map',
-    `0:${video.sourceIndex}`,
-    '-vf',
-    `thumbnail=n=60,scale=${width}:-2,setsar=1`,
-    '-frames:v',
-    '1',
-    '-q:v',
-    '3',
-    '-y',
-    path.join(dir, outputs.poster),
   ];
 }
 

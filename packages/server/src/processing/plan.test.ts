@@ -274,7 +274,7 @@ describe('planProcessing: audio', () => {
     const plan = planProcessing(probeOf({ video: null, audio: [aacTrack({ index: 0 })] }), []);
     expect(plan.video).toBeNull();
     expect(plan.storyboard).toBeNull();
-    expect(plan.posterAtSeconds).toBe(0);
+    expect(plan.posterAtSeconds).toBeNull();
     expect(plan.audio).toEqual({ sourceIndex: 0, copy: true, bitrateKbps: 128 });
   });
 

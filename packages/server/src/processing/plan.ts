@@ -44,7 +44,8 @@ export interface ProcessingPlan {
   video: VideoPlan | null;
   audio: AudioPlan | null;
   storyboard: StoryboardPlan | null;
-  posterAtSeconds: number;
+  /** Where the poster is picked: the most typical of the 60 frames from here; null without video. */
+  posterAtSeconds: number | null;
 }
 
 export const SEGMENT_SECONDS = 2;
@@ -205,7 +206,7 @@ export function planProcessing(probe: ProbeResult, keyframes: readonly number[])
       video: null,
       audio,
       storyboard: null,
-      posterAtSeconds: 0,
+      posterAtSeconds: null,
     };
   }
   const video = probe.video;

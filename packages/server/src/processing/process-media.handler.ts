@@ -17,7 +17,6 @@ import {
   instantArgs,
   ladderArgs,
   outputs,
-  posterArgs,
 } from './ffmpeg-commands.ts';
 import { alongside, eachConcurrently } from './concurrency.ts';
 import { localSource } from './local-source.ts';
@@ -121,9 +120,9 @@ async function processInto(
   const download = (s: AbortSignal) =>
     runMediaTool('ffmpeg', downloadArgs(workdir, top, plan.audio !== null), { signal: s });
 
-  // The ladder keeps the CPU busy; the steps that mostly wait on the disk run beside it: the
-  // playable version (repackaged and published first), the audio, the poster and, when the top
-  // rung is the copied source, the MP4 download.
+  // The ladder (with the storyboard and the poster) keeps the CPU busy; the steps that mostly wait
+  // on the disk run beside it: the playable version (repackaged and published first), the audio
+  // and, when the top rung is the copied source, the MP4 download.
   await alongside(
     signal,
     (s) => encodeLadder(source, plan, workdir, s, progress),
@@ -140,7 +139,6 @@ async function processInto(
       } else if (plan.audio) {
         await runMediaTool('ffmpeg', audioArgs(source, plan, workdir), { signal: s });
       }
-      if (plan.video) await runMediaTool('ffmpeg', posterArgs(source, plan, workdir), { signal: s });
       if (!top || top.copy) {
         await download(s);
         await upload([outputs.download]);
@@ -199,7 +197,7 @@ function forwardProgress(ctx: JobContext<Payload>): Progress {
   };
 }
 
-/** One ffmpeg run for every encoded rung and the storyboard, below the API's CPU priority. */
+/** One ffmpeg run for every encoded rung, the storyboard and the poster, below the API's CPU priority. */
 async function encodeLadder(
   source: string,
   plan: ProcessingPlan,
