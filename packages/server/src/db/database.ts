@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { preparingPool } from './prepared-statements.ts';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -42,7 +43,7 @@ export function openDatabase(config: DatabaseConfig, opts: { poolSize?: number }
       const pool = new pg.Pool({ connectionString: config.url, max: opts.poolSize ?? 10 });
       // An idle client losing its connection must not crash the process; the pool replaces it.
       pool.on('error', () => undefined);
-      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
       return { db, dialect: 'postgres', close: () => db.destroy() };
     }
   }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { olderThan } from '../db/keyset.ts';
 import type { Db, Dialect } from '../db/database.ts';
+import { PREPARED } from '../db/prepared-statements.ts';
 import type { JobRow, JobState, WorkerRow } from '../db/schema.ts';
 import type { Cursor } from '../lib/cursor.ts';
 
@@ -218,7 +219,7 @@ export class JobsRepository {
             select firsts.*, row_number() over (partition by tenant_id order by priority, run_at, id) as rn
             from firsts
           )`;
-    const rows = await sql<{ id: string }>`
+    const rows = await sql<{ id: string }>`${sql.raw(PREPARED)}
       with recursive ${candidates}, running as (
         select tenant_id, count(*) as n from jobs
         where state = 'running' and tenant_id is not null group by tenant_id
