@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the npm dependencies when node_modules is missing or older than package-lock.json.
+# Installs the npm dependencies when node_modules is missing or older than package-lock.json, then
+# builds the web console and the player when they are missing or out of date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,3 +12,4 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+scripts/build-ui.sh

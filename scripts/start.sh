@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-system-deps.sh ffmpeg
 scripts/install-node-deps.sh
-npm run build --silent
+npm run build --silent -w @kino/server
 exec node packages/server/dist/main.js serve

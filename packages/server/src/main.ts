@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { createKey, createTenant, listKeys, listTenants, migrate, revokeKey } from './cli/admin-commands.ts';
+import { createOperatorUser, readOperatorPassword } from './cli/operator-user-command.ts';
 import { serve } from './cli/serve.ts';
 import { ConfigError, loadConfig, redactUrl } from './config/config.ts';
 import { ApiError } from './http/problem.ts';
@@ -14,6 +15,8 @@ const USAGE = `usage: kino <command>
   keys create --tenant <id> [--scope full|read|upload] [--name <name>]
   keys list --tenant <id>
   keys revoke --tenant <id> <key id>
+  create-operator-user --email <email>           a console login for the operator; the password comes
+                                                 from KINO_OPERATOR_PASSWORD or standard input
 
 Configuration comes from KINO_* environment variables (see README).`;
 
@@ -25,6 +28,7 @@ async function run(argv: string[]): Promise<string | undefined> {
     allowPositionals: true,
     options: {
       tenant: { type: 'string' },
+      email: { type: 'string' },
       scope: { type: 'string', default: 'full' },
       name: { type: 'string', default: 'API key' },
       help: { type: 'boolean', short: 'h' },
@@ -61,6 +65,9 @@ async function run(argv: string[]): Promise<string | undefined> {
     case 'keys revoke':
       if (!arg) throw new UsageError('keys revoke needs a key id');
       return revokeKey(config, tenant(), arg);
+    case 'create-operator-user':
+      if (!values.email) throw new UsageError('--email <email> is required');
+      return createOperatorUser(config, values.email, await readOperatorPassword(process.env, process.stdin));
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }

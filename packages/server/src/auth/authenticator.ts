@@ -1,32 +1,44 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { parseApiKey, secretMatches } from '../api-keys/api-key-secret.ts';
 import type { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
 import { ApiError } from '../http/problem.ts';
+import { checkCsrf } from '../users/csrf.ts';
+import { sessionTokenOf } from '../users/session-cookie.ts';
+import type { SessionWithUser } from '../users/sessions.repository.ts';
 import type { Principal } from './principal.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
+export type Authenticate = (request: FastifyRequest) => Promise<Principal>;
+
 /**
- * Turns an Authorization header into a Principal, or throws a 401 ApiError.
+ * Turns a request into a Principal, or throws a 401/403 ApiError. An Authorization header wins;
+ * without one, the kino_session cookie of a logged-in person is used, and then a request that
+ * changes something must also pass the CSRF checks.
  *
- * @example const authenticate = createAuthenticator({ operatorKey, apiKeys });
- *          const who = await authenticate(request.headers.authorization);
+ * @example const authenticate = createAuthenticator({ operatorKey, apiKeys, sessions });
+ *          const who = await authenticate(request);
  */
 export function createAuthenticator(deps: {
   operatorKey: string;
   apiKeys: ApiKeysRepository;
+  /** Finds the live session of a cookie; without it, only keys are accepted. */
+  sessions?: { resolve(token: string): Promise<SessionWithUser | undefined> };
+  publicUrl?: string | undefined;
   now?: () => number;
-}): (authorization: string | undefined) => Promise<Principal> {
+}): Authenticate {
   const operatorDigest = sha256(deps.operatorKey);
   const now = deps.now ?? Date.now;
 
-  return async (authorization) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  const byKey = async (authorization: string): Promise<Principal> => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     const presented = match?.[1];
     if (!presented) throw new ApiError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
 
     // Digests have equal length, so the comparison takes the same time whatever was presented.
-    if (timingSafeEqual(sha256(presented), operatorDigest)) return { kind: 'operator' };
+    if (timingSafeEqual(sha256(presented), operatorDigest))
+      return { kind: 'operator', via: { kind: 'operator-key' } };
 
     const parsed = parseApiKey(presented);
     const key = parsed ? await deps.apiKeys.findActive(parsed.keyId) : undefined;
@@ -34,6 +46,24 @@ export function createAuthenticator(deps: {
       throw new ApiError('invalid_api_key', 'the API key is unknown or has been revoked');
     }
     await deps.apiKeys.touch(key.id, now());
-    return { kind: 'tenant', tenantId: key.tenant_id, keyId: key.id, scope: key.scope };
+    return { kind: 'tenant', tenantId: key.tenant_id, via: { kind: 'key', keyId: key.id, scope: key.scope } };
+  };
+
+  const bySession = async (request: FastifyRequest, token: string): Promise<Principal> => {
+    const found = await deps.sessions?.resolve(token);
+    if (!found) throw new ApiError('unauthorized', 'the session has ended: log in again');
+    checkCsrf(request, found.session.csrf_token, deps.publicUrl);
+    const { user, session } = found;
+    const via = { kind: 'session', sessionId: session.id, userId: user.id } as const;
+    if (user.role === 'operator' || user.tenant_id === null) return { kind: 'operator', via };
+    return { kind: 'tenant', tenantId: user.tenant_id, via: { ...via, role: user.role } };
+  };
+
+  return async (request) => {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) return byKey(authorization);
+    const token = deps.sessions ? sessionTokenOf(request) : undefined;
+    if (token !== undefined) return bySession(request, token);
+    throw new ApiError('unauthorized', 'send an API key as "Authorization: Bearer <key>", or log in');
   };
 }

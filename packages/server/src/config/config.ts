@@ -26,6 +26,8 @@ export interface Config {
   /** Which proxies' X-Forwarded-For to believe for the client address (KINO_TRUST_PROXY). */
   trustProxy: boolean | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** A claimed job stays its worker's for `leaseMs` after each heartbeat (KINO_JOB_LEASE_MS, KINO_JOB_HEARTBEAT_MS). */
+  jobLease: { leaseMs: number; heartbeatMs: number };
 }
 
 /** A configuration value that cannot be used; its message is one line meant for the operator. */
@@ -52,6 +54,8 @@ const envSchema = z.object({
     )
     .default('false'),
   KINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KINO_JOB_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  KINO_JOB_HEARTBEAT_MS: z.coerce.number().int().min(100).optional(),
 });
 
 /**
@@ -69,6 +73,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`${variable}: ${issue?.message ?? 'invalid value'}`);
   }
   const e = parsed.data;
+  // A lease must outlive a few heartbeats, or one slow beat hands a live job to another worker.
+  const heartbeatMs = e.KINO_JOB_HEARTBEAT_MS ?? Math.min(5_000, Math.floor(e.KINO_JOB_LEASE_MS / 6));
+  if (heartbeatMs * 2 > e.KINO_JOB_LEASE_MS) {
+    throw new ConfigError('KINO_JOB_HEARTBEAT_MS: must be at most half of KINO_JOB_LEASE_MS');
+  }
   const dataDir = path.resolve(e.KINO_DATA_DIR);
   return {
     port: e.KINO_PORT,
@@ -83,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     playRedirect: e.KINO_PLAY_REDIRECT,
     trustProxy: parseTrustProxy(e.KINO_TRUST_PROXY),
     logLevel: e.KINO_LOG_LEVEL,
+    jobLease: { leaseMs: e.KINO_JOB_LEASE_MS, heartbeatMs },
   };
 }
 

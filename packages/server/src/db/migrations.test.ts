@@ -16,7 +16,9 @@ const family = (t: string) =>
         : t;
 
 async function shapeOf(handle: DatabaseHandle): Promise<Shape> {
-  const tables = await handle.db.introspection.getTables();
+  // Full-text indexes are the one intended difference: SQLite's FTS5 tables (a virtual table and
+  // its shadow tables, `*_fts*`) stand for a GIN index on PostgreSQL.
+  const tables = (await handle.db.introspection.getTables()).filter((t) => !/_fts(?:_[a-z]+)?$/.test(t.name));
   return Object.fromEntries(
     tables.map((t) => [
       t.name,

@@ -176,8 +176,98 @@ export interface WebhookDeliveriesTable {
   delivered_at: number | null;
 }
 
+/** `operator` users belong to no tenant; the others are members of one. */
+export type UserRole = 'admin' | 'editor' | 'viewer' | 'operator';
+export type TenantUserRole = Exclude<UserRole, 'operator'>;
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string | null;
+  /** Lower-cased: unique without regard to case. */
+  email: string;
+  name: string;
+  role: UserRole;
+  /** scrypt with its parameters and salt (users/password.ts); null until an invite is accepted. */
+  password_hash: string | null;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+  disabled_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  /** sha256 of the cookie's secret; the secret itself is never stored. */
+  secret_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end; an idle session ends sooner (users/session-policy.ts). */
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface InvitesTable {
+  id: string;
+  /** sha256 of the token in the invite URL. */
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+}
+
+export interface LoginThrottleTable {
+  /** sha256 of 'email:<address>' or 'ip:<client address>'. */
+  key: string;
+  failures: number;
+  window_started_at: number;
+}
+
+export type CaptionKind = 'captions' | 'subtitles';
+export type CaptionSource = 'upload' | 'extracted';
+
+export interface CaptionTracksTable {
+  id: string;
+  tenant_id: string;
+  media_id: string;
+  /** BCP 47 tag, canonical case (`en-US`). */
+  language: string;
+  label: string;
+  kind: CaptionKind;
+  /** 1 for the media's one default track. */
+  is_default: number;
+  source: CaptionSource;
+  /** For extracted tracks: which subtitle stream of the source (0-based). */
+  source_stream: number | null;
+  /** Goes up with every content change; part of the storage key and of playback URLs. */
+  revision: number;
+  /** The normalised WebVTT file. */
+  storage_key: string;
+  cue_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One row per cue, for search (the files themselves are in storage). */
+export interface CaptionCuesTable {
+  id: Generated<number>;
+  track_id: string;
+  tenant_id: string;
+  media_id: string;
+  start_ms: number;
+  end_ms: number;
+  /** The cue's words without markup. */
+  text: string;
+  /** `text` case-folded by Kino; the indexed column. */
+  search_text: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
+  caption_tracks: CaptionTracksTable;
+  caption_cues: CaptionCuesTable;
   api_keys: ApiKeysTable;
   media: MediaTable;
   jobs: JobsTable;
@@ -189,6 +279,10 @@ export interface Database {
   workers: WorkersTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  invites: InvitesTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -203,3 +297,8 @@ export type WorkerRow = Selectable<WorkersTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type InviteRow = Selectable<InvitesTable>;
+export type CaptionTrackRow = Selectable<CaptionTracksTable>;
+export type NewCaptionTrackRow = Insertable<CaptionTracksTable>;

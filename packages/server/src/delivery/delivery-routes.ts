@@ -12,6 +12,7 @@ import { playbackTokensRoutes } from './playback-tokens.routes.ts';
 import { PlayableMediaRepository } from './playable-media.repository.ts';
 import { PlaybackService } from './playback.service.ts';
 import { SigningKeysRepository } from './signing-keys.repository.ts';
+import { CaptionPlayback } from '../captions/caption-playback.ts';
 import { signingKeysRoutes } from './signing-keys.routes.ts';
 
 /** How long a presigned storage URL that /play redirects to stays valid. */
@@ -46,8 +47,9 @@ export function deliveryRoutes(deps: {
       playback.close();
       done();
     });
-    await app.register(playRoutes({ ...access, presignSeconds }));
-    await app.register(embedRoutes(access));
+    const captions = new CaptionPlayback(deps.db, deps.storage);
+    await app.register(playRoutes({ ...access, presignSeconds, captions }));
+    await app.register(embedRoutes({ ...access, db: deps.db }));
     await app.register(playbackTokensRoutes({ media: deps.media, playback, publicUrl: deps.publicUrl }));
     await app.register(signingKeysRoutes(playback));
     await app.register(

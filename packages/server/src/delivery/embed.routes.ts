@@ -1,73 +1,130 @@
-import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { PLAYER_PAGE_DIRECTIVES } from '../console/content-security-policy.ts';
+import type { Db } from '../db/database.ts';
+import { baseUrlOf } from '../http/base-url.ts';
+import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import { isWellFormedId } from '../lib/ids.ts';
+import { MediaRepository } from '../media/media.repository.ts';
+import { allowCrossOrigin } from './cors.ts';
+import { embedPage } from './embed-page.ts';
+import { admittedAnswer, notFoundAnswer, refusedAnswer, type EmbedAnswer } from './embed-status.ts';
 import { cacheControl, neverCacheErrors } from './http-caching.ts';
-import { admit, type PlayAccessDeps } from './play-access.ts';
+import { MediaProgressRepository } from './media-progress.repository.ts';
+import { admit, type Admission, type PlayAccessDeps } from './play-access.ts';
 
-const escapeAttr = (s: string) =>
-  s.replace(/[^A-Za-z0-9._~-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-
-const STYLE = 'html,body{margin:0;height:100%;background:#000}video{width:100%;height:100%}';
-/** The page's one inline style, allowed by its hash rather than by 'unsafe-inline'. */
-const STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+export interface EmbedDeps extends PlayAccessDeps {
+  db: Db;
+}
 
 /** A CSP that lets only pages of these hosts (and Kino's own) frame the embed page. */
 const frameAncestors = (patterns: readonly string[]) => `frame-ancestors 'self' ${patterns.join(' ')}`;
 
+const params = z.object({ id: z.string().max(64) });
+const querystring = z.object({
+  token: z
+    .string()
+    .max(1024)
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
+});
+
 /**
- * `/embed/{id}`: the iframe target. A plain <video> plays the HLS master natively where the
- * browser can (Safari, iOS, Android); the full player comes with the console. The page passes the
- * same gate as /play, with the embedding page as the referrer; its own /play requests then come
- * from Kino's origin, which the rules always allow. Referrer rules also become frame-ancestors, so
+ * `/embed/{id}`: the iframe target, a page with the <kino-player> web component; and
+ * `/embed/{id}/status`, where that player (on this page or any other) learns whether the media
+ * plays, is still processing (with its progress), failed, or is private. Both pass the same gate as
+ * /play, with the embedding page as the referrer; the player's own /play requests then come from
+ * Kino's origin, which the rules always allow. Referrer rules also become frame-ancestors, so
  * browsers refuse to frame the page elsewhere even when they send no Referer.
  */
-export function embedRoutes(deps: PlayAccessDeps) {
+export function embedRoutes(deps: EmbedDeps) {
+  const media = new MediaRepository(deps.db);
+  const progress = new MediaProgressRepository(deps.db);
+
+  /** What the viewer may know of the media, and the admission when the gate let them through. */
+  const answer = async (
+    request: FastifyRequest,
+    id: string,
+    token: string | null,
+  ): Promise<{
+    answer: EmbedAnswer;
+    admission: Admission | null;
+    tenantId: string | null;
+    refusal?: ApiError;
+  }> => {
+    const playable = isWellFormedId('med', id) ? await deps.playback.media(id) : undefined;
+    if (!playable) return { answer: notFoundAnswer(id), admission: null, tenantId: null };
+    let admission: Admission;
+    try {
+      admission = await admit(deps, request, playable, token);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return { answer: refusedAnswer(id, err), admission: null, tenantId: playable.tenant_id, refusal: err };
+    }
+    const row = await media.get(playable.tenant_id, id);
+    if (!row) return { answer: notFoundAnswer(id), admission: null, tenantId: null };
+    const working = row.status === 'processing' && row.playable !== 1;
+    return {
+      answer: admittedAnswer(row, {
+        baseUrl: baseUrlOf(request, deps.publicUrl),
+        token,
+        progress: working ? await progress.forMedia(row.tenant_id, row.id) : null,
+      }),
+      admission,
+      tenantId: row.tenant_id,
+    };
+  };
+
+  const framePolicies = async (tenantId: string | null, admission: Admission | null) => {
+    const policies: string[] = [];
+    if (tenantId) {
+      const rules = await deps.rules.get(tenantId);
+      if (rules.referrers.length > 0) policies.push(frameAncestors(rules.referrers));
+    }
+    if (admission?.claims?.referrers) policies.push(frameAncestors(admission.claims.referrers));
+    return policies;
+  };
+
   return async (app: App) => {
     neverCacheErrors(app);
     app.get(
       '/embed/:id',
-      {
-        config: { access: 'public' },
-        schema: {
-          hide: true,
-          params: z.object({ id: z.string().max(64) }),
-          querystring: z.object({
-            token: z
-              .string()
-              .max(1024)
-              .regex(/^[A-Za-z0-9_.-]+$/)
-              .optional(),
-          }),
-        },
-      },
+      { config: { access: 'public' }, schema: { hide: true, params, querystring } },
       async (request, reply) => {
-        const { id } = request.params;
-        const notFound = () => reply.code(404).type('text/plain').send('not found');
-        if (!isWellFormedId('med', id)) return notFound();
-        const media = await deps.playback.media(id);
-        if (!media?.playback_prefix) return notFound();
         const token = request.query.token ?? null;
-        const admission = await admit(deps, request, media, token);
-        const rules = await deps.rules.get(media.tenant_id);
-        const policies = [
-          `default-src 'self'; media-src 'self' blob:; img-src 'self'; style-src ${STYLE_SOURCE}`,
-        ];
-        if (rules.referrers.length > 0) policies.push(frameAncestors(rules.referrers));
-        if (admission.claims?.referrers) policies.push(frameAncestors(admission.claims.referrers));
-
-        const play = token ? `/play/t/${escapeAttr(token)}/${id}` : `/play/${id}`;
+        const {
+          answer: found,
+          admission,
+          tenantId,
+          refusal,
+        } = await answer(request, request.params.id, token);
+        // Refused by the tenant's rules (this page or address): a problem, as /play answers. Private
+        // media without a valid token get the page, which says so.
+        if (refusal && found.status.state === 'refused') throw refusal;
+        const playing = found.status.state === 'playable' && admission !== null;
         reply
-          .header('content-security-policy', policies)
+          .code(found.httpStatus)
+          .header('content-security-policy', [
+            PLAYER_PAGE_DIRECTIVES.join('; '),
+            ...(await framePolicies(tenantId, admission)),
+          ])
           .header('referrer-policy', 'same-origin')
-          .header('cache-control', cacheControl('alias', admission.restricted, secondsLeft(admission)));
-        return reply
-          .type('text/html; charset=utf-8')
-          .send(
-            `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Kino</title>` +
-              `<style>${STYLE}</style></head>` +
-              `<body><video controls playsinline preload="metadata" src="${play}/master.m3u8" poster="${play}/poster.jpg"></video></body></html>`,
+          .header(
+            'cache-control',
+            playing ? cacheControl('alias', admission.restricted, secondsLeft(admission)) : 'no-store',
           );
+        return reply.type('text/html; charset=utf-8').send(embedPage(found.status, token));
+      },
+    );
+
+    app.get(
+      '/embed/:id/status',
+      { config: { access: 'public' }, schema: { hide: true, params, querystring } },
+      async (request, reply) => {
+        const { answer: found } = await answer(request, request.params.id, request.query.token ?? null);
+        allowCrossOrigin(reply);
+        return reply.code(found.httpStatus).header('cache-control', 'no-store').send(found.status);
       },
     );
   };

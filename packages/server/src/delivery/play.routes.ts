@@ -12,6 +12,7 @@ import {
   type PublishedRendition,
 } from '../processing/manifests.ts';
 import type { PlaybackIndex } from '../processing/playback-index.ts';
+import { CAPTIONS_PATH, type PlayCaptions, type PlaySubtitles } from '../captions/caption-playback.ts';
 import { allowCrossOrigin, answerPreflight } from './cors.ts';
 import { cacheControl, neverCacheErrors, noneMatch, textEtag, type CacheClass } from './http-caching.ts';
 import { admit, type Admission, type PlayAccessDeps } from './play-access.ts';
@@ -98,7 +99,11 @@ const tokenParamsSchema = paramsSchema.extend({ token: z.string().max(1024) });
 export interface PlayRoutesDeps extends PlayAccessDeps {
   /** Answer whole-file requests with a redirect to a presigned storage URL valid this long (S3). */
   presignSeconds?: number | undefined;
+  /** Caption tracks: listed in the master playlist and MPD, served under `captions/`. */
+  captions?: PlayCaptions | undefined;
 }
+
+const NO_SUBTITLES: PlaySubtitles = { key: '', list: [] };
 
 /**
  * Playback: `/play/{media}/master.m3u8` and `/manifest.mpd` name the media (stable across
@@ -139,14 +144,28 @@ export function playRoutes(deps: PlayRoutesDeps) {
     if (current && (rest === 'master.m3u8' || rest === 'manifest.mpd')) {
       const index = await playback.index(media, current);
       if (!index) return notFound(reply);
-      const text = memo(index, `@${rest}`, () => {
+      // Caption tracks belong to the media, not the version: the memo is per index and track list.
+      const subtitles = (await deps.captions?.subtitles(media)) ?? NO_SUBTITLES;
+      const text = memo(index, `@${rest}${subtitles.key}`, () => {
         const inVersion = index.renditions.map((r) => ({ ...r, id: `${current}/${r.id}` }));
         return rest === 'master.m3u8'
-          ? textOf(masterPlaylist(inVersion.map((r) => ({ ...r, file: `${current}/${r.file}` }))), TYPES.m3u8)
-          : textOf(dashManifest(inVersion, index.durationSeconds), TYPES.mpd);
+          ? textOf(
+              masterPlaylist(
+                inVersion.map((r) => ({ ...r, file: `${current}/${r.file}` })),
+                subtitles.list,
+              ),
+              TYPES.m3u8,
+            )
+          : textOf(dashManifest(inVersion, index.durationSeconds, subtitles.list), TYPES.mpd);
       });
       if (text?.kind !== 'text') return notFound(reply);
       return sendText(request, reply, text, policy('manifest'));
+    }
+    if (deps.captions && rest.startsWith(CAPTIONS_PATH)) {
+      const index = current ? await playback.index(media, current) : null;
+      const found = index && (await deps.captions.file(media, rest.slice(CAPTIONS_PATH.length), index));
+      if (!found) return notFound(reply);
+      return sendText(request, reply, textOf(found.body, found.type), policy(found.cache));
     }
     const slash = rest.indexOf('/');
     // Stable names for the current version's poster, storyboard and download, or a file in a version.

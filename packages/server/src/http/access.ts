@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { scopeGrants, type Principal } from '../auth/principal.ts';
+import { roleGrants, scopeGrants, type Principal } from '../auth/principal.ts';
 import { ApiError } from './problem.ts';
 import type { Access } from './types.ts';
 
@@ -13,14 +13,18 @@ export function checkAccess(principal: Principal, access: Access): void {
   }
   if (access === 'operator') {
     if (principal.kind !== 'operator')
-      throw new ApiError('operator_only', 'this route needs the operator key');
+      throw new ApiError('operator_only', 'this route needs the operator key or an operator user');
     return;
   }
   if (principal.kind === 'operator') {
     throw new ApiError('tenant_key_required', 'this route acts inside a tenant: use a key of that tenant');
   }
-  if (!scopeGrants(principal.scope, access)) {
-    throw new ApiError('insufficient_scope', `a '${principal.scope}' key cannot do '${access}'`);
+  const via = principal.via;
+  if (via.kind === 'key' && !scopeGrants(via.scope, access)) {
+    throw new ApiError('insufficient_scope', `a '${via.scope}' key cannot do '${access}'`);
+  }
+  if (via.kind === 'session' && !roleGrants(via.role, access)) {
+    throw new ApiError('insufficient_role', `a member with the '${via.role}' role cannot do '${access}'`);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Principal } from '../auth/principal.ts';
+import type { Authenticate } from '../auth/authenticator.ts';
 import { checkAccess } from './access.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import type { HttpMetrics } from './metrics.ts';
@@ -19,7 +19,8 @@ import type { App } from './types.ts';
 export interface HttpOptions {
   /** A pino logger; none means silent. */
   logger?: FastifyBaseLogger;
-  authenticate: (authorization: string | undefined) => Promise<Principal>;
+  /** Finds who calls from the Authorization header or the session cookie (auth/authenticator.ts). */
+  authenticate: Authenticate;
   metrics: HttpMetrics;
   /** Trust X-Forwarded-* from a proxy in front (set when behind a load balancer): Fastify's trustProxy. */
   trustProxy?: boolean | string[];
@@ -64,7 +65,7 @@ export async function createHttpApp(opts: HttpOptions): Promise<App> {
     if (request.is404) return;
     const access = request.routeOptions.config.access ?? 'operator';
     if (access === 'public') return;
-    const principal = await opts.authenticate(request.headers.authorization);
+    const principal = await opts.authenticate(request);
     checkAccess(principal, access);
     request.principal = principal;
   });

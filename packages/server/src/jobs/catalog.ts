@@ -12,8 +12,13 @@ export const jobCatalog = defineJobCatalog({
   'media.process': {
     payload: z.object({ tenantId: z.string(), mediaId: z.string() }),
     priority: 1,
-    maxAttempts: 3,
+    // Bad media fail at once (permanent); what gets retried is mostly the infrastructure (storage
+    // or database down, a worker killed). Four retries, 10 s doubling (±50 %), ride out an outage
+    // of 75 s at the least and about 150 s typically.
+    maxAttempts: 5,
     timeoutMs: 6 * HOUR,
+    retryBaseMs: 10_000,
+    retryMaxMs: 2 * 60_000,
   },
   'media.import': {
     payload: z.object({

@@ -40,8 +40,79 @@ export function mediaPlaylist(r: PublishedRendition): string {
   return lines.join('\n');
 }
 
-/** The multivariant playlist: video variants best first, all sharing one audio rendition. */
-export function masterPlaylist(renditions: readonly PublishedRendition[]): string {
+/** A caption track as the master playlist and the MPD list it (paths relative to them). */
+export interface SubtitleRendition {
+  id: string;
+  /** Its HLS media playlist (see subtitlePlaylist). */
+  playlist: string;
+  /** Its WebVTT file. */
+  file: string;
+  name: string;
+  /** BCP 47 tag. */
+  language: string;
+  kind: 'captions' | 'subtitles';
+  isDefault: boolean;
+}
+
+export const SUBTITLE_GROUP = 'subs';
+
+/** Apple's characteristics of captions for the deaf and hard of hearing (speech and sounds). */
+const SDH = 'public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound';
+
+/** EXT-X-MEDIA lines of the subtitle group: names unique in the group, at most one default. */
+function subtitleMedia(subtitles: readonly SubtitleRendition[]): string[] {
+  const names = new Set<string>();
+  let defaulted = false;
+  return subtitles.map((s) => {
+    // A quoted-string holds no double quote or line break.
+    const base = s.name.replace(/["\r\n]/g, "'");
+    let name = base;
+    for (let n = 2; names.has(name); n++) name = `${base} (${n})`;
+    names.add(name);
+    const isDefault = s.isDefault && !defaulted;
+    defaulted ||= isDefault;
+    const attrs = [
+      'TYPE=SUBTITLES',
+      `GROUP-ID="${SUBTITLE_GROUP}"`,
+      `NAME="${name}"`,
+      `LANGUAGE="${s.language}"`,
+      `DEFAULT=${isDefault ? 'YES' : 'NO'}`,
+      'AUTOSELECT=YES',
+      'FORCED=NO',
+      ...(s.kind === 'captions' ? [`CHARACTERISTICS="${SDH}"`] : []),
+      `URI="${s.playlist}"`,
+    ];
+    return `#EXT-X-MEDIA:${attrs.join(',')}`;
+  });
+}
+
+/**
+ * A caption track's HLS media playlist: its whole WebVTT file as one segment as long as the media.
+ * Caption files are small (hours of speech are a few hundred kB), so one request gives a player
+ * every cue, whatever it seeks to, and no cue is cut in two at a segment boundary.
+ */
+export function subtitlePlaylist(file: string, durationSeconds: number): string {
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSeconds))}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXTINF:${durationSeconds.toFixed(6)},`,
+    file,
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The multivariant playlist: video variants best first, all sharing one audio rendition and, when
+ * the media has caption tracks, one subtitle group.
+ */
+export function masterPlaylist(
+  renditions: readonly PublishedRendition[],
+  subtitles: readonly SubtitleRendition[] = [],
+): string {
   const audio = renditions.find((r) => r.kind === 'audio');
   const videos = renditions.filter((r) => r.kind === 'video');
   const audioBw = audio ? bandwidth(audio.index) : { peak: 0, average: 0 };
@@ -51,6 +122,8 @@ export function masterPlaylist(renditions: readonly PublishedRendition[]): strin
       `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${playlistName(audio)}"`,
     );
   }
+  lines.push(...subtitleMedia(subtitles));
+  const subtitleGroup = subtitles.length > 0 ? [`SUBTITLES="${SUBTITLE_GROUP}"`] : [];
   for (const v of videos) {
     const bw = bandwidth(v.index);
     const attrs = [
@@ -60,11 +133,13 @@ export function masterPlaylist(renditions: readonly PublishedRendition[]): strin
       `RESOLUTION=${v.width}x${v.height}`,
       ...(v.frameRate ? [`FRAME-RATE=${v.frameRate.toFixed(3)}`] : []),
       ...(audio ? [`AUDIO="${AUDIO_GROUP}"`] : []),
+      ...subtitleGroup,
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(v));
   }
   if (videos.length === 0 && audio) {
-    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${audioBw.peak},CODECS="${audio.codec}"`, playlistName(audio));
+    const attrs = [`BANDWIDTH=${audioBw.peak}`, `CODECS="${audio.codec}"`, ...subtitleGroup];
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(audio));
   }
   lines.push('');
   return lines.join('\n');
@@ -125,8 +200,28 @@ function representation(r: PublishedRendition): string {
   ].join('\n');
 }
 
-/** A static DASH MPD over the same CMAF files as the HLS playlists. */
-export function dashManifest(renditions: readonly PublishedRendition[], durationSeconds: number): string {
+/**
+ * A caption track as a text AdaptationSet: one WebVTT file (a sidecar), whose cue times are
+ * presentation times (the period starts at the media's first frame).
+ */
+function textAdaptationSet(s: SubtitleRendition, id: number): string {
+  return [
+    `<AdaptationSet id="${id}" contentType="text" mimeType="text/vtt" lang="${xml(s.language)}">`,
+    `<Role schemeIdUri="urn:mpeg:dash:role:2011" value="${s.kind === 'captions' ? 'caption' : 'subtitle'}"/>`,
+    `<Label>${xml(s.name).replace(/>/g, '&gt;')}</Label>`,
+    `<Representation id="${xml(s.id)}" bandwidth="256">`,
+    `<BaseURL>${xml(s.file)}</BaseURL>`,
+    '</Representation>',
+    '</AdaptationSet>',
+  ].join('\n');
+}
+
+/** A static DASH MPD over the same CMAF files as the HLS playlists, plus the caption tracks. */
+export function dashManifest(
+  renditions: readonly PublishedRendition[],
+  durationSeconds: number,
+  subtitles: readonly SubtitleRendition[] = [],
+): string {
   const videos = renditions.filter((r) => r.kind === 'video');
   const audios = renditions.filter((r) => r.kind === 'audio');
   const sets: string[] = [];
@@ -140,6 +235,7 @@ export function dashManifest(renditions: readonly PublishedRendition[], duration
       `<AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" segmentAlignment="true" startWithSAP="1">\n${audios.map(representation).join('\n')}\n</AdaptationSet>`,
     );
   }
+  subtitles.forEach((sub, i) => sets.push(textAdaptationSet(sub, 2 + i)));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(durationSeconds)}" minBufferTime="PT4S">`,

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 
 export class MediaToolError extends Error {
@@ -24,9 +25,40 @@ export interface RunOptions {
 
 const STDERR_TAIL = 8 * 1024;
 
+/** util-linux's setpriv (always on Debian); without it, tools run unwrapped. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((file) => existsSync(file));
+
+/**
+ * The program and arguments that run `tool` so that the kernel kills it when the process that
+ * spawned it dies, even by kill -9: setpriv sets PR_SET_PDEATHSIG, which survives its exec of the
+ * tool. The signal fires when the spawning *thread* exits; Node spawns from its main thread, which
+ * lives as long as the process.
+ *
+ * @example mediaToolCommand('ffprobe', ['-version']) // { file: '/usr/bin/setpriv', args: ['--pdeathsig', 'KILL', '--', 'ffprobe', '-version'] }
+ */
+export function mediaToolCommand(
+  tool: string,
+  args: readonly string[],
+  setpriv: string | null = SETPRIV ?? null,
+): { file: string; args: string[] } {
+  if (setpriv === null) return { file: tool, args: [...args] };
+  return { file: setpriv, args: ['--pdeathsig', 'KILL', '--', tool, ...args] };
+}
+
+/** Kills the child's whole process group (it leads one: spawned detached), or the child alone. */
+function killTree(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
 /**
  * Runs ffmpeg or ffprobe with an argument array (never a shell) and resolves with its stdout.
- * Aborting the signal kills the process (SIGKILL: ffmpeg may ignore a polite signal mid-write).
+ * The tool leads its own process group and dies with this process (see mediaToolCommand).
+ * Aborting the signal kills the group (SIGKILL: ffmpeg may ignore a polite signal mid-write).
  */
 export function runMediaTool(tool: 'ffmpeg' | 'ffprobe', args: readonly string[], opts: RunOptions = {}) {
   return new Promise<string>((resolve, reject) => {
@@ -34,7 +66,10 @@ export function runMediaTool(tool: 'ffmpeg' | 'ffprobe', args: readonly string[]
       reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
       return;
     }
-    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = mediaToolCommand(tool, args);
+    // detached: its own process group, which an abort kills whole; it also keeps a terminal's
+    // Ctrl-C away from the tool, so the worker decides when its jobs stop.
+    const child = spawn(command.file, command.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     if (opts.background && child.pid !== undefined) {
       try {
         os.setPriority(child.pid, 10);
@@ -69,7 +104,9 @@ export function runMediaTool(tool: 'ffmpeg' | 'ffprobe', args: readonly string[]
     child.stderr.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL);
     });
-    const onAbort = () => child.kill('SIGKILL');
+    const onAbort = () => {
+      killTree(child);
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       opts.signal?.removeEventListener('abort', onAbort);

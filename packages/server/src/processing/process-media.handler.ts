@@ -29,6 +29,7 @@ import { keyframeTimes, probeFile } from './probe-file.ts';
 import { MediaRejectedError } from './probe.ts';
 import { avcCodecString, parseFfmpegPlaylist } from './rendition-index.ts';
 import type { MediaEventSink } from '../webhooks/media-events.ts';
+import type { SourceCaptions } from '../captions/source-captions.ts';
 
 export interface ProcessDeps {
   repos: Pick<Repositories, 'media'>;
@@ -39,6 +40,8 @@ export interface ProcessDeps {
   now?: () => number;
   /** Announces media.playable, media.ready and media.errored (webhooks). */
   events?: MediaEventSink;
+  /** Makes caption tracks of the source's text subtitle streams. */
+  captions?: SourceCaptions;
 }
 
 /** How long replaced versions stay readable for players that loaded them. */
@@ -143,6 +146,7 @@ async function processInto(
         await download(s);
         await upload([outputs.download]);
       }
+      await deps.captions?.fromSource(media, source, workdir, s);
     },
   );
   if (top && !top.copy) await download(signal);

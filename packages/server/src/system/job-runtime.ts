@@ -16,6 +16,7 @@ import type { Storage } from '../storage/storage.ts';
 import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts';
 import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
 import { mediaEventSink } from '../webhooks/media-events.ts';
+import type { SourceCaptions } from '../captions/source-captions.ts';
 
 export interface JobRuntime {
   queue: JobQueue<KinoJobCatalog>;
@@ -42,6 +43,8 @@ export function createJobRuntime(deps: {
   /** URL imports may reach loopback and private addresses (KINO_IMPORT_ALLOW_PRIVATE). */
   importAllowPrivate?: boolean;
   importFetch?: ImportFetchOptions;
+  /** Caption tracks from sources' subtitle streams, made with this runtime's queue. */
+  captions?: (queue: JobQueue<KinoJobCatalog>) => SourceCaptions;
 }): JobRuntime {
   // The queue wakes this process's worker after an enqueue; the worker is created below.
   const local: { worker?: JobWorker<KinoJobCatalog> } = {};
@@ -67,6 +70,7 @@ export function createJobRuntime(deps: {
         queue,
         workRoot: deps.workRoot,
         events: mediaEventSink(deps.transaction, queue),
+        captions: deps.captions?.(queue),
       }),
     )
     .on(

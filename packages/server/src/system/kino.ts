@@ -27,6 +27,11 @@ import { uploadsRoutes } from '../uploads/uploads.routes.ts';
 import { webhooksRoutes } from '../webhooks/webhooks.routes.ts';
 import { WebhooksService } from '../webhooks/webhooks.service.ts';
 import { UploadsService } from '../uploads/uploads.service.ts';
+import { createAccounts } from '../users/accounts.ts';
+import { systemHealth } from '../system-health/system-health.ts';
+import { consolePlugin } from '../console/console-plugin.ts';
+import { captionsApi, createCaptionsService } from '../captions/captions-api.ts';
+import { sourceCaptions } from '../captions/source-captions.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 
 export interface Kino {
@@ -72,10 +77,11 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       registry: metrics.registry,
       logger,
       runWorker: config.roles.has('worker'),
-      workerOptions: { roles: [...config.roles], ...opts.workerOptions },
+      workerOptions: { roles: [...config.roles], ...config.jobLease, ...opts.workerOptions },
       importAllowPrivate: config.importAllowPrivate,
       importFetch: opts.importFetch,
       tusDatastore,
+      captions: (queue) => sourceCaptions(createCaptionsService({ database, storage, queue })),
     });
 
     const checks: ReadinessCheck[] = [
@@ -84,10 +90,16 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     ];
     if (config.roles.has('worker')) checks.push(ffmpegCheck());
 
+    const accounts = createAccounts(database, { publicUrl: config.publicUrl });
     const app = await createHttpApp({
       logger: opts.logger,
       metrics,
-      authenticate: createAuthenticator({ operatorKey: opts.operatorKey, apiKeys: repos.apiKeys }),
+      authenticate: createAuthenticator({
+        operatorKey: opts.operatorKey,
+        apiKeys: repos.apiKeys,
+        sessions: accounts.sessions,
+        publicUrl: config.publicUrl,
+      }),
       trustProxy: config.trustProxy,
     });
     await app.register(healthRoutes({ checks, metrics }));
@@ -111,6 +123,9 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         }),
       );
       await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
+      await app.register(captionsApi({ database, storage, queue: jobs.queue, publicUrl: config.publicUrl }));
+      await app.register(accounts.routes);
+      await app.register(systemHealth({ db: database.db, jobs: repos.jobs, storage }));
       await app.register(
         webhooksRoutes(
           new WebhooksService({
@@ -130,6 +145,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
           logger,
         }),
       );
+      await app.register(consolePlugin({ db: database.db }));
     }
     await app.ready();
 

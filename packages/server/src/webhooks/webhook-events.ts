@@ -4,6 +4,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'media.playable',
   'media.ready',
   'media.errored',
+  'media.captions.ready',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -6,6 +6,8 @@ import * as playback from './0004-playback.ts';
 import * as playbackRules from './0005-playback-rules.ts';
 import * as jobsClaimByTenant from './0006-jobs-claim-by-tenant.ts';
 import * as webhooks from './0007-webhooks.ts';
+import * as captions from './0008-captions.ts';
+import * as accounts from './0009-accounts.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -16,6 +18,8 @@ const migrations: Record<string, Migration> = {
   '0005-playback-rules': playbackRules,
   '0006-jobs-claim-by-tenant': jobsClaimByTenant,
   '0007-webhooks': webhooks,
+  '0008-captions': captions,
+  '0009-accounts': accounts,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,217 @@
+import { useEffect, useState } from 'preact/hooks';
+import { Link } from 'wouter-preact';
+import { del, get, query } from '../api/client.ts';
+import { useSession } from '../api/session.tsx';
+import type { Media, MediaStatus, Page } from '../api/types.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { ErrorNote } from '../components/error-note.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { Pager } from '../components/pager.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { useCursorPages } from '../components/use-cursor-pages.ts';
+import { formatAge, formatDuration } from '../lib/format.ts';
+import { can } from '../lib/roles.ts';
+import { useAction, useResource } from '../lib/use-resource.ts';
+
+const PAGE_SIZE = 24;
+const STATUSES: MediaStatus[] = ['ready', 'processing', 'waiting', 'errored'];
+
+/** Media still changing: the page asks again until they settle. */
+const changing = (page: Page<Media> | undefined) =>
+  page?.items.some((m) => m.status === 'processing' || m.status === 'waiting') ? 3000 : null;
+
+const LockIcon = () => (
+  <svg viewBox="0 0 24 24" width="30" height="30" fill="currentColor">
+    <path d="M17 9h-1V7a4 4 0 0 0-8 0v2H7a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2Zm-7-2a2 2 0 0 1 4 0v2h-4V7Z" />
+  </svg>
+);
+const PlayIcon = () => (
+  <svg viewBox="0 0 24 24" width="30" height="30" fill="currentColor">
+    <path d="M8 5v14l11-7z" />
+  </svg>
+);
+
+function MediaCard(props: {
+  media: Media;
+  selectable: boolean;
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+}) {
+  const { media } = props;
+  return (
+    <li class={`card ${props.selected ? 'card-selected' : ''}`}>
+      <Link href={`/media/${media.id}`} class="card-link">
+        <div class="thumb">
+          {media.playback?.poster && media.visibility === 'public' ? (
+            <img src={media.playback.poster} alt="" loading="lazy" />
+          ) : (
+            <div class="thumb-empty" aria-hidden="true">
+              {media.visibility === 'private' ? <LockIcon /> : <PlayIcon />}
+            </div>
+          )}
+          {media.durationSeconds !== null ? (
+            <span class="thumb-duration">{formatDuration(media.durationSeconds)}</span>
+          ) : null}
+        </div>
+        <div class="card-body">
+          <span class="card-title">{media.title || 'Untitled'}</span>
+          <span class="card-meta">
+            <StatusBadge status={media.status} playable={media.playable} />
+            {media.visibility === 'private' ? <span class="tag">Private</span> : null}
+            <span class="muted">{formatAge(media.createdAt)}</span>
+          </span>
+        </div>
+      </Link>
+      {props.selectable ? (
+        <label class="card-check">
+          <input
+            type="checkbox"
+            checked={props.selected}
+            onChange={(e) => { props.onSelect(e.currentTarget.checked); }}
+            aria-label={`Select ${media.title || media.id}`}
+          />
+        </label>
+      ) : null}
+    </li>
+  );
+}
+
+/** The tenant's media: search, filter by status, pages, and (for editors) bulk delete. */
+export function LibraryPage() {
+  const { user } = useSession();
+  const canWrite = can(user.role, 'media:write');
+  const [search, setSearch] = useState('');
+  const [q, setQ] = useState('');
+  const [status, setStatus] = useState<MediaStatus | ''>('');
+  const pages = useCursorPages();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const remove = useAction();
+  const [removeFailures, setRemoveFailures] = useState<string[]>([]);
+
+  // Typing settles for a moment before the search runs.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setQ(search.trim());
+    }, 300);
+    return () => { clearTimeout(timer); };
+  }, [search]);
+  useEffect(() => {
+    pages.reset();
+    setSelected(new Set());
+  }, [q, status]);
+
+  const path = `/v1/media${query({ limit: PAGE_SIZE, q, status, cursor: pages.cursor })}`;
+  const list = useResource(() => get<Page<Media>>(path), path, changing);
+
+  const deleteSelected = async () => {
+    const ids = [...selected];
+    const failures: string[] = [];
+    await remove.run(async () => {
+      for (const id of ids) {
+        try {
+          await del(`/v1/media/${id}`);
+        } catch (err) {
+          failures.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    });
+    setRemoveFailures(failures);
+    setSelected(new Set());
+    list.reload();
+  };
+
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  };
+
+  return (
+    <>
+      <PageHeader title="Library">
+        {canWrite ? (
+          <Link href="/upload" class="btn btn-primary">
+            Upload
+          </Link>
+        ) : null}
+      </PageHeader>
+      <div class="toolbar" role="search">
+        <label class="visually-hidden" for="library-search">
+          Search
+        </label>
+        <input
+          id="library-search"
+          type="search"
+          placeholder="Search titles, descriptions, tags"
+          value={search}
+          onInput={(e) => { setSearch(e.currentTarget.value); }}
+        />
+        <label class="visually-hidden" for="library-status">
+          Status
+        </label>
+        <select
+          id="library-status"
+          value={status}
+          onChange={(e) => { setStatus(e.currentTarget.value as MediaStatus | ''); }}
+        >
+          <option value="">All statuses</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s[0]?.toUpperCase()}
+              {s.slice(1)}
+            </option>
+          ))}
+        </select>
+        {canWrite && selected.size > 0 ? (
+          <ConfirmButton
+            label={`Delete ${selected.size}`}
+            question={`Delete ${selected.size} media and all their files? This cannot be undone.`}
+            confirmLabel="Delete"
+            danger
+            disabled={remove.busy}
+            onConfirm={() => void deleteSelected()}
+          />
+        ) : null}
+      </div>
+      <ErrorNote error={list.error} />
+      <ErrorNote error={remove.error} />
+      {removeFailures.length > 0 ? (
+        <p class="note note-error" role="alert">
+          Some could not be deleted: {removeFailures.join('; ')}
+        </p>
+      ) : null}
+      {list.data && list.data.items.length === 0 ? (
+        <div class="empty">
+          <p>{q || status ? 'Nothing matches.' : 'No videos yet.'}</p>
+          {canWrite && !q && !status ? (
+            <Link href="/upload" class="btn btn-primary">
+              Upload the first one
+            </Link>
+          ) : null}
+        </div>
+      ) : null}
+      {list.data ? (
+        <ul class="grid" aria-label="Media" aria-busy={list.loading}>
+          {list.data.items.map((media) => (
+            <MediaCard
+              key={media.id}
+              media={media}
+              selectable={canWrite}
+              selected={selected.has(media.id)}
+              onSelect={(on) => { toggle(media.id, on); }}
+            />
+          ))}
+        </ul>
+      ) : list.loading ? (
+        <p class="muted">Loading…</p>
+      ) : null}
+      <Pager
+        page={pages.page}
+        hasNext={Boolean(list.data?.nextCursor)}
+        onPrev={pages.prev}
+        onNext={() => { pages.next(list.data?.nextCursor ?? null); }}
+      />
+    </>
+  );
+}

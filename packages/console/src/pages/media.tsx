@@ -1,0 +1,187 @@
+import { useLocation } from 'wouter-preact';
+import { del, get, post } from '../api/client.ts';
+import { useSession } from '../api/session.tsx';
+import type { Media, MediaProgress } from '../api/types.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { ErrorNote } from '../components/error-note.tsx';
+import { MediaEditForm } from '../components/media-edit-form.tsx';
+import { MediaPlayer } from '../components/media-player.tsx';
+import { MediaShare } from '../components/media-share.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { RenditionsTable } from '../components/renditions-table.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { formatAge, formatDuration, formatSize } from '../lib/format.ts';
+import { can } from '../lib/roles.ts';
+import { useAction, useResource } from '../lib/use-resource.ts';
+
+const settling = (status: Media['status'] | undefined) => status === 'processing' || status === 'waiting';
+
+/** "Processing… 42%" with a bar, while the worker reports progress. */
+function ProcessingBox(props: { media: Media }) {
+  const path = `/v1/media/${props.media.id}/progress`;
+  const progress = useResource(
+    () => get<MediaProgress>(path),
+    path,
+    (p) => (settling(p?.status) ? 2000 : null),
+  );
+  const percent = progress.data?.percent ?? null;
+  const waiting = props.media.status === 'waiting';
+  return (
+    <div class="processing" role="status" aria-live="polite">
+      <p class="processing-title">
+        {waiting
+          ? 'Waiting for the upload…'
+          : `Processing…${percent === null ? '' : ` ${Math.floor(percent)}%`}`}
+      </p>
+      {!waiting ? (
+        <div
+          class="progress"
+          role="progressbar"
+          aria-label="Processing progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent ?? undefined}
+        >
+          <div
+            class={`progress-fill ${percent === null ? 'progress-unknown' : ''}`}
+            ref={(el) => el?.style.setProperty('width', `${percent ?? 30}%`)}
+          />
+        </div>
+      ) : null}
+      {progress.data?.message ? <p class="muted">{progress.data.message}</p> : null}
+    </div>
+  );
+}
+
+/** One media: live status, the player, details, renditions, editing, sharing. */
+export function MediaPage(props: { id: string }) {
+  const { user } = useSession();
+  const canWrite = can(user.role, 'media:write');
+  const path = `/v1/media/${props.id}`;
+  const media = useResource(
+    () => get<Media>(path),
+    path,
+    (m) => (settling(m?.status) ? 2000 : null),
+  );
+  const action = useAction();
+  const [, navigate] = useLocation();
+
+  if (media.error && !media.data) {
+    return (
+      <>
+        <PageHeader title="Media" />
+        <ErrorNote error={media.error} />
+      </>
+    );
+  }
+  const m = media.data;
+  if (!m) return <p class="muted">Loading…</p>;
+
+  const reprocess = async () => {
+    const updated = await action.run(() => post<Media>(`${path}/reprocess`));
+    if (updated) media.setData(updated);
+    media.reload();
+  };
+  const remove = async () => {
+    const done = await action.run(async () => {
+      await del(path);
+      return true;
+    });
+    if (done) navigate('/library');
+  };
+
+  return (
+    <>
+      <PageHeader
+        title={m.title || 'Untitled'}
+        subtitle={
+          <>
+            <StatusBadge status={m.status} playable={m.playable} />{' '}
+            <span class="tag">{m.visibility === 'private' ? 'Private' : 'Public'}</span>
+          </>
+        }
+      >
+        {canWrite ? (
+          <>
+            <ConfirmButton
+              label="Reprocess"
+              question="Process the original again? The current version keeps playing until the new one is ready."
+              confirmLabel="Reprocess"
+              disabled={action.busy || m.status === 'waiting'}
+              onConfirm={() => void reprocess()}
+            />
+            <ConfirmButton
+              label="Delete"
+              question={`Delete “${m.title || m.id}” and all its files? This cannot be undone.`}
+              confirmLabel="Delete"
+              danger
+              disabled={action.busy}
+              onConfirm={() => void remove()}
+            />
+          </>
+        ) : null}
+      </PageHeader>
+      <ErrorNote error={action.error} />
+      <div class="media-layout">
+        <div class="media-main">
+          {m.playable ? <MediaPlayer media={m} /> : null}
+          {!m.playable && settling(m.status) ? <ProcessingBox media={m} /> : null}
+          {m.playable && m.status === 'processing' ? <ProcessingBox media={m} /> : null}
+          {m.error ? (
+            <div class="note note-error" role="alert">
+              <strong>
+                {m.status === 'errored'
+                  ? 'This video could not be processed.'
+                  : 'The last processing failed.'}
+              </strong>{' '}
+              {m.error.message} <code>{m.error.code}</code>
+            </div>
+          ) : null}
+          {m.description ? <p class="description">{m.description}</p> : null}
+          {m.tags.length > 0 ? (
+            <p class="tags">
+              {m.tags.map((t) => (
+                <span key={t} class="tag">
+                  {t}
+                </span>
+              ))}
+            </p>
+          ) : null}
+          {canWrite ? (
+            <section class="panel" aria-labelledby="edit-heading">
+              <h2 id="edit-heading">Details</h2>
+              <MediaEditForm key={m.updatedAt} media={m} onSaved={(updated) => { media.setData(updated); }} />
+            </section>
+          ) : null}
+        </div>
+        <aside class="media-side">
+          <section class="panel" aria-labelledby="share-heading">
+            <h2 id="share-heading">Share</h2>
+            <MediaShare media={m} />
+          </section>
+          <section class="panel" aria-labelledby="facts-heading">
+            <h2 id="facts-heading">About</h2>
+            <dl class="facts">
+              <dt>Duration</dt>
+              <dd>{formatDuration(m.durationSeconds)}</dd>
+              <dt>Size</dt>
+              <dd>{formatSize(m.width, m.height)}</dd>
+              <dt>Created</dt>
+              <dd>{formatAge(m.createdAt)}</dd>
+              <dt>Updated</dt>
+              <dd>{formatAge(m.updatedAt)}</dd>
+              <dt>ID</dt>
+              <dd>
+                <code>{m.id}</code>
+              </dd>
+            </dl>
+          </section>
+          <section class="panel" aria-labelledby="renditions-heading">
+            <h2 id="renditions-heading">Renditions</h2>
+            <RenditionsTable renditions={m.renditions} />
+          </section>
+        </aside>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import type { CaptionTrackRow } from '../db/schema.ts';
+import type { PlayableMedia } from '../delivery/playable-media.repository.ts';
+import { subtitlePlaylist, type SubtitleRendition } from '../processing/manifests.ts';
+import type { PlaybackIndex } from '../processing/playback-index.ts';
+import type { Storage } from '../storage/storage.ts';
+import { CaptionsRepository } from './captions.repository.ts';
+import { readText } from './stored-text.ts';
+
+/** Where caption files live under a media's stable /play path. */
+export const CAPTIONS_PATH = 'captions/';
+
+/** The caption tracks of a media as /play lists them; `key` changes whenever the list would. */
+export interface PlaySubtitles {
+  key: string;
+  list: SubtitleRendition[];
+}
+
+/** What /play asks of captions: the tracks for the master playlist and MPD, and their files. */
+export interface PlayCaptions {
+  subtitles(media: PlayableMedia): Promise<PlaySubtitles>;
+  /** A name under `captions/`: a track's HLS playlist or one revision of its WebVTT; null if none. */
+  file(
+    media: PlayableMedia,
+    name: string,
+    index: PlaybackIndex,
+  ): Promise<{ body: string; type: string; cache: 'manifest' | 'playlist' } | null>;
+}
+
+const M3U8 = 'application/vnd.apple.mpegurl';
+const VTT = 'text/vtt; charset=utf-8';
+/** Stored files kept in memory: a revision's file never changes. */
+const MAX_CACHED_FILES = 200;
+
+const playlistPath = (t: Pick<CaptionTrackRow, 'id'>) => `${t.id}.m3u8`;
+const filePath = (t: Pick<CaptionTrackRow, 'id' | 'revision'>) => `${t.id}/${t.revision}.vtt`;
+
+/** A track as the master playlist (HLS) and MPD (DASH) name it, relative to /play/{media}/. */
+export function subtitleRendition(track: CaptionTrackRow): SubtitleRendition {
+  return {
+    id: track.id,
+    playlist: CAPTIONS_PATH + playlistPath(track),
+    file: CAPTIONS_PATH + filePath(track),
+    name: track.label,
+    language: track.language,
+    kind: track.kind,
+    isDefault: track.is_default === 1,
+  };
+}
+
+/**
+ * A WebVTT file as an HLS segment: X-TIMESTAMP-MAP puts cue time 0 at the media time where the
+ * presentation starts (renditions are written `timeOffsetSeconds` into their timeline, see
+ * MEDIA_TIME_OFFSET_SECONDS), so a cue at t shows with the frame at t. Other readers (DASH
+ * players, ffmpeg, browsers' <track>) ignore the header line.
+ */
+export function withTimestampMap(vtt: string, index: PlaybackIndex): string {
+  const first = index.renditions.find((r) => r.kind === 'video') ?? index.renditions[0];
+  const mpegts = Math.round((first?.timeOffsetSeconds ?? 0) * 90_000);
+  const lineEnd = vtt.indexOf('\n');
+  const signature = lineEnd < 0 ? vtt : vtt.slice(0, lineEnd);
+  const rest = lineEnd < 0 ? '\n' : vtt.slice(lineEnd);
+  return `${signature}\nX-TIMESTAMP-MAP=MPEGTS:${mpegts},LOCAL:00:00:00.000${rest}`;
+}
+
+/**
+ * Caption tracks for /play. The routes admit the request (rules, token) before asking, so tracks
+ * are looked up by media id alone.
+ *
+ * @example playRoutes({ ...access, captions: new CaptionPlayback(db, storage) })
+ */
+export class CaptionPlayback implements PlayCaptions {
+  private readonly tracks: CaptionsRepository;
+  private readonly files = new Map<string, string>();
+
+  constructor(
+    db: Db,
+    private readonly storage: Storage,
+  ) {
+    this.tracks = new CaptionsRepository(db);
+  }
+
+  async subtitles(media: PlayableMedia): Promise<PlaySubtitles> {
+    const tracks = await this.tracks.listForPlayback(media.id);
+    const list = tracks.map(subtitleRendition);
+    const key = list.length ? createHash('sha1').update(JSON.stringify(list)).digest('base64url') : '';
+    return { key, list };
+  }
+
+  async file(media: PlayableMedia, name: string, index: PlaybackIndex) {
+    const match = /^(cap_[0-9a-z]{26})(?:\.m3u8|\/(\d{1,9})\.vtt)$/.exec(name);
+    if (!match?.[1]) return null;
+    const track = (await this.tracks.listForPlayback(media.id)).find((t) => t.id === match[1]);
+    if (!track) return null;
+    if (match[2] === undefined) {
+      // Relative to the playlist's own URL, which is under captions/ too.
+      const body = subtitlePlaylist(filePath(track), index.durationSeconds);
+      return { body, type: M3U8, cache: 'manifest' as const };
+    }
+    if (Number(match[2]) !== track.revision) return null;
+    const body = withTimestampMap(await this.stored(track.storage_key), index);
+    return { body, type: VTT, cache: 'playlist' as const };
+  }
+
+  private async stored(key: string): Promise<string> {
+    const cached = this.files.get(key);
+    if (cached !== undefined) return cached;
+    const text = await readText(this.storage, key);
+    if (this.files.size >= MAX_CACHED_FILES) this.files.clear();
+    this.files.set(key, text);
+    return text;
+  }
+}

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import { newId } from '../lib/ids.ts';
+import { accountRepos, accountsTransaction, type AccountRepos } from './accounts-store.ts';
+import { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-policy.ts';
+import { SessionsService, TooManyAttemptsError } from './sessions.service.ts';
+import { UsersService } from './users.service.ts';
+
+describe.each(DIALECTS)('sessions on %s', (dialect) => {
+  let handle: DatabaseHandle;
+  let repos: AccountRepos;
+  let users: UsersService;
+  let sessions: SessionsService;
+  const clock = { now: 1_000_000 };
+  const now = () => clock.now;
+  const tenantId = newId('ten');
+
+  beforeAll(async () => {
+    handle = await openTestDatabase(dialect);
+    repos = accountRepos(handle.db);
+    await repos.tenants.create({ id: tenantId, name: 'Acme', created_at: 1, updated_at: 1 });
+    users = new UsersService(repos, accountsTransaction(handle), { now });
+    sessions = new SessionsService(repos, { now, limits: { perEmail: 3, perAddress: 5 } });
+  });
+  afterAll(() => handle.close());
+
+  const member = (email: string) =>
+    users.create(tenantId, { email, role: 'editor', password: 'a good long password' });
+
+  it('logs in with any case of the email and stores only a digest of the session secret', async () => {
+    await member('Case@Example.com');
+    const started = await sessions.login({
+      email: ' CASE@example.COM ',
+      password: 'a good long password',
+      clientAddress: '10.0.0.1',
+    });
+    expect(started.user.email).toBe('case@example.com');
+    expect(started.token).toMatch(/^[\w-]{43}$/);
+    const rows = await handle.db.selectFrom('sessions').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain(started.token);
+    expect((await sessions.resolve(started.token))?.user.id).toBe(started.user.id);
+    expect(await sessions.resolve(`${started.token}x`)).toBeUndefined();
+  });
+
+  it('answers the same way for a wrong password and an unknown email', async () => {
+    await member('wrong@example.com');
+    for (const email of ['wrong@example.com', 'nobody@example.com']) {
+      await expect(
+        sessions.login({ email, password: 'not the password', clientAddress: '10.0.0.2' }),
+      ).rejects.toMatchObject({ code: 'invalid_credentials', message: 'the email or the password is wrong' });
+    }
+  });
+
+  it('throttles an email after its failures, even with the right password, until the window ends', async () => {
+    await member('target@example.com');
+    const attempt = (password: string, clientAddress: string) =>
+      sessions.login({ email: 'target@example.com', password, clientAddress });
+    for (let i = 0; i < 3; i++) {
+      await expect(attempt('guess number one', `10.1.0.${i}`)).rejects.toMatchObject({
+        code: 'invalid_credentials',
+      });
+    }
+    const refused = await attempt('a good long password', '10.1.0.9').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TooManyAttemptsError);
+    expect((refused as TooManyAttemptsError).retryAfterSeconds).toBe(15 * 60);
+    clock.now += 15 * 60 * 1000;
+    expect((await attempt('a good long password', '10.1.0.9')).user.email).toBe('target@example.com');
+  });
+
+  it('throttles a client address across emails', async () => {
+    for (let i = 0; i < 5; i++) {
+      await expect(
+        sessions.login({
+          email: `spray${i}@example.com`,
+          password: 'whatever123',
+          clientAddress: '10.2.0.1',
+        }),
+      ).rejects.toMatchObject({ code: 'invalid_credentials' });
+    }
+    await member('innocent@example.com');
+    await expect(
+      sessions.login({
+        email: 'innocent@example.com',
+        password: 'a good long password',
+        clientAddress: '10.2.0.1',
+      }),
+    ).rejects.toMatchObject({ code: 'too_many_attempts' });
+    expect(
+      (
+        await sessions.login({
+          email: 'innocent@example.com',
+          password: 'a good long password',
+          clientAddress: '10.2.0.2',
+        })
+      ).user.email,
+    ).toBe('innocent@example.com');
+  });
+
+  it('ends a session after 12 idle hours, slides while used, and ends after 14 days regardless', async () => {
+    await member('idle@example.com');
+    const login = () =>
+      sessions.login({
+        email: 'idle@example.com',
+        password: 'a good long password',
+        clientAddress: '10.3.0.1',
+      });
+    const idle = await login();
+    clock.now += SESSION_IDLE_MS - 1000;
+    expect(await sessions.resolve(idle.token)).toBeDefined();
+    clock.now += SESSION_IDLE_MS - 1000;
+    expect(await sessions.resolve(idle.token)).toBeDefined();
+    clock.now += SESSION_IDLE_MS + 1;
+    expect(await sessions.resolve(idle.token)).toBeUndefined();
+
+    const busy = await login();
+    const end = clock.now + SESSION_MAX_MS;
+    while (clock.now + SESSION_IDLE_MS / 2 < end) {
+      clock.now += SESSION_IDLE_MS / 2;
+      expect(await sessions.resolve(busy.token)).toBeDefined();
+    }
+    clock.now = end;
+    expect(await sessions.resolve(busy.token)).toBeUndefined();
+  });
+
+  it('ends a session at logout, and every session of a member who is disabled', async () => {
+    const { user } = await member('leaver@example.com');
+    const login = () =>
+      sessions.login({
+        email: 'leaver@example.com',
+        password: 'a good long password',
+        clientAddress: '10.4.0.1',
+      });
+    const first = await login();
+    await sessions.logout(first.session.id);
+    expect(await sessions.resolve(first.token)).toBeUndefined();
+    const second = await login();
+    await users.update(tenantId, user.id, { disabled: true });
+    expect(await sessions.resolve(second.token)).toBeUndefined();
+    await expect(login()).rejects.toMatchObject({ code: 'invalid_credentials' });
+  });
+});

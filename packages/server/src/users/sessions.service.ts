@@ -1,0 +1,108 @@
+import type { SessionRow, UserRow } from '../db/schema.ts';
+import { ApiError } from '../http/problem.ts';
+import { newId, randomToken } from '../lib/ids.ts';
+import { digestOf, newAccountSecret, normalizeEmail } from './account-secrets.ts';
+import type { AccountRepos } from './accounts-store.ts';
+import {
+  DEFAULT_THROTTLE_LIMITS,
+  throttleKeys,
+  throttleWaitMs,
+  type ThrottleLimits,
+} from './login-throttle.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import { SESSION_MAX_MS, sessionIsLive } from './session-policy.ts';
+import type { SessionWithUser } from './sessions.repository.ts';
+
+/** A session just opened: the cookie secret exists only here and in the client's cookie. */
+export interface StartedSession extends SessionWithUser {
+  token: string;
+}
+
+export class TooManyAttemptsError extends ApiError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('too_many_attempts', `too many failed logins: try again in ${retryAfterSeconds} seconds`, {
+      retryAfterSeconds,
+    });
+  }
+}
+
+/** Logins, sessions and logouts of people. */
+export class SessionsService {
+  private readonly limits: ThrottleLimits;
+  private readonly now: () => number;
+  // Unknown emails are checked against this hash, so they cost as long as known ones.
+  private decoyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly repos: Pick<AccountRepos, 'users' | 'sessions' | 'throttle'>,
+    opts: { now?: () => number; limits?: Partial<ThrottleLimits> } = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.limits = { ...DEFAULT_THROTTLE_LIMITS, ...opts.limits };
+  }
+
+  /** Checks an email and password, throttled per email and per client address, and opens a session. */
+  async login(input: { email: string; password: string; clientAddress: string }): Promise<StartedSession> {
+    const email = normalizeEmail(input.email);
+    const keys = throttleKeys(email, input.clientAddress);
+    const waitMs = throttleWaitMs(
+      await this.repos.throttle.get([keys.email, keys.address]),
+      keys,
+      this.limits,
+      this.now(),
+    );
+    if (waitMs > 0) throw new TooManyAttemptsError(Math.ceil(waitMs / 1000));
+
+    const user = await this.repos.users.findByEmail(email);
+    const stored = user?.password_hash ?? (await this.decoy());
+    const matches = await verifyPassword(input.password, stored);
+    if (!user || user.password_hash === null || user.disabled_at !== null || !matches) {
+      const now = this.now();
+      await this.repos.throttle.recordFailure(keys.email, now, this.limits.windowMs);
+      await this.repos.throttle.recordFailure(keys.address, now, this.limits.windowMs);
+      await this.repos.throttle.pruneBefore(now - this.limits.windowMs);
+      throw new ApiError('invalid_credentials', 'the email or the password is wrong');
+    }
+    await this.repos.throttle.clear(keys.email);
+    return this.start(user);
+  }
+
+  /** Opens a session for a user who has just proven who they are. */
+  async start(user: UserRow): Promise<StartedSession> {
+    const now = this.now();
+    const token = newAccountSecret();
+    const session: SessionRow = {
+      id: newId('ses', now),
+      secret_hash: digestOf(token),
+      user_id: user.id,
+      csrf_token: newAccountSecret(),
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + SESSION_MAX_MS,
+      revoked_at: null,
+    };
+    await this.repos.sessions.create(session);
+    await this.repos.users.recordLogin(user.id, now);
+    await this.repos.sessions.pruneEndedOfUser(user.id, now);
+    return { token, session, user: { ...user, last_login_at: now } };
+  }
+
+  /** The live session of a cookie secret and its (enabled) user; records the activity. */
+  async resolve(token: string): Promise<SessionWithUser | undefined> {
+    const found = await this.repos.sessions.findUnrevoked(digestOf(token));
+    const now = this.now();
+    if (!found || !sessionIsLive(found.session, now)) return undefined;
+    if (found.user.disabled_at !== null || found.user.password_hash === null) return undefined;
+    await this.repos.sessions.touch(found.session.id, now);
+    return found;
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.repos.sessions.revoke(sessionId, this.now());
+  }
+
+  private decoy(): Promise<string> {
+    this.decoyHash ??= hashPassword(randomToken(16));
+    return this.decoyHash;
+  }
+}

@@ -1,0 +1,43 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface LatencyReport {
+  /** Response times of the successful requests, in ms, in the order they were sent. */
+  times: number[];
+  failures: string[];
+}
+
+/**
+ * Measures an endpoint's response time from another process while a test loads the system:
+ * one GET every `everyMs` (or right after the previous one, when it took longer).
+ */
+export function startLatencyProbe(url: string, headers: Record<string, string>, everyMs = 20) {
+  const child = fork(fileURLToPath(new URL('./latency-probe-process.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'ignore',
+  });
+  const report = new Promise<LatencyReport>((resolve, reject) => {
+    child.once('message', (message) => {
+      resolve(message as LatencyReport);
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`the latency probe exited (${String(code)}) without a report`));
+    });
+  });
+  child.send({ start: { url, headers, everyMs } });
+  return {
+    async stop(): Promise<LatencyReport> {
+      child.send({ stop: true });
+      return report;
+    },
+    kill(): void {
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The value below which `fraction` of the sorted values fall (nearest rank). */
+export function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
+}
