@@ -93,6 +93,8 @@ export function toDeliveryJson(row: WebhookDeliveryRow) {
 export function webhooksRoutes(webhooks: WebhooksService) {
   return async (app: App) => {
     const access = 'keys:manage' as const;
+    // Editors see endpoints and their deliveries; changing them takes an admin (or a full key).
+    const read = 'webhooks:read' as const;
     const tags = ['webhooks'];
     app.post(
       '/v1/webhooks',
@@ -113,7 +115,7 @@ export function webhooksRoutes(webhooks: WebhooksService) {
     app.get(
       '/v1/webhooks',
       {
-        config: { access },
+        config: { access: read },
         schema: {
           tags,
           summary: 'List webhook endpoints',
@@ -125,7 +127,7 @@ export function webhooksRoutes(webhooks: WebhooksService) {
     app.get(
       '/v1/webhooks/:webhookId',
       {
-        config: { access },
+        config: { access: read },
         schema: {
           tags,
           summary: 'Get a webhook endpoint',
@@ -185,7 +187,7 @@ export function webhooksRoutes(webhooks: WebhooksService) {
     app.get(
       '/v1/webhooks/:webhookId/deliveries',
       {
-        config: { access },
+        config: { access: read },
         schema: {
           tags,
           summary: 'Recent deliveries, newest first',
