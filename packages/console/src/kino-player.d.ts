@@ -1,10 +1,10 @@
-import type { HTMLAttributes } from 'preact';
+import type { HTMLAttributes as ElementAttributes } from 'preact';
 
 /** <kino-player> (packages/player) in JSX. */
 declare module 'preact' {
   namespace JSX {
     interface IntrinsicElements {
-      'kino-player': HTMLAttributes<HTMLElement> & {
+      'kino-player': ElementAttributes<HTMLElement> & {
         src?: string;
         poster?: string;
         storyboard?: string;

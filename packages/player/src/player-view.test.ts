@@ -75,7 +75,9 @@ describe('prefersNativeHls', () => {
 
   it('uses hls.js in Chrome and Android, even where they play HLS natively', () => {
     expect(prefersNativeHls({ canPlayNative: true, mseSupported: true, userAgent: chrome })).toBe(false);
-    expect(prefersNativeHls({ canPlayNative: true, mseSupported: true, userAgent: androidChrome })).toBe(false);
+    expect(prefersNativeHls({ canPlayNative: true, mseSupported: true, userAgent: androidChrome })).toBe(
+      false,
+    );
     expect(prefersNativeHls({ canPlayNative: false, mseSupported: true, userAgent: safari })).toBe(false);
   });
 });

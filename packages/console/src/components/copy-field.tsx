@@ -17,16 +17,33 @@ export function CopyField(props: { label: string; value: string; multiline?: boo
       field?.select();
     }
     setCopied(true);
-    setTimeout(() => { setCopied(false); }, 1500);
+    setTimeout(() => {
+      setCopied(false);
+    }, 1500);
   };
   return (
     <div class="copy-field">
       <label for={id}>{props.label}</label>
       <div class="copy-row">
         {props.multiline ? (
-          <textarea id={id} readOnly rows={3} value={props.value} onFocus={(e) => { e.currentTarget.select(); }} />
+          <textarea
+            id={id}
+            readOnly
+            rows={3}
+            value={props.value}
+            onFocus={(e) => {
+              e.currentTarget.select();
+            }}
+          />
         ) : (
-          <input id={id} readOnly value={props.value} onFocus={(e) => { e.currentTarget.select(); }} />
+          <input
+            id={id}
+            readOnly
+            value={props.value}
+            onFocus={(e) => {
+              e.currentTarget.select();
+            }}
+          />
         )}
         <button type="button" class="btn" onClick={(e) => void copy(e)}>
           {copied ? 'Copied' : 'Copy'}

@@ -55,7 +55,9 @@ export function Layout(props: { children: ComponentChildren }) {
           class="menu-toggle"
           aria-expanded={menuOpen}
           aria-controls="main-nav"
-          onClick={() => { setMenuOpen(!menuOpen); }}
+          onClick={() => {
+            setMenuOpen(!menuOpen);
+          }}
         >
           Menu
         </button>
@@ -66,7 +68,9 @@ export function Layout(props: { children: ComponentChildren }) {
               href={item.href}
               class={`nav-link ${location.startsWith(item.href) ? 'nav-active' : ''}`}
               aria-current={location.startsWith(item.href) ? 'page' : undefined}
-              onClick={() => { setMenuOpen(false); }}
+              onClick={() => {
+                setMenuOpen(false);
+              }}
             >
               {item.label}
             </Link>

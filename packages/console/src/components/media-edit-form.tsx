@@ -28,13 +28,22 @@ export function MediaEditForm(props: { media: Media; onSaved: (media: Media) => 
   return (
     <form class="form" onSubmit={(e) => void submit(e)}>
       <label for="edit-title">Title</label>
-      <input id="edit-title" value={title} maxLength={500} onInput={(e) => { setTitle(e.currentTarget.value); }} />
+      <input
+        id="edit-title"
+        value={title}
+        maxLength={500}
+        onInput={(e) => {
+          setTitle(e.currentTarget.value);
+        }}
+      />
       <label for="edit-description">Description</label>
       <textarea
         id="edit-description"
         rows={3}
         value={description}
-        onInput={(e) => { setDescription(e.currentTarget.value); }}
+        onInput={(e) => {
+          setDescription(e.currentTarget.value);
+        }}
       />
       <div class="form-row">
         <div>
@@ -43,7 +52,9 @@ export function MediaEditForm(props: { media: Media; onSaved: (media: Media) => 
             id="edit-tags"
             value={tags}
             placeholder="comma, separated"
-            onInput={(e) => { setTags(e.currentTarget.value); }}
+            onInput={(e) => {
+              setTags(e.currentTarget.value);
+            }}
           />
         </div>
         <div>
@@ -51,7 +62,9 @@ export function MediaEditForm(props: { media: Media; onSaved: (media: Media) => 
           <select
             id="edit-visibility"
             value={visibility}
-            onChange={(e) => { setVisibility(e.currentTarget.value as Visibility); }}
+            onChange={(e) => {
+              setVisibility(e.currentTarget.value as Visibility);
+            }}
           >
             <option value="public">Public: anyone with the link</option>
             <option value="private">Private: token links only</option>

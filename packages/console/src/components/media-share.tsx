@@ -55,7 +55,9 @@ export function MediaShare(props: { media: Media }) {
           <select
             id="share-expiry"
             value={expires}
-            onChange={(e) => { setExpires(Number(e.currentTarget.value)); }}
+            onChange={(e) => {
+              setExpires(Number(e.currentTarget.value));
+            }}
           >
             {EXPIRIES.map((x) => (
               <option key={x.seconds} value={x.seconds}>

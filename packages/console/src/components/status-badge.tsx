@@ -1,4 +1,3 @@
-
 const LABELS: Record<string, string> = {
   waiting: 'Waiting',
   processing: 'Processing',

@@ -13,6 +13,8 @@ export function useCursorPages() {
     prev: () => {
       if (cursors.length > 1) setCursors(cursors.slice(0, -1));
     },
-    reset: () => { setCursors([null]); },
+    reset: () => {
+      setCursors([null]);
+    },
   };
 }

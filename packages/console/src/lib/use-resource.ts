@@ -48,7 +48,10 @@ export function useResource<T>(
         setError(null);
         setLoading(false);
         const next = poll.current?.(value) ?? null;
-        if (next !== null) timer = setTimeout(() => { setRound((r) => r + 1); }, next);
+        if (next !== null)
+          timer = setTimeout(() => {
+            setRound((r) => r + 1);
+          }, next);
       },
       (err: unknown) => {
         if (!live) return;
@@ -62,7 +65,9 @@ export function useResource<T>(
     };
   }, [key, round]);
 
-  const reload = useCallback(() => { setRound((r) => r + 1); }, []);
+  const reload = useCallback(() => {
+    setRound((r) => r + 1);
+  }, []);
   return { data, error, loading, reload, setData };
 }
 
@@ -84,5 +89,12 @@ export function useAction() {
       setBusy(false);
     }
   }, []);
-  return { busy, error, run, clearError: () => { setError(null); } };
+  return {
+    busy,
+    error,
+    run,
+    clearError: () => {
+      setError(null);
+    },
+  };
 }

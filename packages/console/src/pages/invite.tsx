@@ -44,7 +44,9 @@ export function InvitePage(props: { token: string; onSignedIn: (session: Session
               id="invite-name"
               autocomplete="name"
               value={name}
-              onInput={(e) => { setName(e.currentTarget.value); }}
+              onInput={(e) => {
+                setName(e.currentTarget.value);
+              }}
             />
             <label for="invite-password">Choose a password</label>
             <input
@@ -54,7 +56,9 @@ export function InvitePage(props: { token: string; onSignedIn: (session: Session
               minLength={10}
               required
               value={password}
-              onInput={(e) => { setPassword(e.currentTarget.value); }}
+              onInput={(e) => {
+                setPassword(e.currentTarget.value);
+              }}
             />
             <ErrorNote error={action.error} />
             <button type="submit" class="btn btn-primary btn-block" disabled={action.busy}>

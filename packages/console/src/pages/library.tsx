@@ -67,7 +67,9 @@ function MediaCard(props: {
           <input
             type="checkbox"
             checked={props.selected}
-            onChange={(e) => { props.onSelect(e.currentTarget.checked); }}
+            onChange={(e) => {
+              props.onSelect(e.currentTarget.checked);
+            }}
             aria-label={`Select ${media.title || media.id}`}
           />
         </label>
@@ -93,7 +95,9 @@ export function LibraryPage() {
     const timer = setTimeout(() => {
       setQ(search.trim());
     }, 300);
-    return () => { clearTimeout(timer); };
+    return () => {
+      clearTimeout(timer);
+    };
   }, [search]);
   useEffect(() => {
     pages.reset();
@@ -145,7 +149,9 @@ export function LibraryPage() {
           type="search"
           placeholder="Search titles, descriptions, tags"
           value={search}
-          onInput={(e) => { setSearch(e.currentTarget.value); }}
+          onInput={(e) => {
+            setSearch(e.currentTarget.value);
+          }}
         />
         <label class="visually-hidden" for="library-status">
           Status
@@ -153,7 +159,9 @@ export function LibraryPage() {
         <select
           id="library-status"
           value={status}
-          onChange={(e) => { setStatus(e.currentTarget.value as MediaStatus | ''); }}
+          onChange={(e) => {
+            setStatus(e.currentTarget.value as MediaStatus | '');
+          }}
         >
           <option value="">All statuses</option>
           {STATUSES.map((s) => (
@@ -199,7 +207,9 @@ export function LibraryPage() {
               media={media}
               selectable={canWrite}
               selected={selected.has(media.id)}
-              onSelect={(on) => { toggle(media.id, on); }}
+              onSelect={(on) => {
+                toggle(media.id, on);
+              }}
             />
           ))}
         </ul>
@@ -210,7 +220,9 @@ export function LibraryPage() {
         page={pages.page}
         hasNext={Boolean(list.data?.nextCursor)}
         onPrev={pages.prev}
-        onNext={() => { pages.next(list.data?.nextCursor ?? null); }}
+        onNext={() => {
+          pages.next(list.data?.nextCursor ?? null);
+        }}
       />
     </>
   );

@@ -28,7 +28,9 @@ export function LoginPage(props: { onSignedIn: (session: Session) => void }) {
           autocomplete="username"
           required
           value={email}
-          onInput={(e) => { setEmail(e.currentTarget.value); }}
+          onInput={(e) => {
+            setEmail(e.currentTarget.value);
+          }}
         />
         <label for="login-password">Password</label>
         <input
@@ -37,7 +39,9 @@ export function LoginPage(props: { onSignedIn: (session: Session) => void }) {
           autocomplete="current-password"
           required
           value={password}
-          onInput={(e) => { setPassword(e.currentTarget.value); }}
+          onInput={(e) => {
+            setPassword(e.currentTarget.value);
+          }}
         />
         <ErrorNote error={action.error} />
         <button type="submit" class="btn btn-primary btn-block" disabled={action.busy}>

@@ -150,7 +150,13 @@ export function MediaPage(props: { id: string }) {
           {canWrite ? (
             <section class="panel" aria-labelledby="edit-heading">
               <h2 id="edit-heading">Details</h2>
-              <MediaEditForm key={m.updatedAt} media={m} onSaved={(updated) => { media.setData(updated); }} />
+              <MediaEditForm
+                key={m.updatedAt}
+                media={m}
+                onSaved={(updated) => {
+                  media.setData(updated);
+                }}
+              />
             </section>
           ) : null}
         </div>

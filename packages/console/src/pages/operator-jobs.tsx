@@ -86,7 +86,9 @@ export function OperatorJobsPage() {
   const [state, setState] = useState<JobState | ''>('');
   const [type, setType] = useState('');
   const pages = useCursorPages();
-  useEffect(() => { pages.reset(); }, [state, type]);
+  useEffect(() => {
+    pages.reset();
+  }, [state, type]);
   const path = `/v1/jobs${query({ limit: 50, state, type, cursor: pages.cursor })}`;
   const jobs = useResource(
     () => get<Page<Job>>(path),
@@ -100,7 +102,12 @@ export function OperatorJobsPage() {
       <div class="toolbar">
         <label class="inline-field">
           State
-          <select value={state} onChange={(e) => { setState(e.currentTarget.value as JobState | ''); }}>
+          <select
+            value={state}
+            onChange={(e) => {
+              setState(e.currentTarget.value as JobState | '');
+            }}
+          >
             <option value="">Any</option>
             {JOB_STATES.map((s) => (
               <option key={s} value={s}>
@@ -111,7 +118,12 @@ export function OperatorJobsPage() {
         </label>
         <label class="inline-field">
           Type
-          <select value={type} onChange={(e) => { setType(e.currentTarget.value); }}>
+          <select
+            value={type}
+            onChange={(e) => {
+              setType(e.currentTarget.value);
+            }}
+          >
             <option value="">Any</option>
             {JOB_TYPES.map((t) => (
               <option key={t} value={t}>
@@ -150,7 +162,9 @@ export function OperatorJobsPage() {
         page={pages.page}
         hasNext={Boolean(jobs.data?.nextCursor)}
         onPrev={pages.prev}
-        onNext={() => { pages.next(jobs.data?.nextCursor ?? null); }}
+        onNext={() => {
+          pages.next(jobs.data?.nextCursor ?? null);
+        }}
       />
     </>
   );

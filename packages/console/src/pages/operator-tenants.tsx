@@ -39,7 +39,14 @@ export function OperatorTenantsPage() {
         <form class="form form-inline" onSubmit={(e) => void create(e)}>
           <div>
             <label for="tenant-name">Name</label>
-            <input id="tenant-name" required value={name} onInput={(e) => { setName(e.currentTarget.value); }} />
+            <input
+              id="tenant-name"
+              required
+              value={name}
+              onInput={(e) => {
+                setName(e.currentTarget.value);
+              }}
+            />
           </div>
           <button type="submit" class="btn btn-primary" disabled={action.busy}>
             Create tenant
@@ -85,7 +92,9 @@ export function OperatorTenantsPage() {
           page={pages.page}
           hasNext={Boolean(tenants.data?.nextCursor)}
           onPrev={pages.prev}
-          onNext={() => { pages.next(tenants.data?.nextCursor ?? null); }}
+          onNext={() => {
+            pages.next(tenants.data?.nextCursor ?? null);
+          }}
         />
       </section>
     </>

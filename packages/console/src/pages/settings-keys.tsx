@@ -52,7 +52,9 @@ export function SettingsKeysPage() {
               id="key-name"
               value={name}
               placeholder="CI uploader"
-              onInput={(e) => { setName(e.currentTarget.value); }}
+              onInput={(e) => {
+                setName(e.currentTarget.value);
+              }}
             />
           </div>
           <div>
@@ -60,7 +62,9 @@ export function SettingsKeysPage() {
             <select
               id="key-scope"
               value={scope}
-              onChange={(e) => { setScope(e.currentTarget.value as ApiKey['scope']); }}
+              onChange={(e) => {
+                setScope(e.currentTarget.value as ApiKey['scope']);
+              }}
             >
               {SCOPES.map((s) => (
                 <option key={s.value} value={s.value}>

@@ -139,19 +139,29 @@ export function SettingsMembersPage() {
               type="email"
               required
               value={email}
-              onInput={(e) => { setEmail(e.currentTarget.value); }}
+              onInput={(e) => {
+                setEmail(e.currentTarget.value);
+              }}
             />
           </div>
           <div>
             <label for="member-name">Name</label>
-            <input id="member-name" value={name} onInput={(e) => { setName(e.currentTarget.value); }} />
+            <input
+              id="member-name"
+              value={name}
+              onInput={(e) => {
+                setName(e.currentTarget.value);
+              }}
+            />
           </div>
           <div>
             <label for="member-role">Role</label>
             <select
               id="member-role"
               value={role}
-              onChange={(e) => { setRole(e.currentTarget.value as MemberRole); }}
+              onChange={(e) => {
+                setRole(e.currentTarget.value as MemberRole);
+              }}
             >
               {ROLES.map((r) => (
                 <option key={r.value} value={r.value}>

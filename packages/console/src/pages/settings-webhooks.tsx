@@ -40,7 +40,14 @@ function WebhookItem(props: { webhook: Webhook; onChanged: () => void }) {
               Resume
             </button>
           ) : null}
-          <button type="button" class="btn btn-small" aria-expanded={open} onClick={() => { setOpen(!open); }}>
+          <button
+            type="button"
+            class="btn btn-small"
+            aria-expanded={open}
+            onClick={() => {
+              setOpen(!open);
+            }}
+          >
             {open ? 'Hide deliveries' : 'Deliveries'}
           </button>
           <ConfirmButton
@@ -105,13 +112,17 @@ export function SettingsWebhooksPage() {
             required
             placeholder="https://example.com/kino-hooks"
             value={url}
-            onInput={(e) => { setUrl(e.currentTarget.value); }}
+            onInput={(e) => {
+              setUrl(e.currentTarget.value);
+            }}
           />
           <label for="hook-description">Description</label>
           <input
             id="hook-description"
             value={description}
-            onInput={(e) => { setDescription(e.currentTarget.value); }}
+            onInput={(e) => {
+              setDescription(e.currentTarget.value);
+            }}
           />
           <fieldset class="checks">
             <legend>Events (none checked: every event)</legend>
@@ -120,7 +131,9 @@ export function SettingsWebhooksPage() {
                 <input
                   type="checkbox"
                   checked={events.has(type)}
-                  onChange={(e) => { toggle(type, e.currentTarget.checked); }}
+                  onChange={(e) => {
+                    toggle(type, e.currentTarget.checked);
+                  }}
                 />
                 <code>{type}</code>
               </label>

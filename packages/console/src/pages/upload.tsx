@@ -100,19 +100,29 @@ function ImportFromUrl() {
         required
         placeholder="https://…/talk.mp4"
         value={url}
-        onInput={(e) => { setUrl(e.currentTarget.value); }}
+        onInput={(e) => {
+          setUrl(e.currentTarget.value);
+        }}
       />
       <div class="form-row">
         <div>
           <label for="import-name">Title</label>
-          <input id="import-name" value={title} onInput={(e) => { setTitle(e.currentTarget.value); }} />
+          <input
+            id="import-name"
+            value={title}
+            onInput={(e) => {
+              setTitle(e.currentTarget.value);
+            }}
+          />
         </div>
         <div>
           <label for="import-visibility">Visibility</label>
           <select
             id="import-visibility"
             value={visibility}
-            onChange={(e) => { setVisibility(e.currentTarget.value as Visibility); }}
+            onChange={(e) => {
+              setVisibility(e.currentTarget.value as Visibility);
+            }}
           >
             <option value="public">Public</option>
             <option value="private">Private</option>
@@ -136,7 +146,9 @@ export function UploadPage() {
 
   useEffect(() => {
     if (!target.current) return;
-    const instance = createUppy(target.current, (item) => { setUploaded((list) => [item, ...list]); });
+    const instance = createUppy(target.current, (item) => {
+      setUploaded((list) => [item, ...list]);
+    });
     uppy.current = instance;
     return () => {
       instance.destroy();
@@ -159,7 +171,12 @@ export function UploadPage() {
             <h2 id="upload-files">Files</h2>
             <label class="inline-field">
               Visibility
-              <select value={visibility} onChange={(e) => { setVisibility(e.currentTarget.value as Visibility); }}>
+              <select
+                value={visibility}
+                onChange={(e) => {
+                  setVisibility(e.currentTarget.value as Visibility);
+                }}
+              >
                 <option value="public">Public</option>
                 <option value="private">Private</option>
               </select>

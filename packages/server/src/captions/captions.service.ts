@@ -1,4 +1,4 @@
-import type { CaptionKind, CaptionTrackRow, MediaRow } from '../db/schema.ts';
+import type { CaptionTrackRow, MediaRow } from '../db/schema.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -122,7 +122,7 @@ export class CaptionsService {
         return track;
       });
     } catch (err) {
-      await this.deps.storage.delete(key);
+      await this.forget(key);
       throw err;
     }
   }
@@ -149,7 +149,7 @@ export class CaptionsService {
           {
             ...(changes.language !== undefined && { language: changes.language }),
             ...(changes.label !== undefined && { label: changes.label }),
-            ...(changes.kind !== undefined && { kind: changes.kind satisfies CaptionKind }),
+            ...(changes.kind !== undefined && { kind: changes.kind }),
             ...(changes.default !== undefined && { is_default: changes.default ? 1 : 0 }),
             ...(normalized && { revision, storage_key: key, cue_count: normalized.cues.length }),
             updated_at: this.now(),
@@ -162,7 +162,7 @@ export class CaptionsService {
         return row;
       });
     } catch (err) {
-      if (normalized) await this.deps.storage.delete(key);
+      if (normalized) await this.forget(key);
       throw err;
     }
     if (normalized) await this.forget(track.storage_key);
@@ -188,11 +188,11 @@ export class CaptionsService {
     if (await this.deps.captions.getExtracted(media.id, stream)) return null;
     // The source's default stream does not take the place of a default chosen through the API.
     const tracks = await this.deps.captions.list(media.tenant_id, media.id);
-    if (fields.default && tracks.some((t) => t.is_default === 1)) fields = { ...fields, default: false };
+    const isDefault = fields.default && !tracks.some((t) => t.is_default === 1);
     return this.add(
       media.tenant_id,
       media.id,
-      fields,
+      { ...fields, default: isDefault },
       { bytes: vtt, format: 'vtt' },
       { source: 'extracted', stream },
     );
@@ -210,7 +210,7 @@ export class CaptionsService {
     await this.deps.storage.put(key, Buffer.from(vtt, 'utf8'), { contentType: 'text/vtt; charset=utf-8' });
   }
 
-  /** A file no row points to any more. Left behind if storage fails now; it goes with its media. */
+  /** A file no row points to (any more). Left behind if storage fails now; it goes with its media. */
   private async forget(key: string): Promise<void> {
     await this.deps.storage.delete(key).catch(() => undefined);
   }

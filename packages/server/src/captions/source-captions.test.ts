@@ -8,6 +8,7 @@ import { run } from '../../test/media-tools.ts';
 import { waitForMedia } from '../../test/media-upload.ts';
 import type { MediaJson } from '../media/media.schemas.ts';
 import type { CaptionTrackJson } from './captions.schemas.ts';
+import { UNTRUSTED_INPUT } from '../processing/input-format.ts';
 import { extractSubtitlesArgs, parseSubtitleStreams, subtitleProbeArgs } from './source-subtitles.ts';
 
 describe('subtitle streams of a source', () => {
@@ -15,6 +16,7 @@ describe('subtitle streams of a source', () => {
     expect(subtitleProbeArgs('/work/src.mp4')).toEqual([
       '-v',
       'error',
+      ...UNTRUSTED_INPUT,
       '-select_streams',
       's',
       '-show_entries',

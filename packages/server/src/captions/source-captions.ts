@@ -18,6 +18,8 @@ export interface SourceCaptions {
     source: string,
     workdir: string,
     signal: AbortSignal,
+    /** The demuxer processing found for the source: forced on these runs too. */
+    demuxer?: string,
   ): Promise<void>;
 }
 
@@ -30,16 +32,22 @@ export interface SourceCaptions {
  */
 export function sourceCaptions(captions: Pick<CaptionsService, 'addExtracted'>): SourceCaptions {
   return {
-    async fromSource(media, source, workdir, signal) {
+    async fromSource(media, source, workdir, signal, demuxer) {
       const skipped = (err: unknown) =>
         !signal.aborted && (err instanceof MediaToolError || (err instanceof ApiError && err.status < 500));
       try {
-        const listing = await runMediaTool('ffprobe', subtitleProbeArgs(source), { signal });
+        const listing = await runMediaTool('ffprobe', subtitleProbeArgs(source, demuxer), {
+          signal,
+          workdir,
+        });
         const streams = parseSubtitleStreams(listing);
         if (streams.length === 0) return;
         const dir = path.join(workdir, 'subtitles');
         await fs.mkdir(dir, { recursive: true });
-        await runMediaTool('ffmpeg', extractSubtitlesArgs(source, streams, dir), { signal });
+        await runMediaTool('ffmpeg', extractSubtitlesArgs(source, streams, dir, demuxer), {
+          signal,
+          workdir,
+        });
         for (const stream of streams) {
           try {
             const vtt = await fs.readFile(extractedFile(dir, stream.ordinal));

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { UNTRUSTED_INPUT } from '../processing/input-format.ts';
 
 /** Subtitle codecs whose text ffmpeg converts to WebVTT; bitmap ones (PGS, DVB) are not text. */
 export const TEXT_SUBTITLE_CODECS = new Set(['mov_text', 'subrip', 'srt', 'ass', 'ssa', 'webvtt', 'text']);
@@ -17,11 +18,16 @@ export interface SourceSubtitle {
   hearingImpaired: boolean;
 }
 
-/** ffprobe's listing of subtitle streams (`subtitleProbeArgs`). */
-export function subtitleProbeArgs(source: string): string[] {
+/**
+ * ffprobe's listing of subtitle streams (`subtitleProbeArgs`): the source is a user's file, read
+ * through the file protocol and the allowed demuxers only, `demuxer` forced when processing knows it.
+ */
+export function subtitleProbeArgs(source: string, demuxer?: string): string[] {
   return [
     '-v',
     'error',
+    ...UNTRUSTED_INPUT,
+    ...(demuxer === undefined ? [] : ['-f', demuxer]),
     '-select_streams',
     's',
     '-show_entries',
@@ -87,8 +93,10 @@ export function extractSubtitlesArgs(
   source: string,
   streams: readonly SourceSubtitle[],
   dir: string,
+  demuxer?: string,
 ): string[] {
-  const args = ['-nostdin', '-hide_banner', '-v', 'error', '-protocol_whitelist', 'file,pipe', '-i', source];
+  const args = ['-nostdin', '-hide_banner', '-v', 'error', '-protocol_whitelist', 'file,pipe'];
+  args.push(...(demuxer === undefined ? [] : ['-f', demuxer]), '-i', source);
   for (const s of streams) {
     args.push('-map', `0:s:${s.ordinal}`, '-c:s', 'webvtt', '-f', 'webvtt', extractedFile(dir, s.ordinal));
   }

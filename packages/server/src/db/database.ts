@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { preparingPool } from './prepared-statements.ts';
+import { cachingStatements } from './statement-cache.ts';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -36,7 +37,7 @@ export function openDatabase(config: DatabaseConfig, opts: { poolSize?: number }
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
-      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
       return { db, dialect: 'sqlite', close: () => db.destroy() };
     }
     case 'postgres': {

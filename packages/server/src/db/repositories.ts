@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
+import { QuotasRepository } from '../tenants/quotas.repository.ts';
 import { TenantsRepository } from '../tenants/tenants.repository.ts';
 import { UploadsRepository } from '../uploads/uploads.repository.ts';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.ts';
@@ -14,6 +15,7 @@ export interface Repositories {
   jobs: JobsRepository;
   uploads: UploadsRepository;
   webhooks: WebhooksRepository;
+  quotas: QuotasRepository;
 }
 
 export function createRepositories(db: Db, dialect: Dialect): Repositories {
@@ -24,6 +26,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     jobs: new JobsRepository(db, dialect),
     uploads: new UploadsRepository(db),
     webhooks: new WebhooksRepository(db),
+    quotas: new QuotasRepository(db),
   };
 }
 

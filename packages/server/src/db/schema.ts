@@ -7,6 +7,12 @@ export interface TenantsTable {
   name: string;
   /** Largest upload or import accepted; null means the server default. */
   max_upload_bytes: Generated<number | null>;
+  /** Originals (and uploads in progress) the tenant may keep, in bytes; null: no quota. */
+  quota_storage_bytes: Generated<number | null>;
+  /** Minutes of video the tenant may have processed; null: no quota. */
+  quota_minutes: Generated<number | null>;
+  /** Milliseconds of video processed so far (each publish of a full version counts). */
+  processed_ms: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -55,6 +61,8 @@ export interface MediaTable {
   /** JSON summary of the published renditions, for the API. */
   renditions: Generated<string | null>;
   progress_percent: Generated<number | null>;
+  /** Title, description and tags folded for search (media/media-search.ts). */
+  search_text: Generated<string>;
   created_at: number;
   updated_at: number;
 }
@@ -264,7 +272,36 @@ export interface CaptionCuesTable {
   search_text: string;
 }
 
+export interface IdempotencyKeysTable {
+  /** 'tenant:<id>' or 'operator'. */
+  scope: string;
+  key: string;
+  tenant_id: string | null;
+  request_hash: string;
+  /** Null while the first request is being answered. */
+  status_code: number | null;
+  content_type: string | null;
+  response_body: string | null;
+  created_at: number;
+}
+
+export type TenantKeyAlgorithm = 'RS256' | 'ES256';
+
+/** A tenant's public key for playback tokens it signs itself (JWT). */
+export interface TenantSigningKeysTable {
+  /** The `kid` of the tokens it verifies. */
+  id: string;
+  tenant_id: string;
+  name: string;
+  algorithm: TenantKeyAlgorithm;
+  public_key_pem: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
+  idempotency_keys: IdempotencyKeysTable;
+  tenant_signing_keys: TenantSigningKeysTable;
   tenants: TenantsTable;
   caption_tracks: CaptionTracksTable;
   caption_cues: CaptionCuesTable;

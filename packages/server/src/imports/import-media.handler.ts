@@ -52,7 +52,11 @@ export function importMediaHandler(deps: ImportMediaDeps): JobHandler<Payload> {
   return async (ctx) => {
     const { tenantId, mediaId, url, sourceKey } = ctx.payload;
     const media = await deps.repos.media.get(tenantId, mediaId);
-    if (!media) throw new PermanentJobError('the media was deleted');
+    if (!media) {
+      // Deleted while an earlier attempt may have stored the original: nothing references it.
+      await deps.storage.delete(sourceKey);
+      throw new PermanentJobError('the media was deleted');
+    }
     // An earlier attempt stored the original and moved on; processing owns the media now.
     if (media.source_key !== null) return;
     if (media.status === 'errored') {

@@ -6,7 +6,9 @@ const DAY = 24 * HOUR;
 
 /**
  * Every kind of background work Kino does, with its payload schema and defaults. Priorities:
- * 0–9 make media playable, 10–49 finish processing, 50+ is maintenance.
+ * 0–9 make media playable, 10–49 finish processing, 50+ is maintenance. Jobs of priority
+ * PLAYABLE_LANE_PRIORITY or less (the short step to a first playable version) also run in the
+ * worker slots reserved for them (JobWorkerOptions.playableConcurrency).
  */
 export const jobCatalog = defineJobCatalog({
   'media.process': {
@@ -15,6 +17,16 @@ export const jobCatalog = defineJobCatalog({
     // Bad media fail at once (permanent); what gets retried is mostly the infrastructure (storage
     // or database down, a worker killed). Four retries, 10 s doubling (±50 %), ride out an outage
     // of 75 s at the least and about 150 s typically.
+    maxAttempts: 5,
+    timeoutMs: 6 * HOUR,
+    retryBaseMs: 10_000,
+    retryMaxMs: 2 * 60_000,
+  },
+  // The full version (the encoded ladder, storyboard, poster, download) after media.process made
+  // the media playable; outside the playable lane, so long encodes never delay a first version.
+  'media.encode': {
+    payload: z.object({ tenantId: z.string(), mediaId: z.string() }),
+    priority: 10,
     maxAttempts: 5,
     timeoutMs: 6 * HOUR,
     retryBaseMs: 10_000,
@@ -36,11 +48,14 @@ export const jobCatalog = defineJobCatalog({
   },
   'media.remove-files': {
     payload: z.object({
+      // A version, a media, or a whole tenant's folder (the tenant was deleted).
       prefix: z
         .string()
-        .regex(/^media\/[a-z0-9_]+\/[a-z0-9_]+\/([a-z0-9_-]+\/)?$/)
+        .regex(/^media\/[a-z0-9_]+\/([a-z0-9_]+\/([a-z0-9_-]+\/)?)?$/)
         .optional(),
       keys: z.array(z.string().regex(/^upl_[a-z0-9]+(\.json|\.info)?$/)).default([]),
+      /** Unfinished tus uploads: removed through the tus store (which aborts S3 multipart uploads). */
+      uploads: z.array(z.string().regex(/^upl_[a-z0-9]+$/)).optional(),
     }),
     priority: 80,
     maxAttempts: 10,
@@ -76,6 +91,9 @@ export const jobCatalog = defineJobCatalog({
 });
 
 export type KinoJobCatalog = typeof jobCatalog;
+
+/** The highest priority the playable lane takes: media.process (probe and repackage). */
+export const PLAYABLE_LANE_PRIORITY = 1;
 
 export const recurringJobs = [
   {

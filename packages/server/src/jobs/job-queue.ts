@@ -92,8 +92,11 @@ export class JobQueue<C extends JobCatalog> {
     return this.deps.transaction((repos) => this.enqueue(repos, spec));
   }
 
-  /** Takes up to `limit` due jobs for `owner`, after returning expired leases to the queue. */
-  claim(owner: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+  /**
+   * Takes up to `limit` due jobs for `owner`, after returning expired leases to the queue; with
+   * `maxPriority`, only jobs of that priority or less (a lane reserved for them).
+   */
+  claim(owner: string, limit: number, leaseMs: number, opts: { maxPriority?: number } = {}): Promise<JobRow[]> {
     return this.deps.transaction(async (repos) => {
       const now = this.now();
       // Expired leases are rare and a second late is harmless: look for them once a second, not
@@ -107,6 +110,7 @@ export class JobQueue<C extends JobCatalog> {
         tenantCap: this.deps.tenantConcurrency,
         leaseUntil: now + leaseMs,
         now,
+        ...(opts.maxPriority !== undefined && { maxPriority: opts.maxPriority }),
       });
     });
   }

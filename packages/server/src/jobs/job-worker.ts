@@ -10,8 +10,14 @@ import type { JobCatalog, JobHandlers } from './job-registry.ts';
 import type { JobsRepository } from './jobs.repository.ts';
 
 export interface JobWorkerOptions {
-  /** Jobs run at once by this process. */
+  /** Jobs run at once by this process (of any priority). */
   concurrency: number;
+  /**
+   * Further slots reserved for jobs of priority `playableMaxPriority` or less (the step that makes
+   * a media playable), so they start at once however long the jobs in the other slots run.
+   */
+  playableConcurrency?: number;
+  playableMaxPriority?: number;
   /** A lease outlives a heartbeat several times over, so one slow heartbeat does not lose the job. */
   leaseMs: number;
   heartbeatMs: number;
@@ -27,8 +33,12 @@ export const DEFAULT_WORKER_OPTIONS: JobWorkerOptions = {
   pollMs: 500,
 };
 
+/** The worker's slots: any job, or only the playable lane's. */
+type Lane = 'any' | 'playable';
+
 interface Running {
   job: JobRow;
+  lane: Lane;
   abort: AbortController;
   done: Promise<void>;
 }
@@ -114,18 +124,12 @@ export class JobWorker<C extends JobCatalog> {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      const free = this.opts.concurrency - this.running.size;
-      let claimed: JobRow[] = [];
-      if (free > 0) {
-        try {
-          claimed = await this.deps.queue.claim(this.id, free, this.opts.leaseMs);
-        } catch (err) {
-          this.deps.logger.error({ err }, 'claiming jobs failed');
-        }
-        for (const job of claimed) this.startJob(job);
-      }
+      const anyFull = await this.fill('any', this.opts.concurrency);
+      const playableFull = await this.fill('playable', this.opts.playableConcurrency ?? 0, {
+        maxPriority: this.opts.playableMaxPriority ?? 0,
+      });
       // A full batch suggests more is waiting; otherwise idle until polled, woken, or a slot frees.
-      if (free > 0 && claimed.length === free) continue;
+      if (anyFull || playableFull) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.opts.pollMs);
         this.wakeUp = () => {
@@ -137,7 +141,22 @@ export class JobWorker<C extends JobCatalog> {
     }
   }
 
-  private startJob(job: JobRow): void {
+  /** Claims jobs for a lane's free slots; true when it got as many as it asked for. */
+  private async fill(lane: Lane, slots: number, opts: { maxPriority?: number } = {}): Promise<boolean> {
+    const busy = [...this.running.values()].filter((r) => r.lane === lane).length;
+    const free = slots - busy;
+    if (free <= 0) return false;
+    let claimed: JobRow[] = [];
+    try {
+      claimed = await this.deps.queue.claim(this.id, free, this.opts.leaseMs, opts);
+    } catch (err) {
+      this.deps.logger.error({ err, lane }, 'claiming jobs failed');
+    }
+    for (const job of claimed) this.startJob(job, lane);
+    return claimed.length === free;
+  }
+
+  private startJob(job: JobRow, lane: Lane): void {
     const abort = new AbortController();
     const done = this.execute(job, abort)
       .catch((err: unknown) => {
@@ -149,7 +168,7 @@ export class JobWorker<C extends JobCatalog> {
         this.running.delete(job.id);
         this.wake();
       });
-    this.running.set(job.id, { job, abort, done });
+    this.running.set(job.id, { job, lane, abort, done });
   }
 
   private async execute(job: JobRow, abort: AbortController): Promise<void> {

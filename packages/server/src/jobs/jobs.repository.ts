@@ -7,6 +7,8 @@ import type { Cursor } from '../lib/cursor.ts';
 
 const WAITING: JobState[] = ['available', 'retrying'];
 const UNFINISHED: JobState[] = ['available', 'running', 'retrying'];
+/** The claim's priority bound when a claim takes jobs of every priority. */
+const ANY_PRIORITY = 2_147_483_647;
 /** On PostgreSQL a claim ranks this many candidates per free slot, so racing claimers rarely come back empty. */
 const CANDIDATES_PER_SLOT = 4;
 
@@ -58,6 +60,17 @@ export class JobsRepository {
       .where('idempotency_key', '=', key)
       .where('state', 'in', UNFINISHED)
       .executeTakeFirst();
+  }
+
+  /** A tenant's unfinished jobs of some types, for one media's idempotency keys or all of them. */
+  unfinishedOfTenant(tenantId: string, types: string[]): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('type', 'in', types)
+      .where('state', 'in', UNFINISHED)
+      .execute();
   }
 
   get(id: string, tenantId?: string): Promise<JobRow | undefined> {
@@ -126,13 +139,14 @@ export class JobsRepository {
    */
   async claim(
     owner: string,
-    opts: { limit: number; tenantCap: number; leaseUntil: number; now: number },
+    opts: { limit: number; tenantCap: number; leaseUntil: number; now: number; maxPriority?: number },
   ): Promise<JobRow[]> {
     const { limit, tenantCap, leaseUntil, now } = opts;
     if (limit <= 0) return [];
     const postgres = this.dialect === 'postgres';
     const wanted = postgres ? limit * CANDIDATES_PER_SLOT : limit;
-    const ids = await this.claimOrder(now, wanted, Math.min(wanted, tenantCap), tenantCap);
+    const maxPriority = opts.maxPriority ?? ANY_PRIORITY;
+    const ids = await this.claimOrder(now, wanted, Math.min(wanted, tenantCap), tenantCap, maxPriority);
     if (ids.length === 0) return [];
     // PostgreSQL: the first `limit` candidates no other claimer has locked, in claim order.
     const lockable = sql<string>`(select j.id from jobs j
@@ -163,12 +177,17 @@ export class JobsRepository {
     return claimed.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   }
 
-  /** Up to `limit` due job ids in claim order, ranking at most `perTenant` jobs of each tenant. */
+  /**
+   * Up to `limit` due job ids of priority `maxPriority` or less in claim order, ranking at most
+   * `perTenant` jobs of each tenant. A tenant's running jobs count against its cap within the same
+   * priority range: the playable lane's cap is not used up by the tenant's long encodes.
+   */
   private async claimOrder(
     now: number,
     limit: number,
     perTenant: number,
     tenantCap: number,
+    maxPriority: number,
   ): Promise<string[]> {
     // The state lists are literal so the planner can use the partial indexes.
     const candidates =
@@ -185,14 +204,14 @@ export class JobsRepository {
               select f.*, row_number() over (order by f.priority, f.run_at, f.id) as rn from (
                 select id, tenant_id, priority, run_at from jobs
                 where tenant_id = w.tenant_id and state in ('available', 'retrying')
-                  and run_at <= ${now} and pending_children = 0
+                  and run_at <= ${now} and pending_children = 0 and priority <= ${maxPriority}
                 order by priority, run_at, id limit ${perTenant}) f
             ) c
             union all
             select f.*, row_number() over (order by f.priority, f.run_at, f.id) as rn from (
               select id, tenant_id, priority, run_at from jobs
               where tenant_id is null and state in ('available', 'retrying')
-                and run_at <= ${now} and pending_children = 0
+                and run_at <= ${now} and pending_children = 0 and priority <= ${maxPriority}
               order by priority, run_at, id limit ${limit}) f
           )`
         : // SQLite has no LATERAL: the IN list of a correlated subquery picks each tenant's first jobs.
@@ -207,13 +226,13 @@ export class JobsRepository {
             join jobs j on j.id in (
               select k.id from jobs k
               where k.tenant_id = w.tenant_id and k.state in ('available', 'retrying')
-                and k.run_at <= ${now} and k.pending_children = 0
+                and k.run_at <= ${now} and k.pending_children = 0 and k.priority <= ${maxPriority}
               order by k.priority, k.run_at, k.id limit ${perTenant})
             union all
             select * from (
               select id, tenant_id, priority, run_at from jobs
               where tenant_id is null and state in ('available', 'retrying')
-                and run_at <= ${now} and pending_children = 0
+                and run_at <= ${now} and pending_children = 0 and priority <= ${maxPriority}
               order by priority, run_at, id limit ${limit})
           ), candidates as (
             select firsts.*, row_number() over (partition by tenant_id order by priority, run_at, id) as rn
@@ -222,7 +241,7 @@ export class JobsRepository {
     const rows = await sql<{ id: string }>`${sql.raw(PREPARED)}
       with recursive ${candidates}, running as (
         select tenant_id, count(*) as n from jobs
-        where state = 'running' and tenant_id is not null group by tenant_id
+        where state = 'running' and tenant_id is not null and priority <= ${maxPriority} group by tenant_id
       )
       select c.id from candidates c
       left join running on running.tenant_id = c.tenant_id

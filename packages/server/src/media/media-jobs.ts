@@ -1,9 +1,14 @@
+import type { DataStore } from '@tus/utils';
 import type { Repositories } from '../db/repositories.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import type { Storage } from '../storage/storage.ts';
+import { isGone } from '../uploads/tus-gone.ts';
 
 /** The idempotency key of a media's processing: one unfinished processing job per media. */
 export const processingKey = (mediaId: string) => `media:${mediaId}:process`;
+
+/** The idempotency key of a media's full encode (media.encode): one unfinished encode per media. */
+export const encodingKey = (mediaId: string) => `media:${mediaId}:encode`;
 
 /** The idempotency key of a media's URL import: one unfinished import per media. */
 export const importKey = (mediaId: string) => `media:${mediaId}:import`;
@@ -11,11 +16,24 @@ export const importKey = (mediaId: string) => `media:${mediaId}:import`;
 /** The storage prefix holding every version of a media's outputs. */
 export const mediaPrefix = (tenantId: string, mediaId: string) => `media/${tenantId}/${mediaId}/`;
 
-/** Removes stored files; removing what is already gone is fine, so a retry is harmless. */
+/** What the tus stores may leave for an upload: its bytes, FileStore's `.json`, S3Store's `.info` and `.part`. */
+const tusKeys = (id: string) => [id, `${id}.json`, `${id}.info`, `${id}.part`];
+
+/**
+ * Removes stored files; removing what is already gone is fine, so a retry is harmless. Unfinished
+ * tus uploads go through the tus store first, which also aborts an S3 multipart upload.
+ */
 export function removeFilesHandler(
   storage: Storage,
-): JobHandler<{ prefix?: string | undefined; keys: string[] }> {
+  tus?: Pick<DataStore, 'remove'>,
+): JobHandler<{ prefix?: string | undefined; keys: string[]; uploads?: string[] | undefined }> {
   return async ({ payload }) => {
+    for (const id of payload.uploads ?? []) {
+      await tus?.remove(id).catch((err: unknown) => {
+        if (!isGone(err)) throw err;
+      });
+      for (const key of tusKeys(id)) await storage.delete(key);
+    }
     if (payload.prefix) await storage.deletePrefix(payload.prefix);
     for (const key of payload.keys) await storage.delete(key);
   };

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { olderThan } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
 import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow } from '../db/schema.ts';
-import { likePattern, type Cursor } from '../lib/cursor.ts';
+import type { Cursor } from '../lib/cursor.ts';
+import { mediaSearchText, searchPattern } from './media-search.ts';
 
 export interface MediaListQuery {
   limit: number;
@@ -16,7 +17,11 @@ export class MediaRepository {
   constructor(private readonly db: Db) {}
 
   create(row: NewMediaRow): Promise<MediaRow> {
-    return this.db.insertInto('media').values(row).returningAll().executeTakeFirstOrThrow();
+    return this.db
+      .insertInto('media')
+      .values({ ...row, search_text: mediaSearchText(row) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   get(tenantId: string, id: string): Promise<MediaRow | undefined> {
@@ -38,10 +43,7 @@ export class MediaRepository {
     let q = this.db.selectFrom('media').selectAll().where('tenant_id', '=', tenantId);
     if (query.status) q = q.where('status', '=', query.status);
     if (query.search) {
-      const pattern = likePattern(query.search);
-      q = q.where(
-        sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(description) like ${pattern} escape '\\' or lower(tags) like ${pattern} escape '\\')`,
-      );
+      q = q.where(sql<boolean>`search_text like ${searchPattern(query.search)} escape '\\'`);
     }
     if (query.after) q = q.where(olderThan(query.after));
     return q
@@ -58,7 +60,17 @@ export class MediaRepository {
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .execute();
-    return this.get(tenantId, id);
+    const row = await this.get(tenantId, id);
+    const searched = changes.title !== undefined || changes.description !== undefined || changes.tags !== undefined;
+    if (!row || !searched) return row;
+    const search_text = mediaSearchText(row);
+    await this.db
+      .updateTable('media')
+      .set({ search_text })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
+    return { ...row, search_text };
   }
 
   /**
@@ -88,6 +100,7 @@ export class MediaRepository {
               .select('jobs.id')
               .where('jobs.idempotency_key', 'in', [
                 sql<string>`'media:' || media.id || ':process'`,
+                sql<string>`'media:' || media.id || ':encode'`,
                 sql<string>`'media:' || media.id || ':import'`,
               ])
               .where('jobs.state', 'in', ['available', 'running', 'retrying']),
@@ -96,6 +109,17 @@ export class MediaRepository {
       )
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /** The storage keys of a tenant's originals. */
+  async sourceKeys(tenantId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('media')
+      .select('source_key')
+      .where('tenant_id', '=', tenantId)
+      .where('source_key', 'is not', null)
+      .execute();
+    return rows.flatMap((r) => (r.source_key ? [r.source_key] : []));
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

@@ -2,8 +2,10 @@ import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError } from '../http/problem.ts';
-import { importKey, mediaPrefix, processingKey } from './media-jobs.ts';
-import type { MediaRow, MediaStatus, NewMediaRow } from '../db/schema.ts';
+import { encodingKey, importKey, mediaPrefix, processingKey } from './media-jobs.ts';
+import { importTargets, originalKeys, scheduleRemoval } from './stored-objects.ts';
+import { assertWithinQuota } from '../tenants/quotas.ts';
+import type { JobRow, MediaRow, MediaStatus, NewMediaRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';
 import { decodeCursor, toPage } from '../lib/cursor.ts';
 import { newId } from '../lib/ids.ts';
@@ -14,16 +16,17 @@ import type { CreateMediaInput, ListMediaQuery, MediaFields, UpdateMediaInput } 
 
 export class MediaService {
   constructor(
-    private readonly repos: Pick<Repositories, 'media' | 'uploads' | 'tenants'>,
+    private readonly repos: Pick<Repositories, 'media' | 'uploads' | 'tenants' | 'quotas'>,
     private readonly transaction: UnitOfWork,
     private readonly queue: JobQueue<KinoJobCatalog>,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** A media waiting for an upload, or, with `input.url`, one whose import is enqueued with it. */
-  create(tenantId: string, input: CreateMediaInput): Promise<MediaRow> {
+  async create(tenantId: string, input: CreateMediaInput): Promise<MediaRow> {
     const url = input.input?.url;
     if (url === undefined) return this.repos.media.create(this.newRow(tenantId, input, 'waiting'));
+    await assertWithinQuota(this.repos.quotas, tenantId, { bytes: 0, minutes: 0 });
     return this.transaction(async (repos) => {
       const row = await repos.media.create(
         this.newRow(tenantId, { ...input, title: input.title ?? titleFromUrl(url) }, 'processing'),
@@ -45,6 +48,7 @@ export class MediaService {
     original: Omit<StoredOriginal, 'tenantId' | 'mediaId'>,
   ): Promise<MediaRow> {
     const row = this.newRow(tenantId, fields, 'waiting');
+    await assertWithinQuota(this.repos.quotas, tenantId, { bytes: original.size, minutes: 0 });
     return this.transaction(async (repos) => {
       await repos.media.create(row);
       await startProcessing(repos, this.queue, { ...original, tenantId, mediaId: row.id }, this.now());
@@ -108,20 +112,33 @@ export class MediaService {
     return row;
   }
 
-  /** Deletes the media and, in the same transaction, schedules the removal of its stored files. */
+  /**
+   * Deletes the media at any stage and, in the same transaction, cancels its unfinished jobs
+   * (import, processing) and schedules the removal of everything it stored: versions and caption
+   * files, the original, a partial tus upload (its S3 multipart upload too), and what a cancelled
+   * import was writing.
+   */
   async delete(tenantId: string, id: string): Promise<void> {
     await this.transaction(async (repos) => {
       const media = await repos.media.get(tenantId, id);
-      if (!media || !(await repos.media.delete(tenantId, id))) throw notFound('media');
-      const source = media.source_key;
-      await this.queue.enqueue(repos, {
-        type: 'media.remove-files',
-        payload: {
-          prefix: mediaPrefix(tenantId, id),
-          keys: source ? [source, `${source}.json`, `${source}.info`] : [],
-        },
+      if (!media) throw notFound('media');
+      const now = this.now();
+      const jobs = (
+        await Promise.all(
+          [processingKey(id), encodingKey(id), importKey(id)].map((key) => repos.jobs.unfinishedWithKey(key)),
+        )
+      ).filter((job): job is JobRow => job !== undefined);
+      for (const job of jobs) await repos.jobs.cancel(job.id, now);
+      const uploads = await repos.uploads.unfinishedIds(tenantId, id);
+      if (!(await repos.media.delete(tenantId, id))) throw notFound('media');
+      const originals = [...(media.source_key ? [media.source_key] : []), ...importTargets(jobs)];
+      await scheduleRemoval(
+        repos,
+        this.queue,
+        { prefix: mediaPrefix(tenantId, id), keys: originals.flatMap(originalKeys), uploads },
         tenantId,
-      });
+        now,
+      );
     });
   }
 
@@ -131,6 +148,10 @@ export class MediaService {
       const media = await repos.media.get(tenantId, id);
       if (!media) throw notFound('media');
       if (!media.source_key) throw new ApiError('conflict', 'the media has no source yet');
+      if (await repos.jobs.unfinishedWithKey(encodingKey(id))) {
+        throw new ApiError('conflict', 'the media is already being processed');
+      }
+      await assertWithinQuota(repos.quotas, tenantId, { minutes: (media.duration_seconds ?? 0) / 60 });
       const { created } = await this.queue.enqueue(repos, {
         type: 'media.process',
         payload: { tenantId, mediaId: id },

@@ -3,6 +3,13 @@ import type { AudioPlan, KeyframePlan, ProcessingPlan, VideoRung } from './plan.
 
 const INPUT = ['-nostdin', '-hide_banner', '-v', 'error', '-protocol_whitelist', 'file,pipe'];
 
+/**
+ * `-i source`, after `-f demuxer` when the probe's demuxer is known (see input-format.ts): ffmpeg
+ * then reads the file with that demuxer only and cannot detect another.
+ */
+const sourceInput = (source: string, demuxer: string | undefined) =>
+  demuxer === undefined ? ['-i', source] : ['-f', demuxer, '-i', source];
+
 /** The names of what processing writes into a version's folder; manifests refer to them relatively. */
 export const outputs = {
   video: (rung: VideoRung) => `video-${rung.name}.mp4`,
@@ -63,8 +70,8 @@ function audioEncoding(audio: AudioPlan): string[] {
  * The fast path to playable: the source's video stream copied as is (the top rung) and its audio
  * copied or encoded, in one ffmpeg run. Only used when the plan allows passthrough.
  */
-export function instantArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
-  const args = [...INPUT, '-i', source];
+export function instantArgs(source: string, plan: ProcessingPlan, dir: string, demuxer?: string): string[] {
+  const args = [...INPUT, ...sourceInput(source, demuxer)];
   const copyRung = plan.video?.rungs.find((r) => r.copy);
   if (plan.video && copyRung) {
     args.push('-map', `0:${plan.video.sourceIndex}`, '-c:v', 'copy', '-an', '-sn', '-dn');
@@ -100,7 +107,7 @@ const POSTER_CANDIDATES = 60;
  * storyboard sprite sheets and the poster. Encoded rungs put keyframes where the copied rung has
  * them, so all renditions cut into segments at the same times and players can switch between them.
  */
-export function ladderArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
+export function ladderArgs(source: string, plan: ProcessingPlan, dir: string, demuxer?: string): string[] {
   const video = plan.video;
   if (!video) throw new Error('an audio-only plan has no ladder');
   const encoded = video.rungs.filter((r) => !r.copy);
@@ -139,8 +146,7 @@ export function ladderArgs(source: string, plan: ProcessingPlan, dir: string): s
     '-progress',
     'pipe:1',
     '-nostats',
-    '-i',
-    source,
+    ...sourceInput(source, demuxer),
     '-filter_complex',
     graph.join(';'),
   ];
@@ -203,12 +209,11 @@ export function ladderArgs(source: string, plan: ProcessingPlan, dir: string): s
 }
 
 /** Audio for a plan that did not produce it in the instant step (the source was not passthrough). */
-export function audioArgs(source: string, plan: ProcessingPlan, dir: string): string[] {
+export function audioArgs(source: string, plan: ProcessingPlan, dir: string, demuxer?: string): string[] {
   if (!plan.audio) return [];
   return [
     ...INPUT,
-    '-i',
-    source,
+    ...sourceInput(source, demuxer),
     '-map',
     `0:${plan.audio.sourceIndex}`,
     ...audioEncoding(plan.audio),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { confinedRun, type ConfinementOptions } from './media-sandbox.ts';
 
 export class MediaToolError extends Error {
   override name = 'MediaToolError';
@@ -15,7 +16,8 @@ export class MediaToolError extends Error {
   }
 }
 
-export interface RunOptions {
+/** Limits and work folder (ConfinementOptions) are applied by media-sandbox.ts. */
+export interface RunOptions extends ConfinementOptions {
   signal?: AbortSignal;
   /** Lines of `-progress pipe:1` output, as key=value pairs, for ffmpeg runs that ask for them. */
   onProgress?: (fields: Record<string, string>) => void;
@@ -66,10 +68,15 @@ export function runMediaTool(tool: 'ffmpeg' | 'ffprobe', args: readonly string[]
       reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
       return;
     }
-    const command = mediaToolCommand(tool, args);
+    const confined = confinedRun(tool, args, opts);
+    const command = mediaToolCommand(confined.tool, confined.args);
     // detached: its own process group, which an abort kills whole; it also keeps a terminal's
     // Ctrl-C away from the tool, so the worker decides when its jobs stop.
-    const child = spawn(command.file, command.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command.file, command.args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      cwd: confined.cwd,
+    });
     if (opts.background && child.pid !== undefined) {
       try {
         os.setPriority(child.pid, 10);

@@ -1,11 +1,32 @@
 import { open } from 'node:fs/promises';
 import { MediaRejectedError, parseProbe } from './probe.ts';
 import type { ProbeResult } from './probe-result.ts';
-import { MediaToolError, runMediaTool } from './media-tools.ts';
+import { MediaToolError, runMediaTool, type RunOptions } from './media-tools.ts';
+import {
+  demuxerOf,
+  FORMAT_REFUSED,
+  UNSUPPORTED_FORMAT_MESSAGE,
+  UNTRUSTED_INPUT as SAFE_INPUT,
+} from './input-format.ts';
+import { PROBE_LIMITS } from './tool-limits.ts';
 
-// User files are read through the file protocol only: a crafted playlist inside an upload cannot
-// make ffprobe fetch URLs or read other files.
-const SAFE_INPUT = ['-protocol_whitelist', 'file,pipe'];
+/** How probes run: short limits, in the work folder when there is one (see media-sandbox.ts). */
+export interface ProbeOptions {
+  signal?: AbortSignal | undefined;
+  workdir?: string | undefined;
+}
+
+function probeRun(opts: ProbeOptions): RunOptions {
+  return {
+    limits: PROBE_LIMITS,
+    ...(opts.signal && { signal: opts.signal }),
+    ...(opts.workdir !== undefined && { workdir: opts.workdir }),
+  };
+}
+
+// User files are read through the file protocol only, and only by the allowed demuxers (see
+// input-format.ts): a crafted playlist inside an upload cannot make ffprobe fetch URLs or read
+// other files, because ffmpeg refuses its demuxer before it reads a line.
 
 export function probeArgs(file: string): string[] {
   return ['-v', 'error', ...SAFE_INPUT, '-print_format', 'json', '-show_format', '-show_streams', file];
@@ -38,13 +59,23 @@ export function parseKeyframeTimes(csv: string): number[] {
   return times.sort((a, b) => a - b);
 }
 
-/** Probes a local file; a file ffprobe cannot open is rejected with a reason a person understands. */
-export async function probeFile(file: string, signal?: AbortSignal): Promise<ProbeResult> {
+/**
+ * Probes a local file; a file ffprobe cannot open, or opens with a demuxer Kino does not allow, is
+ * rejected with a reason a person understands. The result names the demuxer later runs must force.
+ */
+export async function probeFile(
+  file: string,
+  opts: AbortSignal | ProbeOptions = {},
+): Promise<ProbeResult & { demuxer: string }> {
+  const options: ProbeOptions = opts instanceof AbortSignal ? { signal: opts } : opts;
   let out: string;
   try {
-    out = await runMediaTool('ffprobe', probeArgs(file), signal ? { signal } : {});
+    out = await runMediaTool('ffprobe', probeArgs(file), probeRun(options));
   } catch (err) {
     if (!(err instanceof MediaToolError)) throw err;
+    if (FORMAT_REFUSED.test(err.stderrTail)) {
+      throw new MediaRejectedError('unsupported_media', UNSUPPORTED_FORMAT_MESSAGE);
+    }
     const cutShort = /moov atom not found|end of file|Truncat|partial file/i.test(err.stderrTail);
     if (cutShort && (await startsLikeMedia(file))) {
       throw new MediaRejectedError(
@@ -57,7 +88,10 @@ export async function probeFile(file: string, signal?: AbortSignal): Promise<Pro
       'This file is not a video or audio file Kino can read.',
     );
   }
-  return parseProbe(JSON.parse(out));
+  const probe = parseProbe(JSON.parse(out));
+  const demuxer = demuxerOf(probe.formatName);
+  if (demuxer === null) throw new MediaRejectedError('unsupported_media', UNSUPPORTED_FORMAT_MESSAGE);
+  return { ...probe, demuxer };
 }
 
 /**
@@ -80,6 +114,7 @@ async function startsLikeMedia(file: string): Promise<boolean> {
   }
 }
 
-export async function keyframeTimes(file: string, signal?: AbortSignal): Promise<number[]> {
-  return parseKeyframeTimes(await runMediaTool('ffprobe', keyframeArgs(file), signal ? { signal } : {}));
+export async function keyframeTimes(file: string, opts: AbortSignal | ProbeOptions = {}): Promise<number[]> {
+  const options: ProbeOptions = opts instanceof AbortSignal ? { signal: opts } : opts;
+  return parseKeyframeTimes(await runMediaTool('ffprobe', keyframeArgs(file), probeRun(options)));
 }

@@ -2,7 +2,7 @@ import type { DataStore } from '@tus/utils';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Repositories, UnitOfWork } from '../db/repositories.ts';
-import { jobCatalog, recurringJobs, type KinoJobCatalog } from '../jobs/catalog.ts';
+import { jobCatalog, PLAYABLE_LANE_PRIORITY, recurringJobs, type KinoJobCatalog } from '../jobs/catalog.ts';
 import { createJobMetrics } from '../jobs/job-metrics.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { JobHandlers } from '../jobs/job-registry.ts';
@@ -12,6 +12,7 @@ import { pruneJobsHandler } from '../jobs/maintenance.handlers.ts';
 import { importMediaHandler, type ImportFetchOptions } from '../imports/import-media.handler.ts';
 import { reconcileHandler, removeFilesHandler } from '../media/media-jobs.ts';
 import { processMediaHandler } from '../processing/process-media.handler.ts';
+import { encodeMediaHandler } from '../processing/encode-media.handler.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts';
 import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
@@ -60,19 +61,19 @@ export function createJobRuntime(deps: {
     return { queue, worker: undefined, start: () => undefined, stop: () => Promise.resolve() };
   }
 
+  const processing = {
+    repos: deps.repos,
+    storage: deps.storage,
+    queue,
+    workRoot: deps.workRoot,
+    events: mediaEventSink(deps.transaction, queue),
+    captions: deps.captions?.(queue),
+    processed: (tenantId: string, seconds: number) => deps.repos.quotas.addProcessed(tenantId, seconds * 1000),
+  };
   const handlers = new JobHandlers(jobCatalog)
     .on('maintenance.prune-jobs', pruneJobsHandler(deps.repos.jobs, queue.now))
-    .on(
-      'media.process',
-      processMediaHandler({
-        repos: deps.repos,
-        storage: deps.storage,
-        queue,
-        workRoot: deps.workRoot,
-        events: mediaEventSink(deps.transaction, queue),
-        captions: deps.captions?.(queue),
-      }),
-    )
+    .on('media.process', processMediaHandler(processing))
+    .on('media.encode', encodeMediaHandler(processing))
     .on(
       'media.import',
       importMediaHandler({
@@ -87,7 +88,7 @@ export function createJobRuntime(deps: {
       }),
     )
     .on('uploads.expire', createExpireUploadsHandler({ ...deps, queue, datastore: deps.tusDatastore }))
-    .on('media.remove-files', removeFilesHandler(deps.storage))
+    .on('media.remove-files', removeFilesHandler(deps.storage, deps.tusDatastore))
     .on('media.reconcile', reconcileHandler(deps.repos, queue.now))
     .on(
       'webhook.deliver',
@@ -95,7 +96,13 @@ export function createJobRuntime(deps: {
     );
   const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
-    { ...DEFAULT_WORKER_OPTIONS, ...deps.workerOptions },
+    {
+      ...DEFAULT_WORKER_OPTIONS,
+      // One slot beside the others for the step that makes a new upload playable.
+      playableConcurrency: 1,
+      playableMaxPriority: PLAYABLE_LANE_PRIORITY,
+      ...deps.workerOptions,
+    },
   );
   const scheduler = new JobScheduler({
     queue,

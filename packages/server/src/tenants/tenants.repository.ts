@@ -17,6 +17,12 @@ export class TenantsRepository {
       .execute();
   }
 
+  /** Deletes the tenant; its media, uploads, keys, users, webhooks and jobs go with it (cascade). */
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
   get(id: string): Promise<TenantRow | undefined> {
     return this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -1,10 +1,11 @@
-import { ERRORS, type DataStore } from '@tus/utils';
+import type { DataStore } from '@tus/utils';
 import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import type { UploadRow } from '../db/schema.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Storage } from '../storage/storage.ts';
+import { isGone } from './tus-gone.ts';
 import { UPLOAD_EXPIRY_MS } from './tus-server.ts';
 import { UploadsService } from './uploads.service.ts';
 
@@ -12,14 +13,6 @@ const BATCH = 100;
 
 /** What the tus stores may leave for an upload: its bytes, FileStore's `.json`, S3Store's `.info` and `.part`. */
 const storedKeys = (id: string) => [id, `${id}.json`, `${id}.info`, `${id}.part`];
-
-/** The tus stores throw these plain objects for an upload that is not there (any more). */
-function isGone(err: unknown): boolean {
-  const status = (err as { status_code?: unknown } | null)?.status_code;
-  return (
-    err === ERRORS.FILE_NOT_FOUND || err === ERRORS.FILE_NO_LONGER_EXISTS || status === 404 || status === 410
-  );
-}
 
 export interface ExpireUploadsDeps {
   uploads: Pick<Repositories['uploads'], 'listUnfinishedBefore'>;

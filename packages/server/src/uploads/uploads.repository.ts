@@ -37,6 +37,17 @@ export class UploadsRepository {
       .execute();
   }
 
+  /** Ids of the unfinished uploads of a tenant, or of one of its media: their bytes are still arriving. */
+  async unfinishedIds(tenantId: string, mediaId?: string): Promise<string[]> {
+    let q = this.db
+      .selectFrom('uploads')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('completed_at', 'is', null);
+    if (mediaId !== undefined) q = q.where('media_id', '=', mediaId);
+    return (await q.execute()).map((r) => r.id);
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }

@@ -5,6 +5,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
 import { startProcessing } from '../media/media-original.ts';
+import { assertWithinQuota } from '../tenants/quotas.ts';
 import type { UploadMetadata } from './upload-metadata.ts';
 
 /** Accepted when neither the tenant nor the operator set a limit. */
@@ -23,7 +24,7 @@ export interface UploadPlan {
 export class UploadsService {
   constructor(
     private readonly deps: {
-      repos: Pick<Repositories, 'tenants' | 'media' | 'uploads'>;
+      repos: Pick<Repositories, 'tenants' | 'media' | 'uploads' | 'quotas'>;
       transaction: UnitOfWork;
       queue: JobQueue<KinoJobCatalog>;
       now?: () => number;
@@ -47,6 +48,7 @@ export class UploadsService {
         limit,
       });
     }
+    await assertWithinQuota(this.deps.repos.quotas, tenantId, { bytes: size, minutes: 0 });
     if (metadata.mediaId === undefined) {
       return { tenantId, mediaId: newId('med', this.now()), newMedia: true, size, metadata };
     }

@@ -27,6 +27,7 @@ interface CaptionState {
   subtitleTracks: { name: string; lang: string; default: boolean }[];
   subtitleTrack: number;
   currentTime: number;
+  seeking: boolean;
   textTracks: { kind: string; label: string; language: string; mode: string; cues: number }[];
   active: { text: string; start: number; end: number }[];
   fatal: string | null;
@@ -69,6 +70,7 @@ window.captionsTest = {
       subtitleTracks: hls.subtitleTracks.map((t) => ({ name: t.name, lang: t.lang, default: t.default })),
       subtitleTrack: hls.subtitleTrack,
       currentTime: video.currentTime,
+      seeking: video.seeking,
       textTracks: tracks.map((t) => ({ kind: t.kind, label: t.label, language: t.language, mode: t.mode, cues: t.cues ? t.cues.length : 0 })),
       active: showing && showing.activeCues
         ? Array.from(showing.activeCues).map((c) => ({ text: c.text, start: c.startTime, end: c.endTime }))
@@ -171,7 +173,9 @@ describe('caption tracks in headless Chromium (hls.js), ffmpeg and the MPD', () 
       const t = (cue.start + cue.end) / 2;
       await page.page.evaluate(`document.getElementById('video').currentTime = ${t}`);
       await page.page.waitForFunction(
-        `(() => { const s = window.captionsTest.state(); return Math.abs(s.currentTime - ${t}) < 0.05 && s.active.length > 0; })()`,
+        // activeCues follow a seek a moment later: wait until they are those of the new time.
+        `(() => { const s = window.captionsTest.state(); return !s.seeking && Math.abs(s.currentTime - ${t}) < 0.05 &&
+          s.active.length > 0 && s.active.every((c) => c.start <= s.currentTime && s.currentTime < c.end); })()`,
         undefined,
         { timeout: 15_000 },
       );
@@ -181,17 +185,18 @@ describe('caption tracks in headless Chromium (hls.js), ffmpeg and the MPD', () 
       // Within a frame or two of the file's times (the first frame's decode delay).
       expect(seen.active[0]?.start).toBeCloseTo(cue.start, 1);
       expect(seen.active[0]?.end).toBeCloseTo(cue.end, 1);
+      // The frame's burnt-in clock and the caption on screen, side by side.
+      if (cue === CUES[1]) await page.screenshot('captions-hls.png');
     }
     // Between cues nothing is shown.
     await page.page.evaluate(`document.getElementById('video').currentTime = 3.5`);
     await page.page.waitForFunction(
-      '(() => { const s = window.captionsTest.state(); return Math.abs(s.currentTime - 3.5) < 0.05 && s.active.length === 0; })()',
+      '(() => { const s = window.captionsTest.state(); return !s.seeking && Math.abs(s.currentTime - 3.5) < 0.05 && s.active.length === 0; })()',
       undefined,
       { timeout: 15_000 },
     );
     const tracks = (await state()).textTracks.filter((t) => t.cues > 0);
     expect(tracks).toEqual([expect.objectContaining({ language: 'de', label: 'Deutsch', cues: 3 })]);
-    await page.screenshot('captions-hls.png');
   }, 60_000);
 
   it('lets ffmpeg read the subtitle playlist with the right cue text and times', async () => {

@@ -8,6 +8,7 @@ interface Start {
 }
 
 const times: number[] = [];
+const sentAt: number[] = [];
 const failures: string[] = [];
 let stopping = false;
 
@@ -17,15 +18,17 @@ async function run({ url, headers, everyMs }: Start): Promise<void> {
     try {
       const res = await fetch(url, { headers });
       await res.arrayBuffer();
-      if (res.ok) times.push(performance.now() - started);
-      else failures.push(`HTTP ${res.status}`);
+      if (res.ok) {
+        times.push(performance.now() - started);
+        sentAt.push(Date.now());
+      } else failures.push(`HTTP ${res.status}`);
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
     }
     const rest = everyMs - (performance.now() - started);
     if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
   }
-  process.send?.({ times, failures }, () => process.exit(0));
+  process.send?.({ times, sentAt, failures }, () => process.exit(0));
 }
 
 // The test process is gone (it crashed or was killed): so is the reason to measure.

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 export interface LatencyReport {
   /** Response times of the successful requests, in ms, in the order they were sent. */
   times: number[];
+  /** When each of them was answered (epoch ms). */
+  sentAt: number[];
   failures: string[];
 }
 

@@ -125,8 +125,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...opts.env,
     });
+    // Workers run at a lower CPU priority than the API processes (nice 5; their encodes at 10), as
+    // on any machine that hosts both: requests first, background work with what is left.
     const node = async (name: string, role: 'api' | 'worker') =>
-      new KinoNode(name, role, await freePort(), join(dir, 'nodes', name), env, logsDir);
+      new KinoNode(
+        name,
+        role,
+        await freePort(),
+        join(dir, 'nodes', name),
+        env,
+        logsDir,
+        role === 'worker' ? 5 : 0,
+      );
     const api = await Promise.all(range(opts.apiProcesses ?? 2).map((i) => node(`api-${i + 1}`, 'api')));
     const workers = await Promise.all(
       range(opts.workerProcesses ?? 2).map((i) => node(`worker-${i + 1}`, 'worker')),

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exited, isRunning, ProcessLog, spawnTied, terminate, waitForHttp } from './tied-process.ts';
@@ -25,6 +26,8 @@ export class KinoNode {
     readonly dataDir: string,
     private readonly env: NodeJS.ProcessEnv,
     logsDir: string,
+    /** CPU niceness (0 = the default); workers run below the API processes. */
+    private readonly nice = 0,
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.log = new ProcessLog(join(logsDir, `${name}.log`));
@@ -52,6 +55,7 @@ export class KinoNode {
       log: this.log,
     });
     this.child = child;
+    if (this.nice !== 0 && child.pid !== undefined) os.setPriority(child.pid, this.nice);
     await waitForHttp(`${this.url}/readyz`, child, this.name, this.log);
   }
 

@@ -8,6 +8,7 @@ import * as jobsClaimByTenant from './0006-jobs-claim-by-tenant.ts';
 import * as webhooks from './0007-webhooks.ts';
 import * as captions from './0008-captions.ts';
 import * as accounts from './0009-accounts.ts';
+import * as hardening from './0010-hardening.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-webhooks': webhooks,
   '0008-captions': captions,
   '0009-accounts': accounts,
+  '0010-hardening': hardening,
 };
 
 export const migrationProvider: MigrationProvider = {

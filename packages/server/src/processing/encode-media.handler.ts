@@ -1,0 +1,86 @@
+import type { JobHandler } from '../jobs/job-registry.ts';
+import { sha256Of } from '../lib/sha256.ts';
+import { audioArgs, downloadArgs, instantArgs, ladderArgs, outputs } from './ffmpeg-commands.ts';
+import { alongside } from './concurrency.ts';
+import { runMediaTool } from './media-tools.ts';
+import {
+  buildIndex,
+  publish,
+  versionUploader,
+  withPreparedSource,
+  type MediaPayload,
+  type PreparedSource,
+  type ProcessDeps,
+  type Progress,
+} from './processing-steps.ts';
+
+/**
+ * The full version of a media: one ffmpeg run encodes every rung that is not the copied source,
+ * plus the storyboard and the poster, while the steps that mostly wait on the disk run beside it
+ * (the copied rung and audio repackaged again, the MP4 download, caption tracks of the source's
+ * subtitles). Then the version is published and the media is `ready`.
+ *
+ * Idempotent by a fresh location, as `media.process` is.
+ */
+export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> {
+  return (ctx) =>
+    withPreparedSource(deps, ctx, async (prepared, progress) => {
+      const { media, plan, source, workdir, prefix, demuxer, limits } = prepared;
+      const { signal } = ctx;
+      const run = (args: string[], s: AbortSignal) =>
+        runMediaTool('ffmpeg', args, { signal: s, limits, workdir });
+      const upload = versionUploader(deps.storage, prefix, workdir);
+      const passthrough = plan.video === null || plan.video.passthroughRefusal === null;
+      const top = plan.video?.rungs[0];
+      const download = (s: AbortSignal) => run(downloadArgs(workdir, top, plan.audio !== null), s);
+
+      await alongside(
+        signal,
+        (s) => encodeLadder(prepared, s, progress),
+        async (s) => {
+          if (passthrough) await run(instantArgs(source, plan, workdir, demuxer), s);
+          else if (plan.audio) await run(audioArgs(source, plan, workdir, demuxer), s);
+          if (!top || top.copy) {
+            await download(s);
+            await upload([outputs.download]);
+          }
+          await deps.captions?.fromSource(media, source, workdir, s, demuxer);
+        },
+      );
+      if (top && !top.copy) await download(signal);
+      progress(92, 'publishing');
+
+      const index = await buildIndex(workdir, plan, { onlyCopy: false });
+      await upload([
+        ...index.renditions.map((r) => r.file),
+        ...(index.poster ? [index.poster] : []),
+        ...(index.storyboard?.sheets ?? []),
+        ...(index.download ? [index.download] : []),
+      ]);
+      await publish(deps, media, prefix, 'index.json', index, { ready: true }, deps.now?.() ?? Date.now());
+
+      if (!media.source_sha256 && media.source_key) {
+        const { body } = await deps.storage.get(media.source_key);
+        await deps.repos.media.update(media.tenant_id, media.id, {
+          source_sha256: await sha256Of(body, signal),
+        });
+      }
+    });
+}
+
+/** One ffmpeg run for every encoded rung, the storyboard and the poster, below the API's CPU priority. */
+async function encodeLadder(prepared: PreparedSource, signal: AbortSignal, progress: Progress) {
+  const { plan, source, workdir, demuxer, limits } = prepared;
+  const args = plan.video ? ladderArgs(source, plan, workdir, demuxer) : [];
+  if (args.length === 0) return;
+  await runMediaTool('ffmpeg', args, {
+    signal,
+    background: true,
+    limits,
+    workdir,
+    onProgress: (fields) => {
+      const micros = Number(fields.out_time_us ?? fields.out_time_ms ?? 0);
+      if (micros > 0) progress(5 + Math.min(85, (micros / 1e6 / plan.durationSeconds) * 85), 'encoding');
+    },
+  });
+}

@@ -1,0 +1,297 @@
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Repositories } from '../db/repositories.ts';
+import type { MediaRow } from '../db/schema.ts';
+import type { KinoJobCatalog } from '../jobs/catalog.ts';
+import { PermanentJobError } from '../jobs/job-errors.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { JobContext } from '../jobs/job-registry.ts';
+import { joinKey } from '../storage/keys.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { MediaEventSink } from '../webhooks/media-events.ts';
+import type { SourceCaptions } from '../captions/source-captions.ts';
+import { eachConcurrently } from './concurrency.ts';
+import { MEDIA_TIME_OFFSET_SECONDS, outputs } from './ffmpeg-commands.ts';
+import { localSource } from './local-source.ts';
+import type { PublishedRendition } from './manifests.ts';
+import { prepareWorkdir, sourceInWorkdir } from './media-sandbox.ts';
+import { planProcessing, type ProcessingPlan, type VideoRung } from './plan.ts';
+import { summarize, type PlaybackIndex } from './playback-index.ts';
+import { keyframeTimes, probeFile } from './probe-file.ts';
+import { MediaRejectedError } from './probe.ts';
+import { avcCodecString, parseFfmpegPlaylist } from './rendition-index.ts';
+import { processingLimits, type ToolLimits } from './tool-limits.ts';
+
+export interface ProcessDeps {
+  repos: Pick<Repositories, 'media'>;
+  storage: Storage;
+  queue: JobQueue<KinoJobCatalog>;
+  /** Local folder for per-attempt work files. */
+  workRoot: string;
+  now?: () => number;
+  /** Announces media.playable, media.ready and media.errored (webhooks). */
+  events?: MediaEventSink;
+  /** Makes caption tracks of the source's text subtitle streams. */
+  captions?: SourceCaptions;
+  /** Counts the minutes a tenant had processed (quotas). */
+  processed?: (tenantId: string, seconds: number) => Promise<void>;
+}
+
+/** How long replaced versions stay readable for players that loaded them. */
+export const OLD_VERSION_GRACE_MS = 6 * 3600 * 1000;
+
+export type MediaPayload = { tenantId: string; mediaId: string };
+
+/** What every processing step starts from: the media, its source in a work folder, and its plan. */
+export interface PreparedSource {
+  media: MediaRow;
+  workdir: string;
+  source: string;
+  plan: ProcessingPlan;
+  /** The demuxer ffprobe chose for the source; later runs force it. */
+  demuxer: string;
+  limits: ToolLimits;
+  /** The storage prefix this attempt writes its version under. */
+  prefix: string;
+}
+
+/**
+ * Runs `step` over the media's source in a fresh work folder (the attempt's own), probed and
+ * planned, and removes the folder after. A step that fails on its last attempt, or for a reason
+ * another attempt cannot change, leaves the media `errored`.
+ */
+export async function withPreparedSource(
+  deps: ProcessDeps,
+  ctx: JobContext<MediaPayload>,
+  step: (prepared: PreparedSource, progress: Progress) => Promise<void>,
+): Promise<void> {
+  const media = await deps.repos.media.get(ctx.payload.tenantId, ctx.payload.mediaId);
+  if (!media) throw new PermanentJobError('the media was deleted');
+  if (!media.source_key) throw new PermanentJobError('the media has no source');
+  const workdir = path.join(deps.workRoot, `${ctx.job.id}-${ctx.job.attempt}`);
+  await fs.mkdir(workdir, { recursive: true });
+  const progress = forwardProgress(ctx);
+  try {
+    prepareWorkdir(workdir);
+    const stored = await localSource(deps.storage, media.source_key, workdir, ctx.signal);
+    const source = await sourceInWorkdir(stored, workdir);
+    progress(1, 'reading the source');
+    const { probe, keyframes } = await readSource(source, workdir, ctx.signal);
+    const plan = planProcessing(probe, keyframes);
+    const limits = processingLimits(
+      {
+        durationSeconds: probe.durationSeconds,
+        sizeBytes: probe.sizeBytes ?? media.source_size ?? 0,
+        pixels: probe.video ? probe.video.width * probe.video.height : 0,
+        frameRate: probe.video?.frameRate ?? null,
+        maxOutputKbps: Math.max(0, ...(plan.video?.rungs.map((r) => r.bitrateKbps) ?? [])),
+      },
+      os.availableParallelism(),
+    );
+    const prefix = joinKey('media', media.tenant_id, media.id, `${ctx.job.id}-${ctx.job.attempt}`) + '/';
+    await step({ media, workdir, source, plan, demuxer: probe.demuxer, limits, prefix }, progress);
+  } catch (err) {
+    await recordFailure(deps, ctx, media, err);
+    throw err;
+  } finally {
+    await fs.rm(workdir, { recursive: true, force: true });
+  }
+}
+
+async function recordFailure(
+  deps: ProcessDeps,
+  ctx: JobContext<MediaPayload>,
+  media: MediaRow,
+  err: unknown,
+) {
+  if (ctx.signal.aborted && !(err instanceof PermanentJobError)) return;
+  const last = ctx.job.attempt >= ctx.job.max_attempts;
+  const rejected = err instanceof MediaRejectedError;
+  if (!rejected && !last && !(err instanceof PermanentJobError)) return;
+  const errored = await deps.repos.media.update(media.tenant_id, media.id, {
+    status: 'errored',
+    error_code: rejected ? err.code : 'processing_failed',
+    error_message: rejected ? err.message : 'Processing failed after several attempts.',
+    updated_at: deps.now?.() ?? Date.now(),
+  });
+  if (errored) await deps.events?.('media.errored', errored);
+}
+
+/**
+ * Probes the source and, beside the probe, lists its video keyframes. A file that is not media
+ * fails with the probe's verdict, whatever the keyframe scan made of it.
+ */
+async function readSource(source: string, workdir: string, signal: AbortSignal) {
+  const scan = keyframeTimes(source, { signal, workdir }).then(
+    (times) => ({ times }),
+    (error: unknown) => ({ error }),
+  );
+  let probe;
+  try {
+    probe = await probeFile(source, { signal, workdir });
+  } catch (error) {
+    await scan;
+    throw error;
+  }
+  const listed = await scan;
+  if (!probe.video) return { probe, keyframes: [] };
+  if ('error' in listed) throw listed.error;
+  return { probe, keyframes: listed.times };
+}
+
+export type Progress = (percent: number, message: string) => void;
+
+/** Progress reported from steps running side by side, never going backwards. */
+function forwardProgress(ctx: JobContext<MediaPayload>): Progress {
+  let shown = 0;
+  return (percent, message) => {
+    if (percent < shown) return;
+    shown = percent;
+    ctx.progress(percent, message);
+  };
+}
+
+/** Files published at once, each a stream into storage. */
+const UPLOADS_AT_ONCE = 4;
+
+/** Stores files of the work folder under the version's prefix, each once. */
+export function versionUploader(storage: Storage, prefix: string, workdir: string) {
+  const uploaded = new Set<string>();
+  return (files: readonly string[]) =>
+    eachConcurrently(
+      files.filter((file) => !uploaded.has(file)),
+      UPLOADS_AT_ONCE,
+      async (file) => {
+        await storage.put(prefix + file, createReadStream(path.join(workdir, file)));
+        uploaded.add(file);
+      },
+    );
+}
+
+export async function buildIndex(
+  workdir: string,
+  plan: ProcessingPlan,
+  opts: { onlyCopy: boolean },
+): Promise<PlaybackIndex> {
+  const renditions: PublishedRendition[] = [];
+  const rungs = (plan.video?.rungs ?? []).filter((r) => !opts.onlyCopy || r.copy);
+  for (const rung of rungs) renditions.push(await videoRendition(workdir, rung, plan));
+  if (plan.audio) {
+    const index = parseFfmpegPlaylist(await fs.readFile(path.join(workdir, outputs.audioIndex), 'utf8'));
+    renditions.push({
+      id: 'audio',
+      kind: 'audio',
+      file: outputs.audio,
+      codec: 'mp4a.40.2',
+      width: null,
+      height: null,
+      frameRate: null,
+      index,
+      timeOffsetSeconds: MEDIA_TIME_OFFSET_SECONDS,
+    });
+  }
+  const present = new Set(await fs.readdir(workdir));
+  const sheets = [...present]
+    .filter((f) => /^storyboard-\d+\.jpg$/.test(f))
+    .sort((a, b) => sheetNo(a) - sheetNo(b));
+  const sb = plan.storyboard;
+  return {
+    durationSeconds: plan.durationSeconds,
+    renditions,
+    poster: !opts.onlyCopy && present.has(outputs.poster) ? outputs.poster : null,
+    storyboard:
+      !opts.onlyCopy && sb && sheets.length
+        ? {
+            sheets,
+            intervalSeconds: sb.intervalSeconds,
+            tileWidth: sb.tileWidth,
+            tileHeight: sb.tileHeight,
+            columns: sb.columns,
+            perSheet: sb.columns * sb.rows,
+            count: sb.count,
+          }
+        : null,
+    download: !opts.onlyCopy && present.has(outputs.download) ? outputs.download : null,
+  };
+}
+
+const sheetNo = (file: string) => Number(/(\d+)/.exec(file)?.[1] ?? 0);
+
+async function videoRendition(
+  workdir: string,
+  rung: VideoRung,
+  plan: ProcessingPlan,
+): Promise<PublishedRendition> {
+  const index = parseFfmpegPlaylist(await fs.readFile(path.join(workdir, outputs.videoIndex(rung)), 'utf8'));
+  const handle = await fs.open(path.join(workdir, outputs.video(rung)));
+  try {
+    const init = Buffer.alloc(index.initLength);
+    await handle.read(init, 0, index.initLength, 0);
+    return {
+      id: `video-${rung.name}`,
+      kind: 'video',
+      file: outputs.video(rung),
+      codec: avcCodecString(init),
+      width: rung.width,
+      height: rung.height,
+      frameRate: plan.video?.frameRate ?? null,
+      index,
+      timeOffsetSeconds: MEDIA_TIME_OFFSET_SECONDS,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * One update makes a version what players get; the replaced one is removed after a grace period.
+ * A media deleted meanwhile gets nothing: the version's files are removed and the job ends.
+ */
+export async function publish(
+  deps: ProcessDeps,
+  media: MediaRow,
+  prefix: string,
+  indexFile: string,
+  index: PlaybackIndex,
+  opts: { ready: boolean },
+  now: number,
+): Promise<void> {
+  await deps.storage.put(prefix + indexFile, Buffer.from(JSON.stringify(index)), {
+    contentType: 'application/json',
+  });
+  const top = index.renditions.find((r) => r.kind === 'video');
+  const current = await deps.repos.media.get(media.tenant_id, media.id);
+  const published =
+    current &&
+    (await deps.repos.media.update(media.tenant_id, media.id, {
+      playback_prefix: prefix,
+      playback_index: indexFile,
+      renditions: JSON.stringify(summarize(index)),
+      playable: 1,
+      duration_seconds: index.durationSeconds,
+      width: top?.width ?? null,
+      height: top?.height ?? null,
+      ...(opts.ready && { status: 'ready', error_code: null, error_message: null }),
+      updated_at: now,
+    }));
+  if (!published) {
+    await deps.storage.deletePrefix(prefix);
+    throw new PermanentJobError('the media was deleted while it was processed');
+  }
+  if (deps.events) {
+    if (current.playable !== 1) await deps.events('media.playable', published);
+    if (opts.ready) await deps.events('media.ready', published);
+  }
+  if (opts.ready) await deps.processed?.(media.tenant_id, index.durationSeconds);
+  const replaced = current.playback_prefix;
+  if (replaced && replaced !== prefix) {
+    await deps.queue.add({
+      type: 'media.remove-files',
+      payload: { prefix: replaced, keys: [] },
+      tenantId: media.tenant_id,
+      runAt: now + OLD_VERSION_GRACE_MS,
+    });
+  }
+}
