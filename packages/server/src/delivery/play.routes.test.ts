@@ -529,10 +529,12 @@ describe('/play over a processed media', () => {
       const res = await get(path);
       expect(res.statusCode, path).toBeLessThan(500);
       if (res.statusCode >= 300) continue;
-      served.push(path);
       const body = res.rawPayload;
       const type = String(res.headers['content-type']);
       for (const secret of secrets) expect(body.includes(secret), path).toBe(false);
+      // `/play/..` normalises to `/`, the console's page: no media byte.
+      if (type.startsWith('text/html') && /^<!doctype html>/i.test(body.toString('utf8', 0, 15))) continue;
+      served.push(path);
       if (/mpegurl|dash\+xml|text\/vtt/.test(type)) {
         expect(body.toString('utf8'), path).toMatch(/^(#EXTM3U|<\?xml|WEBVTT)/);
         continue;
