@@ -392,8 +392,9 @@ function report(segments: SegmentRow[], playlists: PlaylistRow[], nginx: string)
       'nginx sends files with sendfile (no copy through user space); Node.js reads each range into a buffer and ' +
         'writes it to the socket, so on large segments the gap is mostly that second copy. On small segments ' +
         'the gap is the per-request cost of Node.js and Fastify, which Kino GET /healthz shows in the API benchmark.',
-      'The master playlist and MPD read the media row on every request, so a change of visibility applies at ' +
-        'once; requests inside a version reuse the row for up to a second.',
+      'The master playlist and MPD reuse the media row for up to 0.1 s (a change of visibility reaches new ' +
+        'players within that time) and read its caption tracks on every request; requests inside a version ' +
+        'reuse the row for up to a second.',
     ],
   };
 }

@@ -120,10 +120,12 @@ export function playRoutes(deps: PlayRoutesDeps) {
     const { mediaId, '*': rest } = paramsSchema.parse(request.params);
     allowCrossOrigin(reply);
     if (!isWellFormedId('med', mediaId)) return notFound(reply);
-    // Manifests and stable names read the row every time; requests inside a version may use a copy
-    // up to a second old (players fetch several segments a second).
+    // Manifests and stable names may use a copy of the row up to 0.1 s old, requests inside a
+    // version one up to a second old (players fetch several segments a second).
     const inVersion = rest.includes('/');
-    const media = await (inVersion ? playback.mediaForVersionRequest(mediaId) : playback.media(mediaId));
+    const media = await (inVersion
+      ? playback.mediaForVersionRequest(mediaId)
+      : playback.mediaForManifest(mediaId));
     if (!media?.playback_prefix) return notFound(reply);
     const admission = await admit(deps, request, media, token);
     return serveFile(request, reply, media, rest, admission);

@@ -13,14 +13,25 @@ import {
   type TokenVerdict,
 } from './playback-token.ts';
 import type { SigningKeysRepository } from './signing-keys.repository.ts';
+import type { TenantKeysRepository } from './tenant-keys.repository.ts';
+import { jwtKeyId, looksLikeJwt, readTenantJwt, type TenantPublicKey } from './tenant-jwt.ts';
+import { createPublicKey } from 'node:crypto';
 
 const VERSION = /^[a-z0-9_]+-\d+$/;
 const INDEX_FILES = ['index.json', 'index-playable.json'];
 const MAX_CACHED = 20_000;
 /** How long a media row serves requests inside its versions; see mediaForVersionRequest. */
 export const MEDIA_TTL_MS = 1_000;
+/**
+ * How long a media row serves master playlists, MPDs and stable names. Short enough that a change
+ * of visibility or a new version reaches new players at once for any practical purpose, long
+ * enough that a burst of players starting together (thousands a second) costs a few reads.
+ */
+export const MANIFEST_TTL_MS = 100;
 /** A token naming an unknown key re-reads the keys at most this often (forged key ids cost nothing). */
 const KEY_RELOAD_MS = 1_000;
+/** How long a tenant's public key (or its absence) is kept: a revoked key stops verifying within this. */
+const TENANT_KEY_TTL_MS = 5_000;
 
 /**
  * Finds what /play may serve: the media, a version's index and its files' sizes and bytes (a
@@ -36,12 +47,15 @@ export class PlaybackService {
   private readonly files: OpenFiles | null;
   private keys = new Map<string, string>();
   private keysLoadedAt = -Infinity;
+  private readonly tenantKeys = new Map<string, { at: number; key: TenantPublicKey | undefined }>();
 
   constructor(
     private readonly deps: {
       media: Pick<PlayableMediaRepository, 'get'>;
       storage: Storage;
       signingKeys: SigningKeysRepository;
+      /** Tenants' public keys, for the playback tokens they sign themselves (JWT). */
+      tenantKeys?: Pick<TenantKeysRepository, 'active'>;
       now?: () => number;
     },
   ) {
@@ -62,8 +76,18 @@ export class PlaybackService {
   }
 
   /**
-   * Read on every request, so visibility and the published version apply at once when they change.
-   * Requests for one media that arrive while its row is being read share that read.
+   * The media for a master playlist, MPD or stable name: read at most once per MANIFEST_TTL_MS, so
+   * visibility and the published version apply within that time when they change.
+   */
+  async mediaForManifest(id: string): Promise<PlayableMedia | undefined> {
+    const recent = this.recent.get(id);
+    if (recent && this.now() - recent.at < MANIFEST_TTL_MS) return recent.row;
+    return this.media(id);
+  }
+
+  /**
+   * Read now (the embed page, which decides what a viewer is told). Requests for one media that
+   * arrive while its row is being read share that read.
    */
   media(id: string): Promise<PlayableMedia | undefined> {
     let lookup = this.lookups.get(id);
@@ -85,8 +109,8 @@ export class PlaybackService {
   /**
    * The media for a request inside a version (segments, init segments, version playlists): read at
    * most once per MEDIA_TTL_MS, as players ask for many of these a second. A change of visibility
-   * reaches them within that time, and at once through the master playlist, MPD and stable names,
-   * which always read the row (and refresh this copy).
+   * reaches them within that time, and within MANIFEST_TTL_MS through the master playlist, MPD and
+   * stable names (whose reads refresh this copy).
    */
   async mediaForVersionRequest(id: string): Promise<PlayableMedia | undefined> {
     const recent = this.recent.get(id);
@@ -189,8 +213,43 @@ export class PlaybackService {
   async verifyToken(token: string, expect: Omit<TokenExpectation, 'nowSeconds'>): Promise<TokenVerdict> {
     const now = this.now();
     const full = { ...expect, nowSeconds: Math.floor(now / 1000) };
+    if (looksLikeJwt(token)) return this.verifyTenantToken(token, full);
     const reading = await this.readToken(token, now);
     return reading.ok ? checkClaims(reading.claims, full) : reading;
+  }
+
+  /**
+   * A token the media's tenant signed itself: its `kid` must name an active key of that tenant
+   * (another tenant's key is as unknown as a made-up one), then the claims are checked as for
+   * Kino's own tokens.
+   */
+  private async verifyTenantToken(token: string, expect: TokenExpectation): Promise<TokenVerdict> {
+    const kid = jwtKeyId(token);
+    if (kid === null) return { ok: false, reason: 'malformed' };
+    const key = await this.tenantKey(kid);
+    if (key !== undefined && key.tenantId !== expect.tenantId) return { ok: false, reason: 'unknown_key' };
+    const reading = readTenantJwt(token, (id) => (id === kid ? key : undefined));
+    if (!reading.ok) return reading;
+    if (reading.claims.notBefore !== undefined && reading.claims.notBefore > expect.nowSeconds) {
+      return { ok: false, reason: 'not_yet_valid' };
+    }
+    return checkClaims(reading.claims, expect);
+  }
+
+  private async tenantKey(kid: string): Promise<TenantPublicKey | undefined> {
+    const now = this.now();
+    const cached = this.tenantKeys.get(kid);
+    if (cached && now - cached.at < TENANT_KEY_TTL_MS) return cached.key;
+    const row = await this.deps.tenantKeys?.active(kid);
+    const key = row && {
+      id: row.id,
+      tenantId: row.tenant_id,
+      algorithm: row.algorithm,
+      key: createPublicKey(row.public_key_pem),
+    };
+    if (this.tenantKeys.size >= MAX_CACHED) this.tenantKeys.clear();
+    this.tenantKeys.set(kid, { at: now, key });
+    return key;
   }
 
   /**
