@@ -17,6 +17,17 @@ for dep in "${want[@]}"; do
     *) echo "ensure-system-deps: unknown dependency '$dep'" >&2; exit 2 ;;
   esac
 done
+# Media tools run as this unprivileged account when Kino runs as root (KINO_MEDIA_USER; see
+# packages/server/src/processing/media-sandbox.ts). Created once; nothing to do for other users.
+ensure_media_user() {
+  local user="${KINO_MEDIA_USER-kino-media}"
+  [ -n "$user" ] && [ "$(id -u)" -eq 0 ] || return 0
+  id -u "$user" >/dev/null 2>&1 && return 0
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user" ||
+    echo "ensure-system-deps: could not create the $user account; media tools will run as root" >&2
+}
+for dep in "${want[@]}"; do [ "$dep" = ffmpeg ] && ensure_media_user; done
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=()

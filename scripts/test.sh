@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs the whole suite: typecheck, lint, format check and every test
-# (SQLite and a throwaway PostgreSQL server, real ffmpeg on generated media, playback in headless Chromium).
+# (SQLite and a throwaway PostgreSQL server, real ffmpeg on generated media, playback in headless Chromium,
+# a multi-process cluster behind nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-system-deps.sh ffmpeg postgres chromium
+scripts/ensure-system-deps.sh ffmpeg postgres chromium nginx
 scripts/install-node-deps.sh
 npm run check

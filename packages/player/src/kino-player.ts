@@ -22,6 +22,10 @@ const MODULE_ORIGIN = new URL(import.meta.url).origin;
  *   <kino-player media-id="med_1" token="…"></kino-player>
  *
  * Fires `kino-state` (detail: the view, 'player' or a message) whenever what it shows changes.
+ *
+ * From the page: `player.seek(83)` (or `player.currentTime = 83`) jumps to 1:23, also before the
+ * video has loaded (it lands once it can); `player.reload()` loads the playlists again, keeping the
+ * position and whether it plays, so caption tracks added meanwhile appear.
  */
 export class KinoPlayer extends HTMLElement {
   static readonly observedAttributes = [
@@ -40,10 +44,52 @@ export class KinoPlayer extends HTMLElement {
   #scheduled = false;
   /** False until connectedCallback: attribute callbacks of the parsed markup come before it. */
   #started = false;
+  /** Where to go (and whether to play) once the next video can seek. */
+  #pending: PendingPosition | null = null;
+  /** Set by reload(): the next master playlist is fetched past the browser's cache. */
+  #fresh = false;
 
   /** The <video> while the player shows one. */
   get video(): HTMLVideoElement | null {
     return this.querySelector('video');
+  }
+
+  /** The playback position in seconds (where a pending seek will land, before the video loads). */
+  get currentTime(): number {
+    const video = this.video;
+    if (this.#pending || !video) return this.#pending?.time ?? 0;
+    return video.currentTime;
+  }
+
+  set currentTime(seconds: number) {
+    this.seek(seconds);
+  }
+
+  /**
+   * Jumps to `seconds` (a search hit, a chapter). Before the video can seek (still loading, or a
+   * message in its place), the position is kept and applied once it can.
+   */
+  seek(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    const video = this.video;
+    if (video && video.readyState >= HTMLMediaElement.HAVE_METADATA && !this.#pending) {
+      video.currentTime = seconds;
+      return;
+    }
+    this.#pending = { time: seconds, play: this.#pending?.play ?? false };
+  }
+
+  /**
+   * Loads the media again (the master playlist past the browser's cache), keeping the position
+   * and whether it was playing: tracks added or changed since it loaded appear.
+   */
+  async reload(): Promise<void> {
+    const video = this.video;
+    if (video && !this.#pending) this.#pending = { time: video.currentTime, play: !video.paused };
+    this.#fresh = true;
+    const src = this.getAttribute('src');
+    if (src) await refetch(src);
+    this.#update();
   }
 
   connectedCallback(): void {
@@ -117,6 +163,11 @@ export class KinoPlayer extends HTMLElement {
     if (requests.signal.aborted) return;
     const view = viewOf(status);
     if (view.kind === 'player') {
+      if (this.#fresh) {
+        await refetch(view.playback.hls);
+        // Stopped meanwhile (removed from the page, attributes changed).
+        if (this.#requests !== requests) return;
+      }
       this.#showPlayer(view.playback, status.title);
       return;
     }
@@ -133,15 +184,32 @@ export class KinoPlayer extends HTMLElement {
   }
 
   #showPlayer(playback: EmbedPlayback, title?: string): void {
+    this.#fresh = false;
     const { controller, video } = playerTemplate(playback, this.getAttribute('label') ?? title ?? '');
     this.replaceChildren(controller);
-    this.#teardown = attachHls(video, playback.hls, {
+    const onMetadata = () => {
+      this.#applyPending(video);
+    };
+    video.addEventListener('loadedmetadata', onMetadata);
+    const detach = attachHls(video, playback.hls, {
       onFatal: (httpStatus, details) => {
         this.#stop();
         this.#show(playbackFailureView(httpStatus, details));
       },
     });
+    this.#teardown = () => {
+      video.removeEventListener('loadedmetadata', onMetadata);
+      detach();
+    };
     this.#announce({ kind: 'player', playback });
+  }
+
+  #applyPending(video: HTMLVideoElement): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = null;
+    video.currentTime = pending.time;
+    if (pending.play) void video.play().catch(() => undefined);
   }
 
   #show(view: MessageView): void {
@@ -151,6 +219,24 @@ export class KinoPlayer extends HTMLElement {
 
   #announce(view: PlayerView): void {
     this.dispatchEvent(new CustomEvent('kino-state', { detail: view, bubbles: true }));
+  }
+}
+
+interface PendingPosition {
+  time: number;
+  play: boolean;
+}
+
+/**
+ * Fetches a playlist past the browser's cache, so the request hls.js (or Safari) makes next finds
+ * the current one: playlists may be cached for a few seconds.
+ */
+async function refetch(url: string): Promise<void> {
+  try {
+    // Read to the end: only a whole answer is stored.
+    await (await fetch(url, { cache: 'reload' })).arrayBuffer();
+  } catch {
+    // The player's own request finds and reports what is wrong.
   }
 }
 

@@ -21,6 +21,12 @@ kino-player .kp-controller { position: absolute; inset: 0; width: 100%; height: 
 kino-player video { width: 100%; height: 100%; object-fit: contain; }
 kino-player .kp-seek { width: 100%; padding: 0 10px; box-sizing: border-box; background: linear-gradient(transparent, rgb(0 0 0 / 0.45)); }
 kino-player .kp-seek media-time-range { width: 100%; --media-control-background: transparent; --media-control-hover-background: transparent; }
+/* Open menus above the control bars they overlap (the seek bar would take their clicks). */
+kino-player media-captions-menu, kino-player media-playback-rate-menu, kino-player media-rendition-menu { z-index: 2; }
+/* Captions move up while the control bars show, instead of hiding behind them (Chromium, WebKit). */
+kino-player video::-webkit-media-text-track-container { transition: transform 0.2s ease; }
+kino-player media-controller:not([userinactive]) video::-webkit-media-text-track-container,
+kino-player media-controller[mediapaused] video::-webkit-media-text-track-container { transform: translateY(-76px); }
 /* No subtitle tracks, no captions button. */
 kino-player media-captions-menu-button:not([mediasubtitleslist]) { display: none; }
 kino-player .kp-bar { width: 100%; background: rgb(0 0 0 / 0.45); }

@@ -40,7 +40,9 @@ export function playerTemplate(playback: EmbedPlayback, label: string) {
 
   const controller = h(
     'media-controller',
-    { class: 'kp-controller', defaultsubtitles: true },
+    // No `defaultsubtitles`: it would turn on some track for every media. hls.js turns on the
+    // track the master playlist marks DEFAULT=YES, as HLS says; viewers pick others in the menu.
+    { class: 'kp-controller' },
     video,
     h('media-loading-indicator', { slot: 'centered-chrome', noautohide: true }),
     h('media-play-button', { slot: 'centered-chrome', class: 'kp-big-play' }),

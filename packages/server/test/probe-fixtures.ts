@@ -27,6 +27,8 @@ export function h264Video(overrides: Partial<VideoStreamInfo> = {}): VideoStream
     colorSpace: null,
     level: 40,
     bitrate: 5_000_000,
+    startTime: 0,
+    peakLuminance: null,
     ...overrides,
     width,
     height,
@@ -46,19 +48,29 @@ export function aacTrack(overrides: Partial<AudioStreamInfo> = {}): AudioStreamI
     channels: 2,
     sampleRate: 48000,
     language: null,
+    title: null,
     isDefault: true,
     bitrate: 128_000,
+    startTime: 0,
+    durationSeconds: 30,
     ...overrides,
   };
 }
 
 /** A probe of an MP4 with the given streams (by default 1080p30 H.264 + AAC, 30 s). */
 export function probeOf(
-  parts: { video?: VideoStreamInfo | null; audio?: AudioStreamInfo[]; durationSeconds?: number } = {},
+  parts: {
+    video?: VideoStreamInfo | null;
+    audio?: AudioStreamInfo[];
+    durationSeconds?: number;
+    coverArtIndex?: number | null;
+  } = {},
 ): ProbeResult {
   return {
     formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
     durationSeconds: parts.durationSeconds ?? 30,
+    startTime: 0,
+    coverArtIndex: parts.coverArtIndex ?? null,
     sizeBytes: 20_000_000,
     bitrate: 5_300_000,
     video: parts.video === undefined ? h264Video() : parts.video,

@@ -421,6 +421,14 @@ export async function generate(spec: ClipSpec): Promise<string> {
   return cached(label, clipExtension(s), (out) => [{ op: 'ffmpeg', args: buildClipArgs(s, out) }]);
 }
 
+/**
+ * The path of a file made by `steps` (see Step), generated on first use and cached across runs
+ * under a name derived from `label` and the steps themselves.
+ */
+export function cachedMedia(label: string, ext: string, steps: (out: string) => Step[]): Promise<string> {
+  return cached(label, ext, steps);
+}
+
 function cached(label: string, ext: string, steps: (out: string) => Step[]): Promise<string> {
   const fileName = `${label}.${ext}`;
   const key = createHash('sha256')

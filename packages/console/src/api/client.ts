@@ -37,11 +37,14 @@ interface Problem {
 
 /**
  * Calls Kino's API with the session cookie. Throws ApiError with the problem's `detail` on any
- * non-2xx answer; resolves to undefined for 204.
+ * non-2xx answer; resolves to undefined for 204. A FormData body goes as `multipart/form-data`
+ * (files), anything else as JSON.
  */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const form = body instanceof FormData;
+  // The browser sets a form's content type itself, with its boundary.
+  if (body !== undefined && !form) headers['content-type'] = 'application/json';
   if (!SAFE.has(method)) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
@@ -49,7 +52,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? null : JSON.stringify(body),
+      body: body === undefined ? null : form ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'network', 'Kino cannot be reached. Check your connection and try again.');
@@ -77,6 +80,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
 export const del = (path: string) => api<undefined>('DELETE', path);
 
 /** A query string from the defined, non-empty values. */

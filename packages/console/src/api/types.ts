@@ -70,6 +70,36 @@ export interface PlaybackToken {
   playback: Playback;
 }
 
+export type CaptionKind = 'captions' | 'subtitles';
+
+export interface CaptionTrack {
+  id: string;
+  mediaId: string;
+  language: string;
+  label: string;
+  kind: CaptionKind;
+  default: boolean;
+  source: 'upload' | 'extracted';
+  cueCount: number;
+  createdAt: string;
+  updatedAt: string;
+  url: string;
+}
+
+/** A cue of a caption track that matched a search. */
+export interface SearchHit {
+  trackId: string;
+  language: string;
+  startSeconds: number;
+  endSeconds: number;
+  text: string;
+}
+
+/** `GET /v1/search`: media best match first, each with its matching cues in time order. */
+export interface CaptionSearch {
+  results: { media: Media; hits: SearchHit[] }[];
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -85,7 +115,13 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
-export const WEBHOOK_EVENTS = ['upload.completed', 'media.playable', 'media.ready', 'media.errored'] as const;
+export const WEBHOOK_EVENTS = [
+  'upload.completed',
+  'media.playable',
+  'media.ready',
+  'media.errored',
+  'media.captions.ready',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface Webhook {

@@ -16,9 +16,8 @@ export function HealthBanner() {
   if (!noWorkers) return null;
   return (
     <div class="banner banner-alarm" role="alert">
-      <strong>No worker is running.</strong> {noWorkers.message} Uploads and imports wait in “processing”
-      until a process with <code>KINO_ROLES</code> including <code>worker</code> is started.{' '}
-      <a href="/operator/health">System health</a>
+      {/* The server's message says what to do (start a process with KINO_ROLES including worker). */}
+      <strong>No worker is running.</strong> {noWorkers.message} <a href="/operator/health">System health</a>
     </div>
   );
 }

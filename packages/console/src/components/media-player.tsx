@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { post } from '../api/client.ts';
 import type { Media, Playback, PlaybackToken } from '../api/types.ts';
+import { seekPlayer, type PlayerRef } from '../lib/player-control.ts';
 import { useAction } from '../lib/use-resource.ts';
 import { ErrorNote } from './error-note.tsx';
 
@@ -39,15 +40,21 @@ const loadPlayer = () => (playerModule ??= import('@kino/player'));
 /**
  * <kino-player> for a media. Its URLs are taken once, when the media first plays: changing them
  * would restart playback. A poster and storyboard that arrive later (when processing finishes) are
- * added while the video has not started.
+ * added while the video has not started. `playerRef` gets the element (to seek, to reload);
+ * `startAt` is where it starts, in seconds (a search hit linked from the library).
  */
-export function MediaPlayer(props: { media: Media }) {
+export function MediaPlayer(props: { media: Media; playerRef?: PlayerRef; startAt?: number | null }) {
   const { playback, error } = usePlayback(props.media);
   const [shown, setShown] = useState<Playback | null>(null);
   const [element, setElement] = useState<HTMLElement | null>(null);
   useEffect(() => {
     void loadPlayer();
   }, []);
+  useEffect(() => {
+    if (props.playerRef) props.playerRef.current = element;
+    const startAt = props.startAt ?? null;
+    if (element && startAt !== null) void seekPlayer({ current: element }, startAt);
+  }, [element, props.startAt]);
   useEffect(() => {
     if (!playback) return;
     const video = element?.querySelector('video');

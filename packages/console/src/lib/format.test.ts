@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatBitrate, formatDuration, formatSeconds, parseTags } from './format.ts';
+import {
+  formatAge,
+  formatBitrate,
+  formatDuration,
+  formatSeconds,
+  formatTimestamp,
+  parseTags,
+} from './format.ts';
 import { can, homeOf } from './roles.ts';
 
 describe('formatDuration', () => {
@@ -8,6 +15,15 @@ describe('formatDuration', () => {
     expect(formatDuration(65.4)).toBe('1:05');
     expect(formatDuration(3723)).toBe('1:02:03');
     expect(formatDuration(null)).toBe('–');
+  });
+});
+
+describe('formatTimestamp', () => {
+  it('shows the second a moment is in, as a clock does', () => {
+    expect(formatTimestamp(83)).toBe('1:23');
+    expect(formatTimestamp(83.9)).toBe('1:23');
+    expect(formatTimestamp(0.4)).toBe('0:00');
+    expect(formatTimestamp(3723.5)).toBe('1:02:03');
   });
 });
 

@@ -9,6 +9,11 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
 }
 
+/** "1:23" for a moment in a video (83.9 s is still 1:23, as a clock shows it). */
+export function formatTimestamp(seconds: number): string {
+  return formatDuration(Math.floor(Math.max(0, seconds)));
+}
+
 /** "2.5 Mb/s", "800 kb/s" from bits per second. */
 export function formatBitrate(bps: number | null): string {
   if (bps === null) return '–';

@@ -2,18 +2,21 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { del, get, query } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import type { Media, MediaStatus, Page } from '../api/types.ts';
+import type { CaptionSearch, Media, MediaStatus, Page, SearchHit } from '../api/types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Pager } from '../components/pager.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useCursorPages } from '../components/use-cursor-pages.ts';
-import { formatAge, formatDuration } from '../lib/format.ts';
+import { momentsOf } from '../lib/captions.ts';
+import { formatAge, formatDuration, formatTimestamp } from '../lib/format.ts';
 import { can } from '../lib/roles.ts';
 import { useAction, useResource } from '../lib/use-resource.ts';
 
 const PAGE_SIZE = 24;
+/** Most media the captions search adds (the API's limit). */
+const SEARCH_LIMIT = 50;
 const STATUSES: MediaStatus[] = ['ready', 'processing', 'waiting', 'errored'];
 
 /** Media still changing: the page asks again until they settle. */
@@ -31,16 +34,37 @@ const PlayIcon = () => (
   </svg>
 );
 
+/** Where a search word is said in a media: the first moment, and how many more there are. */
+function CaptionsHint(props: { hits: SearchHit[] }) {
+  const moments = momentsOf(props.hits, navigator.languages);
+  const [first] = moments;
+  if (!first) return null;
+  const more = moments.length - 1;
+  return (
+    <span class="card-hint">
+      <span class="card-hint-where">
+        Found in captions at {formatTimestamp(first.startSeconds)}
+        {more > 0 ? ` (+${more} more)` : ''}
+      </span>
+      <span class="card-hint-text">“{first.text}”</span>
+    </span>
+  );
+}
+
 function MediaCard(props: {
   media: Media;
   selectable: boolean;
   selected: boolean;
   onSelect: (on: boolean) => void;
+  /** Cues of the media that match the search, when some do: the card opens at the first. */
+  hits?: SearchHit[] | undefined;
 }) {
   const { media } = props;
+  const first = props.hits?.[0];
+  const href = first ? `/media/${media.id}?t=${first.startSeconds}` : `/media/${media.id}`;
   return (
     <li class={`card ${props.selected ? 'card-selected' : ''}`}>
-      <Link href={`/media/${media.id}`} class="card-link">
+      <Link href={href} class="card-link">
         <div class="thumb">
           {media.playback?.poster && media.visibility === 'public' ? (
             <img src={media.playback.poster} alt="" loading="lazy" />
@@ -60,6 +84,7 @@ function MediaCard(props: {
             {media.visibility === 'private' ? <span class="tag">Private</span> : null}
             <span class="muted">{formatAge(media.createdAt)}</span>
           </span>
+          {props.hits ? <CaptionsHint hits={props.hits} /> : null}
         </div>
       </Link>
       {props.selectable ? (
@@ -78,7 +103,29 @@ function MediaCard(props: {
   );
 }
 
-/** The tenant's media: search, filter by status, pages, and (for editors) bulk delete. */
+/**
+ * Media whose captions say `q` (`GET /v1/search`), with their matching cues; the status filter
+ * applies to them too.
+ */
+function useSaid(q: string, status: MediaStatus | '') {
+  const path = `/v1/search${query({ q, limit: SEARCH_LIMIT })}`;
+  const search = useResource(
+    () => (q ? get<CaptionSearch>(path) : Promise.resolve<CaptionSearch>({ results: [] })),
+    path,
+  );
+  const results = (search.data?.results ?? []).filter((r) => !status || r.media.status === status);
+  return {
+    results,
+    hits: new Map(results.map((r) => [r.media.id, r.hits])),
+    error: search.error,
+    loading: search.loading,
+  };
+}
+
+/**
+ * The tenant's media: search (titles, tags, and what is said in their captions), filter by
+ * status, pages, and (for editors) bulk delete.
+ */
 export function LibraryPage() {
   const { user } = useSession();
   const canWrite = can(user.role, 'media:write');
@@ -106,6 +153,11 @@ export function LibraryPage() {
 
   const path = `/v1/media${query({ limit: PAGE_SIZE, q, status, cursor: pages.cursor })}`;
   const list = useResource(() => get<Page<Media>>(path), path, changing);
+  const said = useSaid(q, status);
+  const listed = new Set(list.data?.items.map((m) => m.id));
+  // Media found only by what is said in them come after the title matches, on the first page.
+  const saidOnly = pages.page === 0 ? said.results.filter((r) => !listed.has(r.media.id)) : [];
+  const nothing = list.data?.items.length === 0 && saidOnly.length === 0 && !said.loading;
 
   const deleteSelected = async () => {
     const ids = [...selected];
@@ -147,7 +199,7 @@ export function LibraryPage() {
         <input
           id="library-search"
           type="search"
-          placeholder="Search titles, descriptions, tags"
+          placeholder="Search titles, tags and what is said"
           value={search}
           onInput={(e) => {
             setSearch(e.currentTarget.value);
@@ -183,13 +235,14 @@ export function LibraryPage() {
         ) : null}
       </div>
       <ErrorNote error={list.error} />
+      <ErrorNote error={said.error} prefix="Search in captions failed" />
       <ErrorNote error={remove.error} />
       {removeFailures.length > 0 ? (
         <p class="note note-error" role="alert">
           Some could not be deleted: {removeFailures.join('; ')}
         </p>
       ) : null}
-      {list.data && list.data.items.length === 0 ? (
+      {list.data && nothing ? (
         <div class="empty">
           <p>{q || status ? 'Nothing matches.' : 'No videos yet.'}</p>
           {canWrite && !q && !status ? (
@@ -199,7 +252,7 @@ export function LibraryPage() {
           ) : null}
         </div>
       ) : null}
-      {list.data ? (
+      {list.data && list.data.items.length > 0 ? (
         <ul class="grid" aria-label="Media" aria-busy={list.loading}>
           {list.data.items.map((media) => (
             <MediaCard
@@ -210,11 +263,31 @@ export function LibraryPage() {
               onSelect={(on) => {
                 toggle(media.id, on);
               }}
+              hits={said.hits.get(media.id)}
             />
           ))}
         </ul>
       ) : list.loading ? (
         <p class="muted">Loading…</p>
+      ) : null}
+      {saidOnly.length > 0 ? (
+        <section aria-labelledby="said-heading" class="said">
+          <h2 id="said-heading">Said in {saidOnly.length === 1 ? 'this video' : 'these videos'}</h2>
+          <ul class="grid" aria-label="Found in captions">
+            {saidOnly.map(({ media, hits }) => (
+              <MediaCard
+                key={media.id}
+                media={media}
+                selectable={canWrite}
+                selected={selected.has(media.id)}
+                onSelect={(on) => {
+                  toggle(media.id, on);
+                }}
+                hits={hits}
+              />
+            ))}
+          </ul>
+        </section>
       ) : null}
       <Pager
         page={pages.page}

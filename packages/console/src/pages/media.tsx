@@ -1,16 +1,20 @@
-import { useLocation } from 'wouter-preact';
+import { useRef } from 'preact/hooks';
+import { useLocation, useSearch } from 'wouter-preact';
 import { del, get, post } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import type { Media, MediaProgress } from '../api/types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
+import { MediaCaptions } from '../components/media-captions.tsx';
 import { MediaEditForm } from '../components/media-edit-form.tsx';
 import { MediaPlayer } from '../components/media-player.tsx';
 import { MediaShare } from '../components/media-share.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { RenditionsTable } from '../components/renditions-table.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
+import { TranscriptSearch } from '../components/transcript-search.tsx';
 import { formatAge, formatDuration, formatSize } from '../lib/format.ts';
+import { reloadPlayer, seekPlayer, type PlayerRef } from '../lib/player-control.ts';
 import { can } from '../lib/roles.ts';
 import { useAction, useResource } from '../lib/use-resource.ts';
 
@@ -53,7 +57,16 @@ function ProcessingBox(props: { media: Media }) {
   );
 }
 
-/** One media: live status, the player, details, renditions, editing, sharing. */
+/** `?t=83` (a search hit linked from the library): where the player starts, in seconds. */
+function startAtOf(search: string): number | null {
+  const t = Number(new URLSearchParams(search).get('t') ?? NaN);
+  return Number.isFinite(t) && t >= 0 ? t : null;
+}
+
+/**
+ * One media: live status, the player, search in its captions, caption tracks, details,
+ * renditions, editing, sharing.
+ */
 export function MediaPage(props: { id: string }) {
   const { user } = useSession();
   const canWrite = can(user.role, 'media:write');
@@ -65,6 +78,8 @@ export function MediaPage(props: { id: string }) {
   );
   const action = useAction();
   const [, navigate] = useLocation();
+  const startAt = startAtOf(useSearch());
+  const player: PlayerRef = useRef<HTMLElement | null>(null);
 
   if (media.error && !media.data) {
     return (
@@ -124,7 +139,7 @@ export function MediaPage(props: { id: string }) {
       <ErrorNote error={action.error} />
       <div class="media-layout">
         <div class="media-main">
-          {m.playable ? <MediaPlayer media={m} /> : null}
+          {m.playable ? <MediaPlayer media={m} playerRef={player} startAt={startAt} /> : null}
           {!m.playable && settling(m.status) ? <ProcessingBox media={m} /> : null}
           {m.playable && m.status === 'processing' ? <ProcessingBox media={m} /> : null}
           {m.error ? (
@@ -137,6 +152,16 @@ export function MediaPage(props: { id: string }) {
               {m.error.message} <code>{m.error.code}</code>
             </div>
           ) : null}
+          {m.playable ? (
+            <section class="panel panel-search">
+              <TranscriptSearch
+                mediaId={m.id}
+                onSeek={(seconds) => {
+                  void seekPlayer(player, seconds);
+                }}
+              />
+            </section>
+          ) : null}
           {m.description ? <p class="description">{m.description}</p> : null}
           {m.tags.length > 0 ? (
             <p class="tags">
@@ -147,6 +172,16 @@ export function MediaPage(props: { id: string }) {
               ))}
             </p>
           ) : null}
+          <section class="panel" aria-labelledby="captions-heading">
+            <h2 id="captions-heading">Captions</h2>
+            <MediaCaptions
+              mediaId={m.id}
+              canWrite={canWrite}
+              onChanged={() => {
+                void reloadPlayer(player);
+              }}
+            />
+          </section>
           {canWrite ? (
             <section class="panel" aria-labelledby="edit-heading">
               <h2 id="edit-heading">Details</h2>

@@ -28,6 +28,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** A claimed job stays its worker's for `leaseMs` after each heartbeat (KINO_JOB_LEASE_MS, KINO_JOB_HEARTBEAT_MS). */
   jobLease: { leaseMs: number; heartbeatMs: number };
+  /** Requests per minute each API key or console session may make (KINO_RATE_LIMIT_PER_MINUTE); 0: no limit. */
+  rateLimitPerMinute: number;
 }
 
 /** A configuration value that cannot be used; its message is one line meant for the operator. */
@@ -56,6 +58,7 @@ const envSchema = z.object({
   KINO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINO_JOB_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   KINO_JOB_HEARTBEAT_MS: z.coerce.number().int().min(100).optional(),
+  KINO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
 });
 
 /**
@@ -93,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: parseTrustProxy(e.KINO_TRUST_PROXY),
     logLevel: e.KINO_LOG_LEVEL,
     jobLease: { leaseMs: e.KINO_JOB_LEASE_MS, heartbeatMs },
+    rateLimitPerMinute: e.KINO_RATE_LIMIT_PER_MINUTE,
   };
 }
 

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { preparingPool } from './prepared-statements.ts';
 import { cachingStatements } from './statement-cache.ts';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { SqliteDialectWithMigrationLock } from './sqlite-migration-lock.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -37,13 +38,21 @@ export function openDatabase(config: DatabaseConfig, opts: { poolSize?: number }
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
-      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+      const db = new Kysely<Database>({
+        dialect: new SqliteDialectWithMigrationLock({ database: cachingStatements(sqlite) }),
+      });
       return { db, dialect: 'sqlite', close: () => db.destroy() };
     }
     case 'postgres': {
       const pool = new pg.Pool({ connectionString: config.url, max: opts.poolSize ?? 10 });
       // An idle client losing its connection must not crash the process; the pool replaces it.
       pool.on('error', () => undefined);
+      // Nor may one that is checked out (between the statements of a transaction) when the server
+      // restarts: pg-pool listens only while a client is idle. The statement fails instead, and the
+      // pool drops the client when it is released.
+      pool.on('connect', (client) => {
+        client.on('error', () => undefined);
+      });
       const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
       return { db, dialect: 'postgres', close: () => db.destroy() };
     }

@@ -61,6 +61,8 @@ export interface MediaTable {
   /** JSON summary of the published renditions, for the API. */
   renditions: Generated<string | null>;
   progress_percent: Generated<number | null>;
+  /** 1: processing brings the sound to -16 LUFS (see processing/plan.ts withLoudness). */
+  normalize_loudness: Generated<number>;
   /** Title, description and tags folded for search (media/media-search.ts). */
   search_text: Generated<string>;
   created_at: number;

@@ -46,6 +46,8 @@ describe.each(DIALECTS)('playback repositories on %s', (dialect) => {
         visibility: 'private',
         playback_prefix: null,
         playback_index: null,
+        // The download is named after it.
+        title: 't',
       });
     }
     expect(await media.get(newId('med'))).toBeUndefined();

@@ -14,6 +14,8 @@ import { PlaybackService } from './playback.service.ts';
 import { SigningKeysRepository } from './signing-keys.repository.ts';
 import { CaptionPlayback } from '../captions/caption-playback.ts';
 import { signingKeysRoutes } from './signing-keys.routes.ts';
+import { TenantKeysRepository } from './tenant-keys.repository.ts';
+import { tenantKeysRoutes } from './tenant-keys.routes.ts';
 
 /** How long a presigned storage URL that /play redirects to stays valid. */
 export const PRESIGN_SECONDS = 300;
@@ -32,10 +34,12 @@ export function deliveryRoutes(deps: {
   /** `presigned`: whole files are redirects to presigned storage URLs where storage can make them. */
   playRedirect?: 'stream' | 'presigned';
 }) {
+  const tenantKeys = new TenantKeysRepository(deps.db);
   const playback = new PlaybackService({
     media: new PlayableMediaRepository(deps.db),
     storage: deps.storage,
     signingKeys: new SigningKeysRepository(deps.db),
+    tenantKeys,
   });
   const rulesRepository = new PlaybackRulesRepository(deps.db);
   const rules = new PlaybackRulesCache((tenantId) => rulesRepository.get(tenantId).then((r) => r?.rules));
@@ -52,6 +56,7 @@ export function deliveryRoutes(deps: {
     await app.register(embedRoutes({ ...access, db: deps.db }));
     await app.register(playbackTokensRoutes({ media: deps.media, playback, publicUrl: deps.publicUrl }));
     await app.register(signingKeysRoutes(playback));
+    await app.register(tenantKeysRoutes({ keys: tenantKeys }));
     await app.register(
       playbackRulesRoutes({
         rules: rulesRepository,

@@ -49,6 +49,7 @@ export async function admit(
     }
     const verdict = await deps.playback.verifyToken(token, {
       mediaId: media.id,
+      tenantId: media.tenant_id,
       ip: viewer.ip,
       // A token bound to pages refuses a request without a Referer, whatever the tenant allows.
       referrerAllowed: (patterns) => referrerAllowed(patterns, false, viewer),

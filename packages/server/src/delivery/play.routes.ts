@@ -17,6 +17,7 @@ import { allowCrossOrigin, answerPreflight } from './cors.ts';
 import { cacheControl, neverCacheErrors, noneMatch, textEtag, type CacheClass } from './http-caching.ts';
 import { admit, type Admission, type PlayAccessDeps } from './play-access.ts';
 import { sendBytes } from './send-bytes.ts';
+import { downloadDisposition } from './download-name.ts';
 import type { PlayableMedia } from './playable-media.repository.ts';
 
 export { parseRange } from './range-header.ts';
@@ -201,6 +202,7 @@ export function playRoutes(deps: PlayRoutesDeps) {
         type: resolved.type,
         window: resolved.range,
         cacheControl: policy(alias ? 'alias' : 'immutable'),
+        disposition: resolved.file === index.download ? downloadDisposition(media.title) : undefined,
       },
     );
   };

@@ -5,7 +5,7 @@ import type { MediaRow } from '../db/schema.ts';
 /** What /play needs of a media row. */
 export type PlayableMedia = Pick<
   MediaRow,
-  'id' | 'tenant_id' | 'visibility' | 'playback_prefix' | 'playback_index'
+  'id' | 'tenant_id' | 'visibility' | 'playback_prefix' | 'playback_index' | 'title'
 >;
 
 /**
@@ -19,7 +19,7 @@ export class PlayableMediaRepository {
   constructor(private readonly db: Db) {
     this.query = db
       .selectFrom('media')
-      .select(['id', 'tenant_id', 'visibility', 'playback_prefix', 'playback_index'])
+      .select(['id', 'tenant_id', 'visibility', 'playback_prefix', 'playback_index', 'title'])
       .where('id', '=', '')
       .compile();
   }

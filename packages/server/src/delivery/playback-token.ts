@@ -60,11 +60,15 @@ export type TokenVerdict =
         | 'expired'
         | 'wrong_media'
         | 'wrong_ip'
-        | 'wrong_referrer';
+        | 'wrong_referrer'
+        | 'unsupported_algorithm'
+        | 'not_yet_valid';
     };
 
 export interface TokenExpectation {
   mediaId: string;
+  /** The media's tenant: a token a tenant signed itself (JWT) must be signed by one of its keys. */
+  tenantId?: string | undefined;
   nowSeconds: number;
   /** The client's address; a token bound to an address or network is refused without one. */
   ip?: string | undefined;

@@ -17,6 +17,8 @@ export interface StoredBytes {
   /** Inclusive offsets of a virtual segment inside the file; a Range is relative to it. */
   window?: { start: number; end: number } | undefined;
   cacheControl: string;
+  /** Content-Disposition, for a download (see download-name.ts). */
+  disposition?: string | undefined;
 }
 
 export interface ByteSource {
@@ -52,6 +54,7 @@ export async function sendBytes(
   }
   const etag = bytesEtag(bytes.version, bytes.file, window);
   reply.header('etag', etag).header('cache-control', bytes.cacheControl).header('accept-ranges', 'bytes');
+  if (bytes.disposition) reply.header('content-disposition', bytes.disposition);
   if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
 
   const presign = source.storage.presignGet?.bind(source.storage);

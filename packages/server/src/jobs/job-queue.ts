@@ -96,7 +96,12 @@ export class JobQueue<C extends JobCatalog> {
    * Takes up to `limit` due jobs for `owner`, after returning expired leases to the queue; with
    * `maxPriority`, only jobs of that priority or less (a lane reserved for them).
    */
-  claim(owner: string, limit: number, leaseMs: number, opts: { maxPriority?: number } = {}): Promise<JobRow[]> {
+  claim(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    opts: { maxPriority?: number } = {},
+  ): Promise<JobRow[]> {
     return this.deps.transaction(async (repos) => {
       const now = this.now();
       // Expired leases are rare and a second late is harmless: look for them once a second, not

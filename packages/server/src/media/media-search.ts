@@ -10,9 +10,7 @@ export function searchFold(text: string): string {
 /** The folded text a media is found by: its title, description and tags. */
 export function mediaSearchText(fields: { title: string; description: string; tags: string }): string {
   const tags = JSON.parse(fields.tags) as unknown;
-  return searchFold(
-    [fields.title, fields.description, Array.isArray(tags) ? tags.join(' ') : ''].join('\n'),
-  );
+  return searchFold([fields.title, fields.description, Array.isArray(tags) ? tags.join(' ') : ''].join('\n'));
 }
 
 /** A LIKE pattern for a folded substring, its wildcards escaped. Use with ESCAPE '\'. */

@@ -14,7 +14,8 @@ export function playbackUrls(row: MediaRow, baseUrl: string, token?: string) {
     hls: `${play}/master.m3u8`,
     dash: `${play}/manifest.mpd`,
     mp4: ready ? `${play}/download.mp4` : null,
-    poster: ready && row.width !== null ? `${play}/poster.jpg` : null,
+    // Video has a poster frame; sound alone its cover art or a picture of its waveform.
+    poster: ready ? `${play}/poster.jpg` : null,
     storyboard: ready && row.width !== null ? `${play}/storyboard.vtt` : null,
     embed: `${baseUrl}/embed/${row.id}${token ? `?token=${token}` : ''}`,
   };
@@ -36,6 +37,8 @@ export function toMediaJson(row: MediaRow, baseUrl: string): MediaJson {
     width: row.width,
     height: row.height,
     renditions,
+    loudnessLufs: renditions.find((r) => r.kind === 'audio' && r.loudnessLufs != null)?.loudnessLufs ?? null,
+    normalizeLoudness: row.normalize_loudness === 1,
     playback: playable ? playbackUrls(row, baseUrl) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     createdAt: toIso(row.created_at),

@@ -61,7 +61,8 @@ export class MediaRepository {
       .where('id', '=', id)
       .execute();
     const row = await this.get(tenantId, id);
-    const searched = changes.title !== undefined || changes.description !== undefined || changes.tags !== undefined;
+    const searched =
+      changes.title !== undefined || changes.description !== undefined || changes.tags !== undefined;
     if (!row || !searched) return row;
     const search_text = mediaSearchText(row);
     await this.db

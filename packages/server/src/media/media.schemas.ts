@@ -28,6 +28,10 @@ export const createMediaBody = mediaFieldsSchema.extend({
     .strictObject({ url: importUrlSchema })
     .optional()
     .describe('Import the file from this URL; without it the media waits for an upload'),
+  normalizeLoudness: z
+    .boolean()
+    .optional()
+    .describe('Bring the sound to -16 LUFS (EBU R128 integrated loudness) when processing'),
 });
 
 export const updateMediaBody = z
@@ -80,6 +84,11 @@ export const mediaSchema = z
     width: z.number().int().nullable(),
     height: z.number().int().nullable(),
     renditions: z.array(renditionSchema),
+    loudnessLufs: z
+      .number()
+      .nullable()
+      .describe("integrated loudness of the source's default audio track (EBU R128, LUFS), once measured"),
+    normalizeLoudness: z.boolean().describe('processing brings the sound to -16 LUFS'),
     playback: playbackSchema.nullable().describe('present once playable'),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     createdAt: timestamp,

@@ -63,7 +63,11 @@ export class MediaService {
     return maxUploadBytes(this.repos, tenantId);
   }
 
-  private newRow(tenantId: string, fields: MediaFields, status: MediaStatus): NewMediaRow {
+  private newRow(
+    tenantId: string,
+    fields: MediaFields & { normalizeLoudness?: boolean | undefined },
+    status: MediaStatus,
+  ): NewMediaRow {
     const now = this.now();
     return {
       id: newId('med', now),
@@ -79,6 +83,7 @@ export class MediaService {
       height: null,
       error_code: null,
       error_message: null,
+      ...(fields.normalizeLoudness && { normalize_loudness: 1 }),
       created_at: now,
       updated_at: now,
     };

@@ -1,6 +1,14 @@
 import type { JobHandler } from '../jobs/job-registry.ts';
 import { sha256Of } from '../lib/sha256.ts';
-import { audioArgs, downloadArgs, instantArgs, ladderArgs, outputs } from './ffmpeg-commands.ts';
+import {
+  audioArgs,
+  audioPosterArgs,
+  downloadArgs,
+  instantArgs,
+  ladderArgs,
+  outputs,
+} from './ffmpeg-commands.ts';
+import { planSound } from './audio-measure.ts';
 import { alongside } from './concurrency.ts';
 import { runMediaTool } from './media-tools.ts';
 import {
@@ -27,19 +35,24 @@ export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> 
     withPreparedSource(deps, ctx, async (prepared, progress) => {
       const { media, plan, source, workdir, prefix, demuxer, limits } = prepared;
       const { signal } = ctx;
+      // Everything here is background work: below the API's and the playable lane's CPU priority.
       const run = (args: string[], s: AbortSignal) =>
-        runMediaTool('ffmpeg', args, { signal: s, limits, workdir });
+        runMediaTool('ffmpeg', args, { signal: s, limits, workdir, background: true });
       const upload = versionUploader(deps.storage, prefix, workdir);
       const passthrough = plan.video === null || plan.video.passthroughRefusal === null;
       const top = plan.video?.rungs[0];
       const download = (s: AbortSignal) => run(downloadArgs(workdir, top, plan.audio !== null), s);
+      // The sound's plan once its loudness is measured (normalised when the media asks for it).
+      let sound: { plan: typeof plan; loudnessLufs: number | null } = { plan, loudnessLufs: null };
 
       await alongside(
         signal,
         (s) => encodeLadder(prepared, s, progress),
         async (s) => {
-          if (passthrough) await run(instantArgs(source, plan, workdir, demuxer), s);
-          else if (plan.audio) await run(audioArgs(source, plan, workdir, demuxer), s);
+          sound = await planSound(prepared, s);
+          if (passthrough) await run(instantArgs(source, sound.plan, workdir, demuxer), s);
+          else if (plan.audio) await run(audioArgs(source, sound.plan, workdir, demuxer), s);
+          if (plan.audioPoster) await run(audioPosterArgs(source, plan, workdir, demuxer), s);
           if (!top || top.copy) {
             await download(s);
             await upload([outputs.download]);
@@ -50,7 +63,10 @@ export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> 
       if (top && !top.copy) await download(signal);
       progress(92, 'publishing');
 
-      const index = await buildIndex(workdir, plan, { onlyCopy: false });
+      const index = await buildIndex(workdir, sound.plan, {
+        onlyCopy: false,
+        loudnessLufs: sound.loudnessLufs,
+      });
       await upload([
         ...index.renditions.map((r) => r.file),
         ...(index.poster ? [index.poster] : []),

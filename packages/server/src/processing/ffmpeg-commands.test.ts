@@ -123,14 +123,20 @@ describe('instantArgs', () => {
     expect(cmafOutputs(silent).map((o) => o.file)).toEqual([`${DIR}/video-1080p.mp4`]);
   });
 
-  it('maps the chosen default audio track by its stream index', () => {
+  it('maps the chosen default audio track first, by its stream index, then every other track', () => {
     const plan = planProcessing(
       probeOf({
         audio: [aacTrack({ index: 1, isDefault: false }), aacTrack({ index: 2, isDefault: true })],
       }),
       EVERY_2S,
     );
-    expect(allValuesOf(instantArgs(SOURCE, plan, DIR), '-map')).toEqual(['0:0', '0:2']);
+    const args = instantArgs(SOURCE, plan, DIR);
+    expect(allValuesOf(args, '-map')).toEqual(['0:0', '0:2', '0:1']);
+    expect(cmafOutputs(args).map((o) => o.file)).toEqual([
+      `${DIR}/video-1080p.mp4`,
+      `${DIR}/audio.mp4`,
+      `${DIR}/audio-1.mp4`,
+    ]);
   });
 });
 

@@ -1,13 +1,21 @@
 import path from 'node:path';
-import type { AudioPlan, KeyframePlan, ProcessingPlan, VideoRung } from './plan.ts';
+import {
+  playableRungs,
+  type AudioPlan,
+  type KeyframePlan,
+  type ProcessingPlan,
+  type ToneMapPlan,
+  type VideoPlan,
+  type VideoRung,
+} from './plan.ts';
 
-const INPUT = ['-nostdin', '-hide_banner', '-v', 'error', '-protocol_whitelist', 'file,pipe'];
+export const INPUT = ['-nostdin', '-hide_banner', '-v', 'error', '-protocol_whitelist', 'file,pipe'];
 
 /**
  * `-i source`, after `-f demuxer` when the probe's demuxer is known (see input-format.ts): ffmpeg
  * then reads the file with that demuxer only and cannot detect another.
  */
-const sourceInput = (source: string, demuxer: string | undefined) =>
+export const sourceInput = (source: string, demuxer: string | undefined) =>
   demuxer === undefined ? ['-i', source] : ['-f', demuxer, '-i', source];
 
 /** The names of what processing writes into a version's folder; manifests refer to them relatively. */
@@ -16,6 +24,9 @@ export const outputs = {
   videoIndex: (rung: VideoRung) => `video-${rung.name}.ffmpeg.m3u8`,
   audio: 'audio.mp4',
   audioIndex: 'audio.ffmpeg.m3u8',
+  /** An audio track's file: 'audio.mp4' for the default one. */
+  audioTrack: (track: AudioPlan) => `${track.id}.mp4`,
+  audioTrackIndex: (track: AudioPlan) => `${track.id}.ffmpeg.m3u8`,
   poster: 'poster.jpg',
   storyboardSheet: (n: number) => `storyboard-${n}.jpg`,
   download: 'download.mp4',
@@ -60,27 +71,65 @@ function cmafOutput(dir: string, file: string, index: string, segmentSeconds: nu
   ];
 }
 
+const AUDIO_RATE = 48000;
+
+/**
+ * Filters for a track that is encoded: silence where the track must start with the picture, fill
+ * its holes and reach the picture's end (aresample pads to the timestamps, apad at the end), then
+ * the loudness gain with a limiter that keeps peaks under -1 dBFS and delays nothing.
+ */
+export function audioFilters(audio: AudioPlan): string[] {
+  const filters: string[] = [];
+  if (audio.align) {
+    const { startSeconds, endSeconds } = audio.align;
+    filters.push(
+      `aresample=${AUDIO_RATE}:async=1:min_hard_comp=0.01:first_pts=${Math.round(startSeconds * AUDIO_RATE)}`,
+      `apad=whole_dur=${Math.max(0, endSeconds - startSeconds).toFixed(6)}`,
+    );
+  }
+  if (audio.gainDb !== null) {
+    filters.push(`volume=${audio.gainDb.toFixed(2)}dB`, 'alimiter=limit=0.891:level=0:latency=1');
+  }
+  return filters;
+}
+
 function audioEncoding(audio: AudioPlan): string[] {
-  return audio.copy
-    ? ['-c:a', 'copy']
-    : ['-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', `${audio.bitrateKbps}k`, '-ac', '2', '-ar', '48000'];
+  if (audio.copy) return ['-c:a', 'copy'];
+  const filters = audioFilters(audio);
+  return [
+    ...(filters.length > 0 ? ['-af', filters.join(',')] : []),
+    ...['-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', `${audio.bitrateKbps}k`],
+    ...['-ac', '2', '-ar', String(AUDIO_RATE)],
+  ];
+}
+
+/** Every audio track, each into its own CMAF file (one track per file). */
+function audioOutputs(plan: ProcessingPlan, dir: string): string[] {
+  const tracks = plan.audio ? [plan.audio, ...plan.alternateAudio] : [];
+  return tracks.flatMap((track) => [
+    ...['-map', `0:${track.sourceIndex}`, ...audioEncoding(track), '-vn', '-sn', '-dn'],
+    ...cmafOutput(dir, outputs.audioTrack(track), outputs.audioTrackIndex(track), plan.segmentSeconds),
+  ]);
 }
 
 /**
- * The fast path to playable: the source's video stream copied as is (the top rung) and its audio
- * copied or encoded, in one ffmpeg run. Only used when the plan allows passthrough.
+ * The fast path to playable, in one ffmpeg run: the source's video stream copied as is (the top
+ * rung) when it can pass through, else its first rung encoded at a fast preset; and every audio
+ * track, copied or encoded.
  */
 export function instantArgs(source: string, plan: ProcessingPlan, dir: string, demuxer?: string): string[] {
   const args = [...INPUT, ...sourceInput(source, demuxer)];
-  const copyRung = plan.video?.rungs.find((r) => r.copy);
-  if (plan.video && copyRung) {
-    args.push('-map', `0:${plan.video.sourceIndex}`, '-c:v', 'copy', '-an', '-sn', '-dn');
-    args.push(...cmafOutput(dir, outputs.video(copyRung), outputs.videoIndex(copyRung), plan.segmentSeconds));
+  const video = plan.video;
+  const [rung] = playableRungs(plan);
+  if (video && rung?.copy) {
+    args.push('-map', `0:${video.sourceIndex}`, '-c:v', 'copy', '-an', '-sn', '-dn');
+    args.push(...cmafOutput(dir, outputs.video(rung), outputs.videoIndex(rung), plan.segmentSeconds));
+  } else if (video && rung) {
+    args.push('-filter_complex', `${videoSource(video, rung)},${rungFilters(rung)}[first]`);
+    args.push('-map', '[first]', ...videoEncoding(video, rung, 'superfast'));
+    args.push(...cmafOutput(dir, outputs.video(rung), outputs.videoIndex(rung), plan.segmentSeconds));
   }
-  if (plan.audio) {
-    args.push('-map', `0:${plan.audio.sourceIndex}`, ...audioEncoding(plan.audio), '-vn', '-sn', '-dn');
-    args.push(...cmafOutput(dir, outputs.audio, outputs.audioIndex, plan.segmentSeconds));
-  }
+  args.push(...audioOutputs(plan, dir));
   return args;
 }
 
@@ -116,13 +165,10 @@ export function ladderArgs(source: string, plan: ProcessingPlan, dir: string, de
   const branches = encoded.length + (storyboard ? 1 : 0) + (poster === null ? 0 : 1);
   if (branches === 0) return [];
 
-  const pre: string[] = [];
-  if (video.deinterlace) pre.push('bwdif=mode=send_frame');
-  pre.push(`fps=${video.frameRate}`);
   const labels = Array.from({ length: branches }, (_, i) => `[b${i}]`);
-  const graph = [`[0:${video.sourceIndex}]${pre.join(',')},split=${branches}${labels.join('')}`];
+  const graph = [`${videoSource(video, video.rungs[0])},split=${branches}${labels.join('')}`];
   encoded.forEach((rung, i) => {
-    graph.push(`[b${i}]scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p[r${i}]`);
+    graph.push(`[b${i}]${rungFilters(rung)}[r${i}]`);
   });
   if (storyboard) {
     graph.push(
@@ -150,39 +196,9 @@ export function ladderArgs(source: string, plan: ProcessingPlan, dir: string, de
     '-filter_complex',
     graph.join(';'),
   ];
-  // A keyframe interval longer than any forced gap, so x264 adds none of its own.
-  const gopFrames = Math.ceil(video.frameRate * 10);
   encoded.forEach((rung, i) => {
     args.push(
-      '-map',
-      `[r${i}]`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-profile:v',
-      'high',
-      '-b:v',
-      `${rung.bitrateKbps}k`,
-      '-maxrate',
-      `${Math.round(rung.bitrateKbps * 1.5)}k`,
-      '-bufsize',
-      `${rung.bitrateKbps * 2}k`,
-      '-g',
-      String(gopFrames),
-      '-sc_threshold',
-      '0',
-      '-force_key_frames',
-      forceKeyframes(video.keyframes),
-      '-color_primaries',
-      'bt709',
-      '-color_trc',
-      'bt709',
-      '-colorspace',
-      'bt709',
-      '-an',
-      '-sn',
-      '-dn',
+      ...['-map', `[r${i}]`, ...videoEncoding(video, rung, 'veryfast')],
       ...cmafOutput(dir, outputs.video(rung), outputs.videoIndex(rung), plan.segmentSeconds),
     );
   });
@@ -208,19 +224,92 @@ export function ladderArgs(source: string, plan: ProcessingPlan, dir: string, de
   return args;
 }
 
-/** Audio for a plan that did not produce it in the instant step (the source was not passthrough). */
+/** Every audio track, for a plan whose final version does not repackage the source's video. */
 export function audioArgs(source: string, plan: ProcessingPlan, dir: string, demuxer?: string): string[] {
   if (!plan.audio) return [];
+  return [...INPUT, ...sourceInput(source, demuxer), ...audioOutputs(plan, dir)];
+}
+
+const POSTER_SIZE = { width: 1280, height: 720 };
+
+/**
+ * An audio-only media's poster: its cover art, scaled to fit 1280x720, or a picture of its
+ * waveform (the default track, whole).
+ */
+export function audioPosterArgs(
+  source: string,
+  plan: ProcessingPlan,
+  dir: string,
+  demuxer?: string,
+): string[] {
+  const poster = plan.audioPoster;
+  if (!poster || (poster.kind === 'waveform' && !plan.audio)) return [];
+  const { width, height } = POSTER_SIZE;
+  const graph =
+    poster.kind === 'cover-art'
+      ? `[0:${poster.streamIndex}]scale=${width}:${height}:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1,format=yuvj420p[poster]`
+      : `[0:${plan.audio?.sourceIndex ?? 0}]showwavespic=s=${width}x${height}:split_channels=0:colors=0x8ab4f8:scale=sqrt,` +
+        `format=yuvj420p[poster]`;
   return [
     ...INPUT,
     ...sourceInput(source, demuxer),
-    '-map',
-    `0:${plan.audio.sourceIndex}`,
-    ...audioEncoding(plan.audio),
-    '-vn',
-    '-sn',
-    '-dn',
-    ...cmafOutput(dir, outputs.audio, outputs.audioIndex, plan.segmentSeconds),
+    ...['-filter_complex', graph, '-map', '[poster]', '-frames:v', '1', '-q:v', '3'],
+    ...['-f', 'image2', '-update', '1', '-y', path.join(dir, outputs.poster)],
+  ];
+}
+
+/**
+ * The video as every rung starts from it: deinterlaced, at the output frame rate, with SDR BT.709
+ * colours (HDR tone-mapped, at the top rung's size to spare the float maths; BT.601 converted).
+ * Rotation is applied once, by ffmpeg when it decodes (its autorotate), and tagged on no output.
+ */
+export function videoSource(video: VideoPlan, top: VideoRung | undefined): string {
+  const chain: string[] = [];
+  if (video.deinterlace) chain.push('bwdif=mode=send_frame');
+  chain.push(`fps=${video.frameRate}`);
+  if (video.toneMap) chain.push(...toneMapFilters(video.toneMap, top));
+  else if (video.colorMatrix601) chain.push(`colorspace=all=bt709:iall=${video.colorMatrix601}:fast=1`);
+  return `[0:${video.sourceIndex}]${chain.join(',')}`;
+}
+
+/**
+ * HLG or PQ to SDR BT.709. Light is made linear with SDR white at 203 cd/m² (the HDR reference
+ * white of ITU-R BT.2408, where HLG puts 75 %), so SDR-graded colours keep their values; the
+ * highlights above are rolled off (Möbius) into the SDR range.
+ */
+export function toneMapFilters(toneMap: ToneMapPlan, top: VideoRung | undefined): string[] {
+  const referenceWhite = 203;
+  const size = top ? `:w=${top.width}:h=${top.height}` : '';
+  return [
+    `zscale=tin=${toneMap.transfer}:min=bt2020nc:pin=bt2020:rin=tv:t=linear:p=bt2020:npl=${referenceWhite}${size}`,
+    'format=gbrpf32le',
+    'zscale=p=bt709',
+    `tonemap=tonemap=mobius:param=0.6:desat=0:peak=${(toneMap.peakNits / referenceWhite).toFixed(3)}`,
+    'zscale=t=bt709:m=bt709:r=tv:p=bt709',
+    'format=yuv420p',
+  ];
+}
+
+/** One rung's picture: its size with square pixels, 8-bit 4:2:0. */
+export function rungFilters(rung: VideoRung): string {
+  return `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p`;
+}
+
+/**
+ * H.264 High at the rung's bitrate (capped at 1.5x, so a hard scene cannot spike the stream),
+ * keyframes where the plan says and nowhere else, tagged SDR BT.709 limited range.
+ */
+function videoEncoding(video: VideoPlan, rung: VideoRung, preset: 'veryfast' | 'superfast'): string[] {
+  // A keyframe interval longer than any forced gap, so x264 adds none of its own.
+  const gopFrames = Math.ceil(video.frameRate * 10);
+  return [
+    ...['-c:v', 'libx264', '-preset', preset, '-profile:v', 'high'],
+    ...['-b:v', `${rung.bitrateKbps}k`, '-maxrate', `${Math.round(rung.bitrateKbps * 1.5)}k`],
+    ...['-bufsize', `${rung.bitrateKbps * 2}k`],
+    ...['-g', String(gopFrames), '-sc_threshold', '0'],
+    ...['-force_key_frames', forceKeyframes(video.keyframes)],
+    ...['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv'],
+    ...['-an', '-sn', '-dn'],
   ];
 }
 

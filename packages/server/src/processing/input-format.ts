@@ -50,11 +50,6 @@ export function demuxerOf(formatName: string): string | null {
   return ALLOWED_DEMUXERS.find((allowed) => names.includes(allowed)) ?? null;
 }
 
-/** Input options and `-i` for a source whose demuxer is known: ffmpeg cannot detect another one. */
-export function forcedInput(source: string, demuxer: string): string[] {
-  return [...UNTRUSTED_INPUT, '-f', demuxer, '-i', source];
-}
-
 /** What a person is told about a file in a format Kino does not read. */
 export const UNSUPPORTED_FORMAT_MESSAGE =
   'This file is a playlist, an image, or another format Kino does not accept as a video or audio file.';

@@ -15,6 +15,16 @@ export interface PublishedRendition {
    * Absent (zero) in versions written before renditions carried an offset.
    */
   timeOffsetSeconds?: number;
+  /** Audio: BCP 47 language of the track, when the source names one. */
+  language?: string | null;
+  /** Audio: what players list the track as. */
+  name?: string;
+  /** Audio: the track players start with (absent: the first audio rendition is). */
+  isDefault?: boolean;
+  /** Audio: channel count (absent: 2). */
+  channels?: number;
+  /** Audio: integrated loudness of the source track (LUFS, EBU R128), when measured. */
+  loudnessLufs?: number | null;
 }
 
 export const AUDIO_GROUP = 'audio';
@@ -105,23 +115,59 @@ export function subtitlePlaylist(file: string, durationSeconds: number): string 
   ].join('\n');
 }
 
+/** The audio renditions, the default one first (old versions mark none: their first is). */
+export function audioRenditions(renditions: readonly PublishedRendition[]): PublishedRendition[] {
+  const audios = renditions.filter((r) => r.kind === 'audio');
+  const chosen = audios.find((r) => r.isDefault) ?? audios[0];
+  return chosen ? [chosen, ...audios.filter((r) => r !== chosen)] : [];
+}
+
+/** EXT-X-MEDIA lines of the audio group: every track with its language and a unique name. */
+function audioMedia(audios: readonly PublishedRendition[]): string[] {
+  const names = new Set<string>();
+  return audios.map((a, i) => {
+    const base = (a.name ?? 'Audio').replace(/["\r\n]/g, "'");
+    let name = base;
+    for (let n = 2; names.has(name); n++) name = `${base} (${n})`;
+    names.add(name);
+    const attrs = [
+      'TYPE=AUDIO',
+      `GROUP-ID="${AUDIO_GROUP}"`,
+      `NAME="${name}"`,
+      ...(a.language ? [`LANGUAGE="${a.language}"`] : []),
+      `DEFAULT=${i === 0 ? 'YES' : 'NO'}`,
+      'AUTOSELECT=YES',
+      `CHANNELS="${a.channels ?? 2}"`,
+      `URI="${playlistName(a)}"`,
+    ];
+    return `#EXT-X-MEDIA:${attrs.join(',')}`;
+  });
+}
+
 /**
- * The multivariant playlist: video variants best first, all sharing one audio rendition and, when
- * the media has caption tracks, one subtitle group.
+ * The multivariant playlist: video variants best first, all sharing one audio group (every track,
+ * the default first) and, when the media has caption tracks, one subtitle group. A variant's
+ * BANDWIDTH is its peak plus the most demanding audio track's, whichever a player picks.
  */
 export function masterPlaylist(
   renditions: readonly PublishedRendition[],
   subtitles: readonly SubtitleRendition[] = [],
 ): string {
-  const audio = renditions.find((r) => r.kind === 'audio');
+  const audios = audioRenditions(renditions);
+  const audio = audios[0];
   const videos = renditions.filter((r) => r.kind === 'video');
-  const audioBw = audio ? bandwidth(audio.index) : { peak: 0, average: 0 };
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  if (audio && videos.length > 0) {
-    lines.push(
-      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${AUDIO_GROUP}",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${playlistName(audio)}"`,
+  const audioBw = audios
+    .map((a) => bandwidth(a.index))
+    .reduce(
+      (max, bw) => ({ peak: Math.max(max.peak, bw.peak), average: Math.max(max.average, bw.average) }),
+      {
+        peak: 0,
+        average: 0,
+      },
     );
-  }
+  const audioCodecs = [...new Set(audios.map((a) => a.codec))];
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  if (audio && videos.length > 0) lines.push(...audioMedia(audios));
   lines.push(...subtitleMedia(subtitles));
   const subtitleGroup = subtitles.length > 0 ? [`SUBTITLES="${SUBTITLE_GROUP}"`] : [];
   for (const v of videos) {
@@ -129,7 +175,7 @@ export function masterPlaylist(
     const attrs = [
       `BANDWIDTH=${bw.peak + audioBw.peak}`,
       `AVERAGE-BANDWIDTH=${bw.average + audioBw.average}`,
-      `CODECS="${audio ? `${v.codec},${audio.codec}` : v.codec}"`,
+      `CODECS="${[v.codec, ...audioCodecs].join(',')}"`,
       `RESOLUTION=${v.width}x${v.height}`,
       ...(v.frameRate ? [`FRAME-RATE=${v.frameRate.toFixed(3)}`] : []),
       ...(audio ? [`AUDIO="${AUDIO_GROUP}"`] : []),
@@ -138,7 +184,13 @@ export function masterPlaylist(
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(v));
   }
   if (videos.length === 0 && audio) {
-    const attrs = [`BANDWIDTH=${audioBw.peak}`, `CODECS="${audio.codec}"`, ...subtitleGroup];
+    const own = bandwidth(audio.index);
+    const attrs = [
+      `BANDWIDTH=${own.peak}`,
+      `AVERAGE-BANDWIDTH=${own.average}`,
+      `CODECS="${audio.codec}"`,
+      ...subtitleGroup,
+    ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(audio));
   }
   lines.push('');
@@ -169,6 +221,7 @@ function representation(r: PublishedRendition): string {
   } else {
     attrs.push('audioSamplingRate="48000"');
   }
+  const channels = r.channels ?? 2;
   const timeline: string[] = [];
   // Segment times are media times; presentationTimeOffset maps the first one to the period's start.
   // Rounded from the running total, so per-segment rounding never drifts from the media's clock.
@@ -190,13 +243,23 @@ function representation(r: PublishedRendition): string {
     `<Representation ${attrs.join(' ')}>`,
     ...(r.kind === 'audio'
       ? [
-          '<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="2"/>',
+          `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${channels}"/>`,
         ]
       : []),
     `<SegmentTemplate ${template.join(' ')}>`,
     `<SegmentTimeline>${timeline.join('')}</SegmentTimeline>`,
     '</SegmentTemplate>',
     '</Representation>',
+  ].join('\n');
+}
+
+function audioAdaptationSet(a: PublishedRendition, id: number, main: boolean): string {
+  return [
+    `<AdaptationSet id="${id}" contentType="audio" mimeType="audio/mp4" lang="${xml(a.language ?? 'und')}" segmentAlignment="true" startWithSAP="1">`,
+    `<Role schemeIdUri="urn:mpeg:dash:role:2011" value="${main ? 'main' : 'alternate'}"/>`,
+    ...(a.name ? [`<Label>${xml(a.name).replace(/>/g, '&gt;')}</Label>`] : []),
+    representation(a),
+    '</AdaptationSet>',
   ].join('\n');
 }
 
@@ -223,18 +286,19 @@ export function dashManifest(
   subtitles: readonly SubtitleRendition[] = [],
 ): string {
   const videos = renditions.filter((r) => r.kind === 'video');
-  const audios = renditions.filter((r) => r.kind === 'audio');
+  const audios = audioRenditions(renditions);
   const sets: string[] = [];
   if (videos.length) {
     sets.push(
       `<AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">\n${videos.map(representation).join('\n')}\n</AdaptationSet>`,
     );
   }
-  if (audios.length) {
-    sets.push(
-      `<AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" segmentAlignment="true" startWithSAP="1">\n${audios.map(representation).join('\n')}\n</AdaptationSet>`,
-    );
-  }
+  // One adaptation set per audio track (a player switches sets, not bitrates, to change language),
+  // the default one first with the main role. Ids: video 0, default audio 1, text tracks 2.., then
+  // the other audio tracks.
+  audios.forEach((a, i) => {
+    sets.push(audioAdaptationSet(a, i === 0 ? 1 : 1 + subtitles.length + i, i === 0));
+  });
   subtitles.forEach((sub, i) => sets.push(textAdaptationSet(sub, 2 + i)));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

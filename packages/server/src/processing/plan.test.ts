@@ -270,12 +270,19 @@ describe('planProcessing: video ladders', () => {
 });
 
 describe('planProcessing: audio', () => {
-  it('plans no video, poster or storyboard for audio only', () => {
+  it('plans no video or storyboard for audio only, and a waveform or its cover art as the poster', () => {
     const plan = planProcessing(probeOf({ video: null, audio: [aacTrack({ index: 0 })] }), []);
     expect(plan.video).toBeNull();
     expect(plan.storyboard).toBeNull();
     expect(plan.posterAtSeconds).toBeNull();
-    expect(plan.audio).toEqual({ sourceIndex: 0, copy: true, bitrateKbps: 128 });
+    expect(plan.audio).toMatchObject({ sourceIndex: 0, copy: true, bitrateKbps: 128, id: 'audio' });
+    expect(plan.audioPoster).toEqual({ kind: 'waveform' });
+    const withCover = planProcessing(
+      probeOf({ video: null, audio: [aacTrack({ index: 0 })], coverArtIndex: 1 }),
+      [],
+    );
+    expect(withCover.audioPoster).toEqual({ kind: 'cover-art', streamIndex: 1 });
+    expect(planProcessing(probeOf(), EVERY_2S).audioPoster).toBeNull();
   });
 
   it('plans no audio for a silent video', () => {
@@ -298,14 +305,14 @@ describe('planProcessing: audio', () => {
     ['AC-3', { codec: 'ac3', profile: null, channels: 6 }, false],
   ] as const)('%s: copy=%s', (_label, facts, copy) => {
     const plan = planProcessing(probeOf({ audio: [aacTrack(facts)] }), EVERY_2S);
-    expect(plan.audio).toEqual({ sourceIndex: 1, copy, bitrateKbps: 128 });
+    expect(plan.audio).toMatchObject({ sourceIndex: 1, copy, bitrateKbps: 128, align: null, gainDb: null });
   });
 
   it('picks the track marked default, else the first', () => {
     const eng = aacTrack({ index: 1, language: 'eng', isDefault: false });
     const fra = aacTrack({ index: 2, language: 'fra', isDefault: true, codec: 'opus', profile: null });
     expect(chooseAudio([eng, fra])).toBe(fra);
-    expect(planProcessing(probeOf({ audio: [eng, fra] }), EVERY_2S).audio).toEqual({
+    expect(planProcessing(probeOf({ audio: [eng, fra] }), EVERY_2S).audio).toMatchObject({
       sourceIndex: 2,
       copy: false,
       bitrateKbps: 128,

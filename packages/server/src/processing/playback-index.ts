@@ -36,6 +36,11 @@ export const playbackIndexSchema: z.ZodType<PlaybackIndex> = z.object({
       frameRate: z.number().nullable(),
       index: z.object({ initLength: z.number(), segments: z.array(segmentSchema) }),
       timeOffsetSeconds: z.number().optional(),
+      language: z.string().nullable().optional(),
+      name: z.string().optional(),
+      isDefault: z.boolean().optional(),
+      channels: z.number().optional(),
+      loudnessLufs: z.number().nullable().optional(),
     }),
   ),
   poster: z.string().nullable(),
@@ -60,6 +65,8 @@ export interface RenditionSummary {
   height: number | null;
   bitrate: number | null;
   codec: string;
+  /** Audio, the default track: integrated loudness of the source (LUFS), when measured. */
+  loudnessLufs?: number | null;
 }
 
 export function summarize(index: PlaybackIndex): RenditionSummary[] {
@@ -72,6 +79,7 @@ export function summarize(index: PlaybackIndex): RenditionSummary[] {
       height: r.height,
       bitrate: seconds > 0 ? Math.round((bytes * 8) / seconds) : null,
       codec: r.codec,
+      ...(r.loudnessLufs != null && { loudnessLufs: r.loudnessLufs }),
     };
   });
 }

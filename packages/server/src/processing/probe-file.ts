@@ -1,6 +1,9 @@
 import { open } from 'node:fs/promises';
 import { MediaRejectedError, parseProbe } from './probe.ts';
 import type { ProbeResult } from './probe-result.ts';
+import { parsePacketScan, type PacketScan } from './packet-scan.ts';
+import { silentAudioTracks } from './audio-measure.ts';
+import type { PlanInputs } from './plan.ts';
 import { MediaToolError, runMediaTool, type RunOptions } from './media-tools.ts';
 import {
   demuxerOf,
@@ -117,4 +120,59 @@ async function startsLikeMedia(file: string): Promise<boolean> {
 export async function keyframeTimes(file: string, opts: AbortSignal | ProbeOptions = {}): Promise<number[]> {
   const options: ProbeOptions = opts instanceof AbortSignal ? { signal: opts } : opts;
   return parseKeyframeTimes(await runMediaTool('ffprobe', keyframeArgs(file), probeRun(options)));
+}
+
+/** Every video and audio packet's stream, time, duration, size and flags, without decoding. */
+export function packetScanArgs(file: string): string[] {
+  return [
+    '-v',
+    'error',
+    ...SAFE_INPUT,
+    '-show_entries',
+    'packet=codec_type,stream_index,pts_time,duration_time,size,flags',
+    '-of',
+    'csv=p=0',
+    file,
+  ];
+}
+
+/** Keyframes, timing, gaps and peak bitrate of each stream (see packet-scan.ts). */
+export async function scanPackets(file: string, opts: ProbeOptions = {}): Promise<PacketScan> {
+  return parsePacketScan(await runMediaTool('ffprobe', packetScanArgs(file), probeRun(opts)));
+}
+
+/**
+ * Probes the source and, beside the probe, scans its packets (keyframes, stream timing, holes,
+ * peak bitrate); with several audio tracks, also listens for the silent ones. A file that is not
+ * media fails with the probe's verdict, whatever the packet scan made of it.
+ */
+export async function readSource(
+  source: string,
+  workdir: string,
+  signal: AbortSignal,
+): Promise<{ probe: ProbeResult & { demuxer: string }; keyframes: number[]; inputs: PlanInputs }> {
+  const scanning = scanPackets(source, { signal, workdir }).then(
+    (scan) => ({ scan }),
+    (error: unknown) => ({ error }),
+  );
+  let probe;
+  try {
+    probe = await probeFile(source, { signal, workdir });
+  } catch (error) {
+    await scanning;
+    throw error;
+  }
+  const scanned = await scanning;
+  if ('error' in scanned) {
+    if (probe.video) throw scanned.error;
+    return { probe, keyframes: [], inputs: {} };
+  }
+  const silentAudio = await silentAudioTracks(source, probe, {
+    signal,
+    workdir,
+    demuxer: probe.demuxer,
+    limits: PROBE_LIMITS,
+  });
+  const keyframes = probe.video ? (scanned.scan.get(probe.video.index)?.keyframes ?? []) : [];
+  return { probe, keyframes, inputs: { streams: scanned.scan, silentAudio } };
 }

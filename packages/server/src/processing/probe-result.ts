@@ -26,6 +26,10 @@ export interface VideoStreamInfo {
   colorSpace: string | null;
   level: number | null;
   bitrate: number | null;
+  /** When the stream's first frame is shown (seconds, the container's clock), or null if unknown. */
+  startTime: number | null;
+  /** Brightest light the stream was mastered for (cd/m², from its HDR metadata), or null. */
+  peakLuminance: number | null;
 }
 
 export interface AudioStreamInfo {
@@ -35,15 +39,28 @@ export interface AudioStreamInfo {
   channels: number;
   sampleRate: number;
   language: string | null;
+  /** The track's own title (e.g. "Commentary"), or null. */
+  title: string | null;
   isDefault: boolean;
   bitrate: number | null;
+  /** When the track's first sample plays (seconds, the container's clock), or null if unknown. */
+  startTime: number | null;
+  /** How long the track plays (seconds), or null if unknown. */
+  durationSeconds: number | null;
 }
 
 export interface ProbeResult {
   formatName: string;
   durationSeconds: number;
+  /**
+   * The container's start (seconds): ffmpeg moves every stream back by it, so the outputs of a
+   * run start at the earliest stream. Null when unknown (taken as 0).
+   */
+  startTime: number | null;
   sizeBytes: number | null;
   bitrate: number | null;
   video: VideoStreamInfo | null;
   audio: AudioStreamInfo[];
+  /** The stream index of an attached picture (cover art), or null. */
+  coverArtIndex: number | null;
 }

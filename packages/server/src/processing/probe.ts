@@ -37,12 +37,23 @@ const streamSchema = z
     channels: z.number().int().optional(),
     sample_rate: num.optional(),
     duration: num.optional(),
+    start_time: num.optional(),
     disposition: z
       .object({ default: z.number().optional(), attached_pic: z.number().optional() })
       .loose()
       .optional(),
     tags: z.record(z.string(), z.string()).optional(),
-    side_data_list: z.array(z.object({ rotation: z.number().optional() }).loose()).optional(),
+    side_data_list: z
+      .array(
+        z
+          .object({
+            rotation: z.number().optional(),
+            max_content: num.optional(),
+            max_luminance: z.union([z.number(), z.string()]).optional(),
+          })
+          .loose(),
+      )
+      .optional(),
   })
   .loose();
 
@@ -52,6 +63,7 @@ const probeSchema = z.object({
     .object({
       format_name: z.string(),
       duration: num.optional(),
+      start_time: num.optional(),
       size: num.optional(),
       bit_rate: num.optional(),
     })
@@ -68,6 +80,27 @@ function ratio(value: string | undefined): number | null {
 
 function finite(value: number | undefined): number | null {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** A timestamp: any finite number (audio often starts a little before zero). */
+function time(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * The brightest light (cd/m²) an HDR stream says it holds: its content light level (MaxCLL), else
+ * its mastering display's peak; null when it carries neither.
+ */
+function peakLuminanceOf(stream: z.infer<typeof streamSchema>): number | null {
+  const sides = stream.side_data_list ?? [];
+  const cll = sides.map((s) => finite(s.max_content)).find((v) => v !== null);
+  if (cll) return cll;
+  for (const side of sides) {
+    const raw = side.max_luminance;
+    const value = typeof raw === 'number' ? raw : (ratio(raw) ?? Number(raw));
+    if (finite(value)) return value;
+  }
+  return null;
 }
 
 /** ffprobe reports counter-clockwise display-matrix angles (-90 for a phone held upright). */
@@ -125,6 +158,8 @@ function videoOf(stream: z.infer<typeof streamSchema>): VideoStreamInfo | null {
     colorSpace: stream.color_space ?? null,
     level: stream.level ?? null,
     bitrate: finite(stream.bit_rate),
+    startTime: time(stream.start_time),
+    peakLuminance: peakLuminanceOf(stream),
   };
 }
 
@@ -137,8 +172,11 @@ function audioOf(stream: z.infer<typeof streamSchema>): AudioStreamInfo | null {
     channels: stream.channels,
     sampleRate: stream.sample_rate ?? 0,
     language: stream.tags?.language && stream.tags.language !== 'und' ? stream.tags.language : null,
+    title: stream.tags?.title?.trim() || null,
     isDefault: stream.disposition?.default === 1,
     bitrate: finite(stream.bit_rate),
+    startTime: time(stream.start_time),
+    durationSeconds: finite(stream.duration),
   };
 }
 
@@ -156,6 +194,7 @@ export function parseProbe(json: unknown): ProbeResult {
   }
   const { streams, format } = parsed.data;
   const videoStream = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
+  const coverArt = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic === 1);
   const video = videoStream ? videoOf(videoStream) : null;
   const audio = streams
     .filter((s) => s.codec_type === 'audio')
@@ -179,9 +218,11 @@ export function parseProbe(json: unknown): ProbeResult {
   return {
     formatName: format.format_name,
     durationSeconds,
+    startTime: time(format.start_time),
     sizeBytes: finite(format.size),
     bitrate: finite(format.bit_rate),
     video,
     audio,
+    coverArtIndex: coverArt?.index ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import type { JobHandler } from '../jobs/job-registry.ts';
 import { encodingKey } from '../media/media-jobs.ts';
 import { instantArgs } from './ffmpeg-commands.ts';
+import { playableRungs } from './plan.ts';
 import { runMediaTool } from './media-tools.ts';
 import {
   buildIndex,
@@ -27,9 +28,11 @@ export function processMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload>
   return (ctx) =>
     withPreparedSource(deps, ctx, async (prepared, progress) => {
       const { media, plan, source, workdir, prefix } = prepared;
-      const passthrough = plan.video === null || plan.video.passthroughRefusal === null;
-      if (passthrough && media.playable !== 1) {
-        progress(20, 'repackaging for instant playback');
+      // A source that passes through is repackaged; another gets its first rung encoded fast, when
+      // that takes seconds (see playableRungs); audio alone is repackaged or encoded.
+      const firstVersion = plan.video === null || playableRungs(plan).length > 0;
+      if (firstVersion && media.playable !== 1) {
+        progress(20, 'making a first version to play');
         await runMediaTool('ffmpeg', instantArgs(source, plan, workdir, prepared.demuxer), {
           signal: ctx.signal,
           limits: prepared.limits,

@@ -186,15 +186,15 @@ describe('media processing end to end (tus upload → worker → /play)', () => 
     const download = await kino.app.inject({ method: 'GET', url: new URL(playback.mp4!).pathname });
     expect(download.statusCode).toBe(200);
     expect(download.rawPayload.subarray(4, 8).toString('latin1')).toBe('ftyp');
-    if (!facts.hasVideo) {
-      expect(playback.poster).toBeNull();
-      expect(playback.storyboard).toBeNull();
-      return;
-    }
+    // A poster for all: a frame of the video, or the cover art or waveform of sound alone.
     const poster = await kino.app.inject({ method: 'GET', url: new URL(playback.poster!).pathname });
     expect(poster.statusCode).toBe(200);
     expect(poster.headers['content-type']).toBe('image/jpeg');
     expect([...poster.rawPayload.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    if (!facts.hasVideo) {
+      expect(playback.storyboard).toBeNull();
+      return;
+    }
     const luma = await lumaStats(playback.poster!);
     expect(luma.max - luma.min, 'the poster is not one flat colour').toBeGreaterThan(50);
     expect(luma.avg, 'the poster is not black').toBeGreaterThan(20);
@@ -217,18 +217,22 @@ describe('media processing end to end (tus upload → worker → /play)', () => 
   // picture and AAC starts with priming samples; were each output moved so its own timestamps start
   // at 0, the picture would show two frames (66 ms at 30 fps) behind its sound. Checked through the
   // HLS master and through the MP4 download, for a copied and an encoded video, and for a source
-  // whose sound starts after its picture.
+  // whose sound starts after its picture: that sound is padded with silence to start with the
+  // picture (players skip or stall over a stretch where only one of them plays), its content kept
+  // where it was (see real-world-sources.test.ts for the beep against the flash).
   it('keeps video and audio starting together, as they do in the source', async () => {
+    const padded = new Set<SampleName>(['audio-late']);
     for (const name of ['h264-aac-720p', 'hevc-8bit', 'audio-late'] as const) {
       const media = mediaOf.get(name)!;
       const source = await streamStarts(sourceOf.get(name)!);
       const frame = 1 / SAMPLE_CATALOGUE[name].facts.fps!;
+      const expected = padded.has(name) ? 0 : source.video! - source.audio!;
       for (const url of [
         `${base}/play/${media.id}/master.m3u8`,
         `${base}${new URL(media.playback!.mp4!).pathname}`,
       ]) {
         const played = await streamStarts(url);
-        const drift = played.video! - played.audio! - (source.video! - source.audio!);
+        const drift = played.video! - played.audio! - expected;
         expect(
           Math.abs(drift),
           `${name} ${url}: video starts ${drift.toFixed(3)} s later than in the source`,
@@ -248,14 +252,13 @@ describe('media processing end to end (tus upload → worker → /play)', () => 
     },
   );
 
+  // A source that cannot pass through gets its first rung encoded fast, then the ladder.
   it.each(READY.filter((n) => !readyOutcome(n).passthrough))(
-    '%s: not playable until its re-encoded renditions were ready',
+    '%s: playable from a fast first rung before its ladder was ready',
     (name) => {
       const history = historyOf.get(name)!;
-      expect(
-        history.filter((h) => h.playable).every((h) => h.status === 'ready'),
-        JSON.stringify(history),
-      ).toBe(true);
+      const early = history.find((h) => h.playable && h.status === 'processing');
+      expect(early, JSON.stringify(history)).toBeDefined();
     },
   );
 });

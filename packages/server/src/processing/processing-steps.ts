@@ -17,9 +17,10 @@ import { MEDIA_TIME_OFFSET_SECONDS, outputs } from './ffmpeg-commands.ts';
 import { localSource } from './local-source.ts';
 import type { PublishedRendition } from './manifests.ts';
 import { prepareWorkdir, sourceInWorkdir } from './media-sandbox.ts';
-import { planProcessing, type ProcessingPlan, type VideoRung } from './plan.ts';
+import { planProcessing, playableRungs, type ProcessingPlan, type VideoRung } from './plan.ts';
+import { audioRendition } from './audio-rendition.ts';
 import { summarize, type PlaybackIndex } from './playback-index.ts';
-import { keyframeTimes, probeFile } from './probe-file.ts';
+import { readSource } from './probe-file.ts';
 import { MediaRejectedError } from './probe.ts';
 import { avcCodecString, parseFfmpegPlaylist } from './rendition-index.ts';
 import { processingLimits, type ToolLimits } from './tool-limits.ts';
@@ -78,8 +79,11 @@ export async function withPreparedSource(
     const stored = await localSource(deps.storage, media.source_key, workdir, ctx.signal);
     const source = await sourceInWorkdir(stored, workdir);
     progress(1, 'reading the source');
-    const { probe, keyframes } = await readSource(source, workdir, ctx.signal);
-    const plan = planProcessing(probe, keyframes);
+    const { probe, keyframes, inputs } = await readSource(source, workdir, ctx.signal);
+    const plan = planProcessing(probe, keyframes, {
+      ...inputs,
+      normalizeLoudness: media.normalize_loudness === 1,
+    });
     const limits = processingLimits(
       {
         durationSeconds: probe.durationSeconds,
@@ -119,28 +123,6 @@ async function recordFailure(
   if (errored) await deps.events?.('media.errored', errored);
 }
 
-/**
- * Probes the source and, beside the probe, lists its video keyframes. A file that is not media
- * fails with the probe's verdict, whatever the keyframe scan made of it.
- */
-async function readSource(source: string, workdir: string, signal: AbortSignal) {
-  const scan = keyframeTimes(source, { signal, workdir }).then(
-    (times) => ({ times }),
-    (error: unknown) => ({ error }),
-  );
-  let probe;
-  try {
-    probe = await probeFile(source, { signal, workdir });
-  } catch (error) {
-    await scan;
-    throw error;
-  }
-  const listed = await scan;
-  if (!probe.video) return { probe, keyframes: [] };
-  if ('error' in listed) throw listed.error;
-  return { probe, keyframes: listed.times };
-}
-
 export type Progress = (percent: number, message: string) => void;
 
 /** Progress reported from steps running side by side, never going backwards. */
@@ -173,24 +155,14 @@ export function versionUploader(storage: Storage, prefix: string, workdir: strin
 export async function buildIndex(
   workdir: string,
   plan: ProcessingPlan,
-  opts: { onlyCopy: boolean },
+  opts: { onlyCopy: boolean; loudnessLufs?: number | null },
 ): Promise<PlaybackIndex> {
   const renditions: PublishedRendition[] = [];
-  const rungs = (plan.video?.rungs ?? []).filter((r) => !opts.onlyCopy || r.copy);
+  // The first version has what instantArgs made: the copied source, or the fast first rung.
+  const rungs = opts.onlyCopy ? playableRungs(plan) : (plan.video?.rungs ?? []);
   for (const rung of rungs) renditions.push(await videoRendition(workdir, rung, plan));
-  if (plan.audio) {
-    const index = parseFfmpegPlaylist(await fs.readFile(path.join(workdir, outputs.audioIndex), 'utf8'));
-    renditions.push({
-      id: 'audio',
-      kind: 'audio',
-      file: outputs.audio,
-      codec: 'mp4a.40.2',
-      width: null,
-      height: null,
-      frameRate: null,
-      index,
-      timeOffsetSeconds: MEDIA_TIME_OFFSET_SECONDS,
-    });
+  for (const track of plan.audio ? [plan.audio, ...plan.alternateAudio] : []) {
+    renditions.push(await audioRendition(workdir, track, opts.loudnessLufs ?? null));
   }
   const present = new Set(await fs.readdir(workdir));
   const sheets = [...present]

@@ -68,7 +68,8 @@ export function createJobRuntime(deps: {
     workRoot: deps.workRoot,
     events: mediaEventSink(deps.transaction, queue),
     captions: deps.captions?.(queue),
-    processed: (tenantId: string, seconds: number) => deps.repos.quotas.addProcessed(tenantId, seconds * 1000),
+    processed: (tenantId: string, seconds: number) =>
+      deps.repos.quotas.addProcessed(tenantId, seconds * 1000),
   };
   const handlers = new JobHandlers(jobCatalog)
     .on('maintenance.prune-jobs', pruneJobsHandler(deps.repos.jobs, queue.now))

@@ -18,6 +18,10 @@ import { jobsRoutes } from '../jobs/jobs.routes.ts';
 import { mediaRoutes } from '../media/media.routes.ts';
 import { MediaService } from '../media/media.service.ts';
 import { tenantsRoutes } from '../tenants/tenants.routes.ts';
+import { tenantAdminRoutes } from '../tenants/tenant-admin.routes.ts';
+import { installIdempotency } from '../idempotency/idempotency.hooks.ts';
+import { IdempotencyRepository } from '../idempotency/idempotency.repository.ts';
+import { rateLimitHook } from '../rate-limits/rate-limit.hook.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
 import { deliveryRoutes } from '../delivery/delivery-routes.ts';
 import { createStorage } from '../storage/create-storage.ts';
@@ -102,9 +106,13 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       }),
       trustProxy: config.trustProxy,
     });
+    // Before any route: per-key rate limits (after authentication) and Idempotency-Key on POSTs.
+    app.addHook('onRequest', rateLimitHook(config.rateLimitPerMinute));
+    installIdempotency(app, new IdempotencyRepository(database.db));
     await app.register(healthRoutes({ checks, metrics }));
     if (config.roles.has('api')) {
       await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
+      await app.register(tenantAdminRoutes({ transaction, queue: jobs.queue, quotas: repos.quotas }));
       await app.register(apiKeysRoutes(new ApiKeysService(repos)));
       await app.register(
         mediaRoutes(new MediaService(repos, transaction, jobs.queue), {

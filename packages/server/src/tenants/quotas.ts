@@ -40,7 +40,11 @@ export async function assertWithinQuota(
     );
   }
   const minutes = need.minutes ?? 0;
-  if (need.minutes !== undefined && limits.minutes !== null && exceeds(used.processedMinutes, minutes, limits.minutes)) {
+  if (
+    need.minutes !== undefined &&
+    limits.minutes !== null &&
+    exceeds(used.processedMinutes, minutes, limits.minutes)
+  ) {
     const usedMinutes = Math.round(used.processedMinutes * 10) / 10;
     throw new ApiError(
       'quota_exceeded',

@@ -26,6 +26,7 @@ export async function emitEvent(
     subscribes(JSON.parse(e.events) as string[], event.type),
   );
   const body: WebhookEventBody = {
+    id: eventId,
     type: event.type,
     createdAt: new Date(now).toISOString(),
     data: event.data,

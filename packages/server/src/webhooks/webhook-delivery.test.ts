@@ -132,6 +132,7 @@ describe.each(DIALECTS)('webhook delivery on %s', (dialect) => {
     expect(got?.headers['kino-delivery-id']).toBe(deliveryIds[0]);
     const body = JSON.parse(got?.body ?? '') as { type: string; createdAt: string; data: unknown };
     expect(body).toEqual({
+      id: eventId,
       type: 'media.ready',
       createdAt: expect.any(String),
       data: { id: 'med_x', status: 'ready' },

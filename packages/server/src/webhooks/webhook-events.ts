@@ -11,6 +11,8 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** What is POSTed, byte for byte the same on every attempt of a delivery. */
 export interface WebhookEventBody {
+  /** The event's id, the same in every delivery of it (and in Kino-Event-Id): receivers dedupe by it. */
+  id: string;
   type: WebhookEventType;
   createdAt: string;
   data: unknown;

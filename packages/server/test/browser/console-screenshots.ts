@@ -24,6 +24,47 @@ const VIEWPORTS = [
   { name: 'phone', viewport: { width: 390, height: 844 } },
 ] as const;
 
+/** An SRT of `[start, end, text]` cues. */
+const srt = (cues: [number, number, string][]) =>
+  cues
+    .map(([start, end, text], i) => {
+      const stamp = (t: number) =>
+        `00:00:${String(Math.floor(t)).padStart(2, '0')},${String(Math.round((t % 1) * 1000)).padStart(3, '0')}`;
+      return `${i + 1}\n${stamp(start)} --> ${stamp(end)}\n${text}\n`;
+    })
+    .join('\n');
+
+/** Caption tracks for two of the media: what the captions panel, the player and search show. */
+async function addCaptions(kino: ConsoleKino, tour: string, onboarding: string) {
+  const add = (id: string, track: Record<string, unknown>) =>
+    kino.api('POST', `/v1/media/${id}/captions`, track, kino.tenant.apiKey);
+  await add(tour, {
+    language: 'en',
+    kind: 'captions',
+    default: true,
+    content: srt([
+      [0.5, 3.5, 'Welcome to the new dashboard.'],
+      [4, 7, 'Reports now load in under a second.'],
+      [7.5, 11, 'Export any report as a spreadsheet.'],
+    ]),
+  });
+  await add(tour, {
+    language: 'de',
+    content: srt([
+      [0.5, 3.5, 'Willkommen im neuen Dashboard.'],
+      [4, 7, 'Berichte laden jetzt in unter einer Sekunde.'],
+      [7.5, 11, 'Jeder Bericht lässt sich als Tabelle exportieren.'],
+    ]),
+  });
+  await add(onboarding, {
+    language: 'en',
+    content: srt([
+      [2, 6, 'On your first day, open the dashboard and pick a team.'],
+      [6.5, 10, 'Your reports live under Insights.'],
+    ]),
+  });
+}
+
 async function fill(kino: ConsoleKino) {
   const key = kino.tenant.apiKey;
   const clip = await generate({ width: 1280, height: 720, durationSec: 12 });
@@ -38,6 +79,7 @@ async function fill(kino: ConsoleKino) {
     ids.push(mediaId);
   }
   for (const id of ids) await waitForPlayable(kino, id, { ready: true, timeoutMs: 120_000 });
+  await addCaptions(kino, ids[0] ?? '', ids[2] ?? '');
   await kino.api(
     'PATCH',
     `/v1/media/${ids[0] ?? ''}`,
@@ -63,6 +105,53 @@ async function shoot(page: WatchedPage, name: string, viewport: string) {
   await page.page.waitForTimeout(400);
   const file = await page.screenshot(path.join(OUT, `${name}-${viewport}.png`));
   process.stdout.write(`${path.relative(REPO_ROOT, file)}\n`);
+}
+
+/**
+ * The library finding media by what is said in them, the media page's search with a hit followed
+ * (the player shows that cue), and the captions panel.
+ */
+async function captionShots(page: WatchedPage, base: string, mediaId: string, viewport: string) {
+  await page.page.goto(`${base}/library`);
+  await page.page.getByLabel('Search', { exact: true }).fill('dashboard');
+  await waitUntilTrue(page.page, `document.querySelectorAll('.card-hint').length >= 2`);
+  await waitUntilTrue(page.page, '[...document.images].every((img) => img.complete)');
+  await shoot(page, 'library-search', viewport);
+
+  await page.page.goto(`${base}/media/${mediaId}`);
+  await page.page.locator('kino-player video').waitFor();
+  await page.page.getByLabel('Search in this video').fill('report');
+  await page.page.getByRole('button', { name: /^0:07/ }).click();
+  await waitUntilTrue(
+    page.page,
+    `(() => { const v = document.querySelector('kino-player video');
+      const t = Array.from(v.textTracks).find((t) => t.mode === 'showing');
+      return !v.seeking && v.readyState >= 2 && t && t.activeCues && t.activeCues.length > 0; })()`,
+  );
+  await page.page.evaluate('window.scrollTo(0, 0)');
+  await shoot(page, 'media-search', viewport);
+
+  await page.page.evaluate(
+    `window.scrollTo(0, document.getElementById('captions-heading').getBoundingClientRect().top + window.scrollY - 80)`,
+  );
+  await shoot(page, 'media-captions', viewport);
+}
+
+/** The operator's health page of a Kino running without a worker: the red banner. */
+async function noWorkerShots(browser: Browser) {
+  const kino = await startConsoleKino({ KINO_ROLES: 'api' });
+  try {
+    for (const { name, viewport } of VIEWPORTS) {
+      const page = await openPage(browser, `${kino.kino.baseUrl}/login`, { viewport });
+      await logIn(page.page, kino.kino.baseUrl, kino.operator, kino.password);
+      await page.page.locator('.banner-alarm').waitFor();
+      await page.page.getByRole('heading', { name: 'Workers' }).waitFor();
+      await shoot(page, 'operator-no-worker', name);
+      await page.close();
+    }
+  } finally {
+    await kino.stop();
+  }
 }
 
 async function main() {
@@ -92,6 +181,7 @@ async function main() {
       const seek = await page.page.locator('kino-player media-time-range').boundingBox();
       if (seek) await page.page.mouse.move(seek.x + seek.width * 0.65, seek.y + seek.height / 2);
       await shoot(page, 'media-playing', name);
+      await captionShots(page, base, first ?? '', name);
       await page.page.goto(`${base}/settings/webhooks`);
       await page.page.getByText('hooks.example.com').first().waitFor();
       await shoot(page, 'settings', name);
@@ -106,6 +196,7 @@ async function main() {
       if (page.errors.length > 0) process.stderr.write(`page errors: ${page.errors.join('\n')}\n`);
       await page.close();
     }
+    await noWorkerShots(browser);
   } finally {
     await (browser ?? (await launching.catch(() => undefined)))?.close();
     await kino.stop();

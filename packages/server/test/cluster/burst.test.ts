@@ -4,7 +4,7 @@ import type { WebhookEventBody } from '../../src/webhooks/webhook-events.ts';
 import { verifySignature } from '../../src/webhooks/webhook-signature.ts';
 import { ClusterFixture, waitFor, type Tenant } from './cluster-fixture.ts';
 import { percentile, startLatencyProbe } from './latency-probe.ts';
-import { serverSideLatency } from './server-metrics.ts';
+import { serverSideLatency, type ServerSideLatency } from './server-metrics.ts';
 import { tusUpload } from './tus-client.ts';
 import { WebhookReceiver } from './webhook-receiver.ts';
 
@@ -12,6 +12,16 @@ import { WebhookReceiver } from './webhook-receiver.ts';
 const SHARES = { big: 100, middling: 60, small: 40 };
 type Share = keyof typeof SHARES;
 const NAMES = Object.keys(SHARES) as Share[];
+const BURST_DEADLINE_MS = 15 * 60_000;
+
+interface BurstFigures {
+  uploadsDoneS: number;
+  allReadyS: number;
+  jobWaitS: { median: number; max: number };
+  firstJobs: { tenant: Share; enqueuedAfterS: number; waitedS: number }[];
+  getThroughNginxMs: Record<string, number>;
+  getInsideKino: ServerSideLatency;
+}
 
 interface Delivery {
   id: string;
@@ -25,6 +35,8 @@ interface Delivery {
 describe('a cluster taking webhooks and a burst of uploads', () => {
   let fx: ClusterFixture;
   let source: string;
+  /** What the burst measured, for the latency test that follows it. */
+  let burst: BurstFigures | undefined;
 
   beforeAll(async () => {
     fx = await ClusterFixture.start({ env: { KINO_LOG_LEVEL: 'warn', KINO_IMPORT_ALLOW_PRIVATE: '1' } });
@@ -32,7 +44,7 @@ describe('a cluster taking webhooks and a burst of uploads', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await fx?.stop();
+    await (fx as ClusterFixture | undefined)?.stop();
   }, 60_000);
 
   it('a webhook receiver that was down gets every event once it is back, each with a valid signature', async () => {
@@ -106,86 +118,101 @@ describe('a cluster taking webhooks and a burst of uploads', () => {
     }
   }, 420_000);
 
-  it('200 small uploads from 3 tenants at once all end ready; each tenant starts early; GETs stay fast', async () => {
-    const tenants = Object.fromEntries(
-      await Promise.all(NAMES.map(async (name) => [name, await fx.tenant(name)] as const)),
-    ) as Record<Share, Tenant>;
-    // Something to read while the burst runs: an API GET through nginx (key check + database).
-    const target = await tusUpload(`${fx.url}/v1/uploads`, tenants.small.key, source);
-    await fx.settle(tenants.small.key, [target.mediaId], 60_000);
-    const probe = startLatencyProbe(`${fx.url}/v1/media/${target.mediaId}`, {
-      authorization: `Bearer ${tenants.small.key}`,
-    });
-
-    const startedAt = Date.now();
-    try {
-      const uploads = await Promise.all(
-        NAMES.flatMap((name) =>
-          Array.from({ length: SHARES[name] }, () =>
-            tusUpload(`${fx.url}/v1/uploads`, tenants[name].key, source).then((u) => ({ ...u, name })),
-          ),
-        ),
-      );
-      const uploadedMs = Date.now() - startedAt;
-      for (const name of NAMES) {
-        const ids = uploads.filter((u) => u.name === name).map((u) => u.mediaId);
-        const settled = await fx.settle(tenants[name].key, ids, 300_000);
-        const notReady = [...settled.values()].filter((m) => m.status !== 'ready');
-        expect(notReady.map((m) => `${m.id}: ${m.status} ${JSON.stringify(m.error)}`)).toEqual([]);
-      }
-      const readyMs = Date.now() - startedAt;
-      const report = await probe.stop();
-
-      const { rows: jobs } = await fx.db.query<{ tenant_id: string; created_at: number; started_at: number }>(
-        `select tenant_id, created_at, started_at from jobs
-          where type = 'media.process' and created_at >= $1 and tenant_id = any($2) order by started_at`,
-        [startedAt, NAMES.map((name) => tenants[name].id)],
-      );
-      expect(jobs).toHaveLength(200);
-      const waits = jobs.map((j) => (j.started_at - j.created_at) / 1000);
-      const firstJobs = NAMES.map((name) => {
-        const first = jobs.find((j) => j.tenant_id === tenants[name].id);
-        return {
-          tenant: name,
-          enqueuedS: first ? (first.created_at - startedAt) / 1000 : NaN,
-          waitedS: first ? (first.started_at - first.created_at) / 1000 : NaN,
-        };
+  it(
+    '200 small uploads from 3 tenants at once all end ready, and every tenant’s first jobs start early',
+    async () => {
+      const tenants = Object.fromEntries(
+        await Promise.all(NAMES.map(async (name) => [name, await fx.tenant(name)] as const)),
+      ) as Record<Share, Tenant>;
+      // Something to read while the burst runs: an API GET through nginx (key check + database).
+      const target = await tusUpload(`${fx.url}/v1/uploads`, tenants.small.key, source);
+      await fx.settle(tenants.small.key, [target.mediaId], 60_000);
+      const probe = startLatencyProbe(`${fx.url}/v1/media/${target.mediaId}`, {
+        authorization: `Bearer ${tenants.small.key}`,
       });
-      const figures = {
-        uploadsDoneS: uploadedMs / 1000,
-        allReadyS: readyMs / 1000,
-        jobWaitS: { median: percentile(waits, 0.5), max: Math.max(...waits) },
-        firstJobs,
-        getThroughNginxMs: {
-          requests: report.times.length,
-          p50: percentile(report.times, 0.5),
-          p99: percentile(report.times, 0.99),
-          p99WhileUploading: percentile(
-            report.times.filter((_, i) => (report.sentAt[i] ?? 0) < startedAt + uploadedMs),
-            0.99,
-          ),
-          p99WhileProcessing: percentile(
-            report.times.filter((_, i) => (report.sentAt[i] ?? 0) >= startedAt + uploadedMs),
-            0.99,
-          ),
-        },
-        getInsideKino: await serverSideLatency(
-          fx.cluster.api.map((n) => n.url),
-          'GET',
-          '/v1/media/:id',
-        ),
-      };
-      console.info(`burst figures: ${JSON.stringify(figures)}`);
 
-      // Round robin between tenants: the small tenant, whose uploads came last behind the big
-      // tenant's backlog, waits for a free slot, not for that backlog.
-      for (const first of firstJobs)
-        expect(first.waitedS, `${first.tenant}'s first job waited`).toBeLessThan(10);
-      expect(report.failures).toEqual([]);
-      expect(report.times.length).toBeGreaterThan(100);
-      expect(figures.getThroughNginxMs.p99, 'p99 of GET /v1/media/{id} through nginx, ms').toBeLessThan(100);
-    } finally {
-      probe.kill();
-    }
-  }, 420_000);
+      const startedAt = Date.now();
+      try {
+        const uploads = await Promise.all(
+          NAMES.flatMap((name) =>
+            Array.from({ length: SHARES[name] }, () =>
+              tusUpload(`${fx.url}/v1/uploads`, tenants[name].key, source).then((u) => ({ ...u, name })),
+            ),
+          ),
+        );
+        const uploadedAt = Date.now();
+        // Processing 200 media takes minutes on two cores (every one is a probe, a repackage and an
+        // encode: about seven tool runs); the wait ends at one deadline for all.
+        const deadline = startedAt + BURST_DEADLINE_MS;
+        for (const name of NAMES) {
+          const ids = uploads.filter((u) => u.name === name).map((u) => u.mediaId);
+          const settled = await fx.settle(tenants[name].key, ids, Math.max(1_000, deadline - Date.now()));
+          const notReady = [...settled.values()].filter((m) => m.status !== 'ready');
+          expect(notReady.map((m) => `${m.id}: ${m.status} ${JSON.stringify(m.error)}`)).toEqual([]);
+        }
+        const readyAt = Date.now();
+        const report = await probe.stop();
+
+        const { rows: jobs } = await fx.db.query<{
+          tenant_id: string;
+          created_at: number;
+          started_at: number;
+        }>(
+          `select tenant_id, created_at, started_at from jobs
+          where type = 'media.process' and created_at >= $1 and tenant_id = any($2) order by started_at`,
+          [startedAt, NAMES.map((name) => tenants[name].id)],
+        );
+        expect(jobs).toHaveLength(200);
+        const waits = jobs.map((j) => (j.started_at - j.created_at) / 1000);
+        const firstJobs = NAMES.map((name) => {
+          const first = jobs.find((j) => j.tenant_id === tenants[name].id);
+          return {
+            tenant: name,
+            enqueuedAfterS: first ? (first.created_at - startedAt) / 1000 : NaN,
+            waitedS: first ? (first.started_at - first.created_at) / 1000 : NaN,
+          };
+        });
+        const during = (from: number, to: number) =>
+          report.times.filter((_, i) => (report.sentAt[i] ?? 0) >= from && (report.sentAt[i] ?? 0) < to);
+        burst = {
+          uploadsDoneS: (uploadedAt - startedAt) / 1000,
+          allReadyS: (readyAt - startedAt) / 1000,
+          jobWaitS: { median: percentile(waits, 0.5), max: Math.max(...waits) },
+          firstJobs,
+          getThroughNginxMs: {
+            requests: report.times.length,
+            failures: report.failures.length,
+            p50: percentile(report.times, 0.5),
+            p99: percentile(report.times, 0.99),
+            p99WhileUploading: percentile(during(startedAt, uploadedAt), 0.99),
+            p99WhileProcessing: percentile(during(uploadedAt, readyAt), 0.99),
+          },
+          getInsideKino: await serverSideLatency(
+            fx.cluster.api.map((n) => n.url),
+            'GET',
+            '/v1/media/:id',
+          ),
+        };
+        console.info(`burst figures: ${JSON.stringify(burst)}`);
+
+        // Round robin between tenants: the small tenant, whose uploads came last behind the big
+        // tenant's backlog, waits for a free slot, not for that backlog.
+        for (const first of firstJobs)
+          expect(first.waitedS, `${first.tenant}'s first job waited`).toBeLessThan(10);
+        expect(report.failures).toEqual([]);
+      } finally {
+        probe.kill();
+      }
+    },
+    BURST_DEADLINE_MS + 120_000,
+  );
+
+  it('a GET through nginx stays under 100 ms at the 99th percentile during the burst', () => {
+    if (!burst) throw new Error('the burst did not run');
+    expect(burst.getThroughNginxMs.requests).toBeGreaterThan(1000);
+    expect(
+      burst.getThroughNginxMs.p99,
+      `p99 of GET /v1/media/{id} through nginx, ms (${JSON.stringify(burst.getThroughNginxMs)})`,
+    ).toBeLessThan(100);
+  });
 });

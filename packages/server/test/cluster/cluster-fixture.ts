@@ -29,7 +29,10 @@ export class ClusterFixture {
   ) {}
 
   static async start(opts: ClusterOptions = {}): Promise<ClusterFixture> {
-    const cluster = await startCluster({ stopGraceMs: 5_000, ...opts });
+    // KINO_CLUSTER_KEEP=1 keeps the cluster's folder (every process's log) for a look afterwards.
+    const keepDir = process.env.KINO_CLUSTER_KEEP === '1';
+    const cluster = await startCluster({ stopGraceMs: 5_000, keepDir, ...opts });
+    if (keepDir) console.info(`cluster folder: ${cluster.dir}`);
     // Kino's S3 adapter takes its credentials from the usual AWS variables.
     process.env.AWS_ACCESS_KEY_ID = cluster.storage.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = cluster.storage.secretAccessKey;
@@ -151,16 +154,24 @@ export class ClusterFixture {
     return row;
   }
 
-  /** The media.process job of a media, with the process (pid) of the worker holding its lease. */
-  async processingJob(mediaId: string): Promise<ProcessingJob | undefined> {
-    const { rows } = await this.db.query<ProcessingJob>(
-      `select j.id, j.state, j.attempt, j.progress_percent, j.last_error, j.lease_owner, w.pid
+  /**
+   * The media's latest job of a type (media.process makes it playable, media.encode the rest),
+   * with the process (pid) of the worker holding its lease.
+   */
+  async mediaJob(mediaId: string, type: 'media.process' | 'media.encode'): Promise<MediaJobRow | undefined> {
+    return (await this.mediaJobs(mediaId)).find((job) => job.type === type);
+  }
+
+  /** Every job of a media, newest first. */
+  async mediaJobs(mediaId: string): Promise<MediaJobRow[]> {
+    const { rows } = await this.db.query<MediaJobRow>(
+      `select j.id, j.type, j.state, j.attempt, j.last_error, j.lease_owner, w.pid
          from jobs j left join workers w on w.id = j.lease_owner
-        where j.type = 'media.process' and j.payload like $1
-        order by j.created_at desc limit 1`,
+        where j.type in ('media.process', 'media.encode') and j.payload like $1
+        order by j.created_at desc`,
       [`%"${mediaId}"%`],
     );
-    return rows[0];
+    return rows;
   }
 
   /**
@@ -197,11 +208,11 @@ export class ClusterFixture {
   }
 }
 
-export interface ProcessingJob {
+export interface MediaJobRow {
   id: string;
+  type: string;
   state: string;
   attempt: number;
-  progress_percent: number | null;
   last_error: string | null;
   lease_owner: string | null;
   /** The worker process holding the lease, while one does. */

@@ -33,7 +33,7 @@ describe('a cluster that loses a part while it works', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await fx?.stop();
+    await (fx as ClusterFixture | undefined)?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -90,7 +90,7 @@ describe('a cluster that loses a part while it works', () => {
     const running = await waitFor(
       'the ladder to be encoding',
       async () => {
-        const job = await fx.processingJob(mediaId);
+        const job = await fx.mediaJob(mediaId, 'media.encode');
         if (job?.state !== 'running' || !job.pid) return undefined;
         const ffmpeg = childrenOf(job.pid).filter((p) => /^ffmpeg\b/.test(p.cmdline));
         // The ladder is the run with a filter graph (the copy plays already).
@@ -113,7 +113,7 @@ describe('a cluster that loses a part while it works', () => {
       const takenOver = await waitFor(
         'another worker to take the job',
         async () => {
-          const job = await fx.processingJob(mediaId);
+          const job = await fx.mediaJob(mediaId, 'media.encode');
           return job && job.attempt > running.job.attempt && job.state === 'running' ? job : undefined;
         },
         30_000,
@@ -128,7 +128,7 @@ describe('a cluster that loses a part while it works', () => {
       const job = await waitFor(
         'the job to succeed',
         async () => {
-          const found = await fx.processingJob(mediaId);
+          const found = await fx.mediaJob(mediaId, 'media.encode');
           return found?.state === 'succeeded' ? found : undefined;
         },
         30_000,
@@ -160,7 +160,8 @@ describe('a cluster that loses a part while it works', () => {
     await waitFor(
       'a job to be running',
       async () => {
-        for (const id of ids) if ((await fx.processingJob(id))?.state === 'running') return true;
+        for (const id of ids)
+          if ((await fx.mediaJobs(id)).some((job) => job.state === 'running')) return true;
         return undefined;
       },
       30_000,
@@ -194,7 +195,7 @@ describe('a cluster that loses a part while it works', () => {
       'two jobs to be running',
       async () => {
         let running = 0;
-        for (const id of ids) if ((await fx.processingJob(id))?.state === 'running') running++;
+        for (const id of ids) if ((await fx.mediaJobs(id)).some((job) => job.state === 'running')) running++;
         return running >= 2 ? true : undefined;
       },
       30_000,
@@ -203,10 +204,7 @@ describe('a cluster that loses a part while it works', () => {
     await fx.cluster.storage.down();
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     const failedMeanwhile = [];
-    for (const id of ids) {
-      const job = await fx.processingJob(id);
-      if (job?.last_error) failedMeanwhile.push(job);
-    }
+    for (const id of ids) failedMeanwhile.push(...(await fx.mediaJobs(id)).filter((job) => job.last_error));
     await fx.cluster.storage.up();
 
     expect(failedMeanwhile.length, 'jobs that failed while storage was down').toBeGreaterThan(0);

@@ -1,33 +1,53 @@
-// Child process of latency-probe.ts: GETs one URL at a steady pace, sequentially, and sends back
-// every response time (ms) when told to stop. Its own process, so the test's work does not
-// delay its timings.
+// Child process of latency-probe.ts. It sends one GET every `everyMs` on a fixed schedule, whether
+// or not earlier ones have been answered (a stalled server then shows as many slow requests, not
+// as one), and times each from its scheduled moment. Its own process, so the test's work does not
+// delay the timings.
 interface Start {
   url: string;
   headers: Record<string, string>;
   everyMs: number;
 }
 
+const MAX_IN_FLIGHT = 1000;
 const times: number[] = [];
 const sentAt: number[] = [];
 const failures: string[] = [];
-let stopping = false;
+let inFlight = 0;
+let timer: NodeJS.Timeout | undefined;
 
-async function run({ url, headers, everyMs }: Start): Promise<void> {
-  while (!stopping) {
-    const started = performance.now();
-    try {
-      const res = await fetch(url, { headers });
-      await res.arrayBuffer();
-      if (res.ok) {
-        times.push(performance.now() - started);
-        sentAt.push(Date.now());
-      } else failures.push(`HTTP ${res.status}`);
-    } catch (error) {
-      failures.push(error instanceof Error ? error.message : String(error));
+function start({ url, headers, everyMs }: Start): void {
+  const first = performance.now();
+  let n = 0;
+  const tick = (): void => {
+    const scheduled = first + n * everyMs;
+    n++;
+    timer = setTimeout(tick, Math.max(0, first + n * everyMs - performance.now()));
+    if (inFlight >= MAX_IN_FLIGHT) {
+      failures.push('too many requests in flight');
+      return;
     }
-    const rest = everyMs - (performance.now() - started);
-    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
-  }
+    inFlight++;
+    const wallClock = Date.now();
+    fetch(url, { headers })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        times.push(performance.now() - scheduled);
+        sentAt.push(wallClock);
+      })
+      .catch((error: unknown) => {
+        failures.push(error instanceof Error ? error.message : String(error));
+      })
+      .finally(() => {
+        inFlight--;
+      });
+  };
+  tick();
+}
+
+async function stop(): Promise<void> {
+  clearTimeout(timer);
+  while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   process.send?.({ times, sentAt, failures }, () => process.exit(0));
 }
 
@@ -35,6 +55,6 @@ async function run({ url, headers, everyMs }: Start): Promise<void> {
 process.on('disconnect', () => process.exit(0));
 
 process.on('message', (message: { start?: Start; stop?: true }) => {
-  if (message.start) void run(message.start);
-  if (message.stop) stopping = true;
+  if (message.start) start(message.start);
+  if (message.stop) void stop();
 });

@@ -32,10 +32,10 @@ export function spawnTied(file: string, args: readonly string[], opts: TiedSpawn
     detached: true,
     ...(opts.uid !== undefined && { uid: opts.uid, gid: opts.gid }),
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     opts.log.write(chunk);
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     opts.log.write(chunk);
   });
   return child;

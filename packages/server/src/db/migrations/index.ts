@@ -9,6 +9,7 @@ import * as webhooks from './0007-webhooks.ts';
 import * as captions from './0008-captions.ts';
 import * as accounts from './0009-accounts.ts';
 import * as hardening from './0010-hardening.ts';
+import * as mediaLoudness from './0011-media-loudness.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008-captions': captions,
   '0009-accounts': accounts,
   '0010-hardening': hardening,
+  '0011-media-loudness': mediaLoudness,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,24 @@
+import fs from 'node:fs/promises';
+import { sourceFixture, type SourceFixtureName } from '@kino/testkit/source-fixtures';
+import { readSource } from './src/processing/probe-file.ts';
+import { planProcessing } from './src/processing/plan.ts';
+import { instantArgs, ladderArgs, audioArgs, audioPosterArgs } from './src/processing/ffmpeg-commands.ts';
+import { runMediaTool } from './src/processing/media-tools.ts';
+import { planSound } from './src/processing/audio-measure.ts';
+const name = process.argv[2] as SourceFixtureName;
+const src = await sourceFixture(name);
+const dir = `/tmp/rw/out/${name}`;
+await fs.rm(dir, { recursive: true, force: true }); await fs.mkdir(dir, { recursive: true });
+const ac = new AbortController();
+const { probe, keyframes, inputs } = await readSource(src, dir, ac.signal);
+const plan = planProcessing(probe, keyframes, { ...inputs, normalizeLoudness: process.argv[3] === 'norm' });
+console.log(JSON.stringify({ ...plan, video: plan.video && { ...plan.video, keyframes: plan.video.keyframes.kind } }, null, 1));
+const t0 = Date.now();
+const run = async (label: string, args: string[]) => { if (!args.length) return; const t = Date.now(); await runMediaTool('ffmpeg', args, { signal: ac.signal }); console.log(label, Date.now() - t, 'ms'); };
+await run('instant', instantArgs(src, plan, dir, probe.demuxer));
+const sound = await planSound({ plan, source: src, demuxer: probe.demuxer, workdir: dir, limits: { cpuSeconds: 1000, addressSpaceBytes: 8e9, openFiles: 256, fileSizeBytes: 8e9 } }, ac.signal);
+console.log('loudness', sound.loudnessLufs, 'gain', sound.plan.audio?.gainDb);
+if (plan.video) { const args = ladderArgs(src, plan, dir, probe.demuxer); console.log(args.join(' ')); await run('ladder', args); }
+await run('audio', audioArgs(src, sound.plan, dir, probe.demuxer));
+await run('poster', audioPosterArgs(src, plan, dir, probe.demuxer));
+console.log('total', Date.now() - t0);

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { demuxerOf, UNTRUSTED_INPUT } from './input-format.ts';
+import {
+  confinedCommand,
+  PROBE_LIMITS,
+  processingLimits,
+  relativeToWorkdir,
+  type Sandbox,
+} from './tool-limits.ts';
+
+const FULL: Sandbox = {
+  prlimit: '/usr/bin/prlimit',
+  setpriv: '/usr/bin/setpriv',
+  user: { name: 'kino-media', uid: 998, gid: 997 },
+};
+
+describe('confinedCommand', () => {
+  it('limits resources with prlimit, then drops to the media user with the parent-death signal set again', () => {
+    expect(confinedCommand('ffmpeg', ['-i', 'source'], PROBE_LIMITS, FULL)).toEqual({
+      file: '/usr/bin/prlimit',
+      args: [
+        '--cpu=300',
+        `--as=${2 * 1024 ** 3}`,
+        '--nofile=64',
+        `--fsize=${16 * 1024 ** 2}`,
+        '--',
+        '/usr/bin/setpriv',
+        '--reuid=998',
+        '--regid=997',
+        '--clear-groups',
+        '--no-new-privs',
+        '--pdeathsig',
+        'KILL',
+        '--',
+        'ffmpeg',
+        '-i',
+        'source',
+      ],
+    });
+  });
+
+  it('keeps the user when asked to, or when there is no media user', () => {
+    const kept = confinedCommand('ffprobe', ['x'], PROBE_LIMITS, FULL, { asUser: false });
+    expect(kept.args).not.toContain('/usr/bin/setpriv');
+    expect(confinedCommand('ffprobe', ['x'], PROBE_LIMITS, { ...FULL, user: null }).args.slice(-3)).toEqual([
+      '--',
+      'ffprobe',
+      'x',
+    ]);
+  });
+
+  it('runs the tool as it is where util-linux is missing (a developer laptop)', () => {
+    expect(
+      confinedCommand('ffprobe', ['-version'], PROBE_LIMITS, { prlimit: null, setpriv: null, user: null }),
+    ).toEqual({
+      file: 'ffprobe',
+      args: ['-version'],
+    });
+  });
+});
+
+describe('processingLimits', () => {
+  it('grows with duration, picture size and frame rate, and always allows the source to be copied', () => {
+    const hd = {
+      durationSeconds: 600,
+      sizeBytes: 800e6,
+      pixels: 1920 * 1080,
+      frameRate: 30,
+      maxOutputKbps: 5000,
+    };
+    const limits = processingLimits(hd, 2);
+    expect(limits.cpuSeconds).toBe(120 + 600 * 10);
+    expect(limits.fileSizeBytes).toBeGreaterThanOrEqual(2 * 800e6);
+    expect(limits.addressSpaceBytes).toBeGreaterThan(2 * 1024 ** 3);
+    const uhd = processingLimits({ ...hd, pixels: 3840 * 2160, frameRate: 60 }, 2);
+    expect(uhd.cpuSeconds).toBe(120 + 600 * 10 * 4 * 2);
+    expect(uhd.addressSpaceBytes).toBeGreaterThan(limits.addressSpaceBytes);
+    // A small, very compressed source still has room for its encoded renditions.
+    const small = processingLimits({ ...hd, sizeBytes: 10e6, durationSeconds: 4 * 3600 }, 2);
+    expect(small.fileSizeBytes).toBeGreaterThan(((5000 * 1000) / 8) * 1.5 * 4 * 3600);
+  });
+});
+
+describe('relativeToWorkdir', () => {
+  it('makes paths inside the work folder relative and leaves the rest', () => {
+    expect(
+      relativeToWorkdir(
+        [
+          '-i',
+          '/data/work/j-1/source',
+          '-f',
+          'hls',
+          '/data/work/j-1/sub/a.vtt',
+          '/data/work/j-10/x',
+          'scale=2:2',
+          '/etc/x',
+        ],
+        '/data/work/j-1',
+      ),
+    ).toEqual(['-i', './source', '-f', 'hls', './sub/a.vtt', '/data/work/j-10/x', 'scale=2:2', '/etc/x']);
+  });
+});
+
+describe('input formats', () => {
+  it('names the demuxer to force for the formats Kino reads, and none for the others', () => {
+    expect(demuxerOf('mov,mp4,m4a,3gp,3g2,mj2')).toBe('mov');
+    expect(demuxerOf('matroska,webm')).toBe('matroska');
+    expect(demuxerOf('mp3')).toBe('mp3');
+    for (const refused of [
+      'hls',
+      'concat',
+      'image2',
+      'jpeg_pipe',
+      'lavfi',
+      'tty',
+      'ffmetadata',
+      'sdp',
+      'rtp',
+      'mpegvideo',
+    ]) {
+      expect(demuxerOf(refused), refused).toBeNull();
+    }
+  });
+
+  it('allows the file and pipe protocols and no playlist demuxer', () => {
+    expect(UNTRUSTED_INPUT.slice(0, 2)).toEqual(['-protocol_whitelist', 'file,pipe']);
+    expect(UNTRUSTED_INPUT[3]?.split(',')).not.toContain('hls');
+  });
+});
