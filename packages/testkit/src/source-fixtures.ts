@@ -9,6 +9,7 @@ import { cachedMedia, type Step } from './media.ts';
  */
 export const SOURCE_FIXTURE_NAMES = [
   'hlg-hevc-rotated',
+  'sdr-colour-grid',
   'interlaced-1080i',
   'anamorphic-1440x1080',
   'odd-1279x719',
@@ -132,6 +133,28 @@ const RECIPES: Record<SourceFixtureName, { ext: string; steps: (out: string) => 
         },
       ];
     },
+  },
+  // The same grid as it would have been shot in SDR: H.264 BT.709, upright, the reference that
+  // the HLG clip's tone-mapped picture is compared with.
+  'sdr-colour-grid': {
+    ext: 'mp4',
+    steps: (out) => [
+      {
+        op: 'ffmpeg',
+        args: [
+          ...FFMPEG,
+          ...['-f', 'lavfi', '-i', tone(2)],
+          ...[
+            '-filter_complex',
+            `${colourGridGraph()},scale=out_color_matrix=bt709:out_range=tv,format=yuv420p[v]`,
+          ],
+          ...['-map', '[v]', '-map', '0:a', '-t', '2', ...x264(60), '-crf', '12'],
+          ...['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709'],
+          ...aac,
+          ...['-movflags', '+faststart', out],
+        ],
+      },
+    ],
   },
   'interlaced-1080i': {
     ext: 'mp4',

@@ -3,13 +3,16 @@ import { aacTrack, h264Video, keyframesEvery, probeOf } from '../../test/probe-f
 import {
   MEDIA_TIME_OFFSET_SECONDS,
   audioArgs,
+  audioFilters,
+  audioPosterArgs,
   downloadArgs,
   forceKeyframes,
   instantArgs,
   ladderArgs,
   outputs,
+  toneMapFilters,
 } from './ffmpeg-commands.ts';
-import { planProcessing, type ProcessingPlan } from './plan.ts';
+import { planProcessing, type AudioPlan, type ProcessingPlan } from './plan.ts';
 
 // A hostile but legal file name: one argument, never split or interpreted.
 const SOURCE = '/data/uploads/my clip; rm -rf ~ $(id) `x`.mp4';
@@ -356,5 +359,89 @@ describe('audioArgs, downloadArgs', () => {
     expect(both.at(-1)).toBe(`${DIR}/download.mp4`);
     expect(allValuesOf(downloadArgs(DIR, undefined, true), '-map')).toEqual(['0:a:0']);
     expect(allValuesOf(downloadArgs(DIR, top, false), '-map')).toEqual(['0:v:0']);
+  });
+});
+
+describe('real-world sources', () => {
+  const hlg = planProcessing(
+    probeOf({
+      video: h264Video({ codec: 'hevc', profile: 'Main 10', colorTransfer: 'arib-std-b67', bitDepth: 10 }),
+    }),
+    EVERY_2S,
+  );
+
+  it('tone-maps HDR once, at the top rung size, before the split into rungs', () => {
+    const graph = valueOf(ladderArgs(SOURCE, hlg, DIR), '-filter_complex') ?? '';
+    const [source] = graph.split(';');
+    expect(source).toBe(
+      '[0:0]fps=30,' +
+        'zscale=tin=arib-std-b67:min=bt2020nc:pin=bt2020:rin=tv:t=linear:p=bt2020:npl=203:w=1920:h=1080,' +
+        'format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:param=0.6:desat=0:peak=4.926,' +
+        'zscale=t=bt709:m=bt709:r=tv:p=bt709,format=yuv420p,split=7[b0][b1][b2][b3][b4][b5][b6]',
+    );
+    expect(toneMapFilters({ transfer: 'smpte2084', peakNits: 4000 }, undefined)[3]).toMatch(/peak=19\.704$/);
+    expect(graph.match(/tonemap=tonemap/g)).toHaveLength(1);
+  });
+
+  it('converts BT.601 colours to BT.709 for the ladder, and tags every output SDR BT.709 limited range', () => {
+    const sd = planProcessing(
+      probeOf({ video: h264Video({ colorSpace: 'smpte170m', codec: 'mpeg2video' }) }),
+      [0],
+    );
+    expect(valueOf(ladderArgs(SOURCE, sd, DIR), '-filter_complex')).toMatch(
+      /^\[0:0\]fps=30,colorspace=all=bt709:iall=bt601-6-525:fast=1,split=/,
+    );
+    const args = ladderArgs(SOURCE, hlg, DIR);
+    expect(allValuesOf(args, '-color_trc')).toEqual(Array(5).fill('bt709'));
+    expect(allValuesOf(args, '-color_range')).toEqual(Array(5).fill('tv'));
+  });
+
+  it('encodes the first rung fast when the source cannot pass through, with every audio track', () => {
+    const args = instantArgs(SOURCE, hlg, DIR);
+    expectSafeInvocation(args);
+    expect(valueOf(args, '-filter_complex')).toMatch(
+      /^\[0:0\]fps=30,zscale=.*,scale=854:480:flags=bicubic,setsar=1,format=yuv420p\[first\]$/,
+    );
+    expect(valueOf(args, '-filter_complex')).not.toContain('split');
+    expect(allValuesOf(args, '-map')).toEqual(['[first]', '0:1']);
+    expect(valueOf(args, '-preset')).toBe('superfast');
+    expect(valueOf(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
+    expect(cmafOutputs(args).map((o) => o.file)).toEqual([`${DIR}/video-480p.mp4`, `${DIR}/audio.mp4`]);
+  });
+
+  it('pads sound to the picture and applies the loudness gain with a limiter that delays nothing', () => {
+    const base = planProcessing(probeOf(), EVERY_2S, { normalizeLoudness: true });
+    const audio: AudioPlan = {
+      ...base.audio!,
+      copy: false,
+      align: { startSeconds: 0.1, endSeconds: 6 },
+      gainDb: 19,
+    };
+    expect(audioFilters(audio)).toEqual([
+      'aresample=48000:async=1:min_hard_comp=0.01:first_pts=4800',
+      'apad=whole_dur=5.900000',
+      'volume=19.00dB',
+      'alimiter=limit=0.891:level=0:latency=1',
+    ]);
+    const args = audioArgs(SOURCE, { ...base, audio }, DIR);
+    expect(valueOf(args, '-af')).toBe(audioFilters(audio).join(','));
+    expect(audioFilters({ ...audio, align: null, gainDb: null })).toEqual([]);
+  });
+
+  it('gives sound alone its cover art, else a picture of its waveform, as the poster', () => {
+    const cover = planProcessing(
+      probeOf({ video: null, audio: [aacTrack({ index: 0 })], coverArtIndex: 1 }),
+      [],
+    );
+    const coverArgs = audioPosterArgs(SOURCE, cover, DIR);
+    expectSafeInvocation(coverArgs);
+    expect(valueOf(coverArgs, '-filter_complex')).toMatch(
+      /^\[0:1\]scale=1280:720:force_original_aspect_ratio=decrease/,
+    );
+    expect(coverArgs.at(-1)).toBe(`${DIR}/poster.jpg`);
+    expect(valueOf(audioPosterArgs(SOURCE, audioOnly, DIR), '-filter_complex')).toMatch(
+      /^\[0:0\]showwavespic=s=1280x720:/,
+    );
+    expect(audioPosterArgs(SOURCE, passthrough, DIR)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import {
 import {
   avcCodecString,
   bandwidth,
+  mp4aCodecString,
   parseFfmpegPlaylist,
   totalDuration,
   type RenditionIndex,
@@ -243,7 +244,11 @@ describe('HLS master playlist', () => {
     expect(parsed.manifest.playlists).toEqual([
       expect.objectContaining({
         uri: 'audio.m3u8',
-        attributes: { BANDWIDTH: bandwidth(AUDIO.index).peak, CODECS: 'mp4a.40.2' },
+        attributes: {
+          BANDWIDTH: bandwidth(AUDIO.index).peak,
+          'AVERAGE-BANDWIDTH': String(bandwidth(AUDIO.index).average),
+          CODECS: 'mp4a.40.2',
+        },
       }),
     ]);
     expect(parsed.manifest.mediaGroups?.AUDIO).toEqual({});
@@ -398,5 +403,110 @@ describe('storyboard WebVTT', () => {
     expect(parsed).toHaveLength(101);
     expect(parsed.at(-1)).toMatchObject({ start: '01:00:00.000', end: '01:00:01.250' });
     expect(cues(storyboardVtt(sheet, tile, 10, 5, 21))).toHaveLength(3);
+  });
+});
+
+describe('several audio tracks', () => {
+  const track = (id: string, language: string | null, name: string, isDefault: boolean, kbps: number) => ({
+    ...AUDIO,
+    id,
+    file: `${id}.mp4`,
+    language,
+    name,
+    isDefault,
+    index: indexOf(
+      700,
+      DURATIONS.map((d) => [d, Math.round(kbps * 125 * d)]),
+    ),
+  });
+  const english = track('audio-1', 'en', 'English', false, 192);
+  const french = track('audio', 'fr', 'Français', true, 128);
+  const commentary = track('audio-3', null, 'Commentary', false, 64);
+  const renditions = [...LADDER, english, french, commentary];
+
+  it('lists every track in the audio group with its language and name, the default first', () => {
+    const text = masterPlaylist(renditions);
+    const { manifest, warnings } = parseHls(text);
+    expect(warnings).toEqual([]);
+    expect(manifest.mediaGroups?.AUDIO).toEqual({
+      audio: {
+        Français: { default: true, autoselect: true, language: 'fr', uri: 'audio.m3u8' },
+        English: { default: false, autoselect: true, language: 'en', uri: 'audio-1.m3u8' },
+        Commentary: { default: false, autoselect: true, uri: 'audio-3.m3u8' },
+      },
+    });
+    expect(text.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA:TYPE=AUDIO'))[0]).toContain(
+      'NAME="Français",LANGUAGE="fr",DEFAULT=YES',
+    );
+    // Whichever track a player picks, the variant's BANDWIDTH covers it: the most demanding one.
+    const top = manifest.playlists![0]!;
+    expect(top.attributes.BANDWIDTH).toBe(bandwidth(LADDER[0]!.index).peak + bandwidth(english.index).peak);
+    expect(top.attributes.CODECS).toBe('avc1.640028,mp4a.40.2');
+  });
+
+  it('keeps names unique in the group and a version without track facts as it was', () => {
+    const twins = masterPlaylist([...LADDER, french, { ...english, name: 'Français' }]);
+    expect(twins).toContain('NAME="Français (2)"');
+    expect(masterPlaylist([...LADDER, AUDIO])).toContain(
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio.m3u8"',
+    );
+  });
+
+  it('gives each track its own DASH adaptation set, with its language and role', () => {
+    const text = dashManifest(renditions, DURATION);
+    const base = 'http://kino.test/play/med_1/manifest.mpd';
+    const { manifest, warnings } = parseDash(text, base);
+    expect(warnings).toEqual([]);
+    const groups = Object.values(manifest.mediaGroups.AUDIO).flatMap((g) => Object.entries(g));
+    expect(groups.map(([, g]) => g.language)).toEqual(['fr', 'en', 'und']);
+    expect(groups.map(([, g]) => g.default)).toEqual([true, false, false]);
+    const sets = [...text.matchAll(/<AdaptationSet id="(\d+)" contentType="audio"[^>]*lang="([^"]+)"/g)];
+    expect(sets.map((m) => [m[1], m[2]])).toEqual([
+      ['1', 'fr'],
+      ['2', 'en'],
+      ['3', 'und'],
+    ]);
+    // Caption tracks keep ids 2, 3, ...; the other audio tracks follow them.
+    const caption = {
+      id: 'cap_1',
+      playlist: 'captions/cap_1.m3u8',
+      file: 'captions/cap_1.vtt',
+      name: 'English',
+      language: 'en',
+      kind: 'subtitles' as const,
+      isDefault: false,
+    };
+    const ids = [...dashManifest(renditions, DURATION, [caption]).matchAll(/<AdaptationSet id="(\d+)"/g)];
+    expect(ids.map((m) => m[1])).toEqual(['0', '1', '3', '4', '2']);
+    expect(text).toContain('<Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>');
+    expect(text.match(/value="alternate"/g)).toHaveLength(2);
+    expect(text).toContain('<Label>Commentary</Label>');
+  });
+});
+
+describe('mp4aCodecString', () => {
+  /** An esds box: ES_Descriptor > DecoderConfigDescriptor (object type) > DecoderSpecificInfo. */
+  const esds = (objectType: number, specific: number[]) => {
+    const info = [0x05, specific.length, ...specific];
+    const config = [0x04, 13 + info.length, objectType, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...info];
+    const es = [0x03, 3 + config.length, 0, 1, 0, ...config];
+    return Buffer.concat([
+      Buffer.from([0, 0, 0, 12 + es.length]),
+      Buffer.from('esds'),
+      Buffer.alloc(4),
+      Buffer.from(es),
+    ]);
+  };
+
+  it('reads the audio object type from the AudioSpecificConfig', () => {
+    // AAC-LC 48 kHz stereo: 00010 0011 0010 ...
+    expect(mp4aCodecString(esds(0x40, [0x11, 0x90]))).toBe('mp4a.40.2');
+    // HE-AAC (SBR): object type 5.
+    expect(mp4aCodecString(esds(0x40, [0x2b, 0x10]))).toBe('mp4a.40.5');
+    // An escaped object type (31 + 6 bits): 32 + 10 = 42 (USAC).
+    expect(mp4aCodecString(esds(0x40, [0xf9, 0x40]))).toBe('mp4a.40.42');
+    // MP3 in MP4 is named by its object type alone.
+    expect(mp4aCodecString(esds(0x6b, []))).toBe('mp4a.6B');
+    expect(mp4aCodecString(Buffer.from('no esds here'))).toBe('mp4a.40.2');
   });
 });

@@ -187,9 +187,9 @@ export function masterPlaylist(
     const own = bandwidth(audio.index);
     const attrs = [
       `BANDWIDTH=${own.peak}`,
-      `AVERAGE-BANDWIDTH=${own.average}`,
       `CODECS="${audio.codec}"`,
       ...subtitleGroup,
+      `AVERAGE-BANDWIDTH=${own.average}`,
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(audio));
   }

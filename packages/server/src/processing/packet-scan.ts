@@ -78,11 +78,12 @@ function timingOf(list: readonly Packet[]): StreamTiming {
   const usual = median(list.map((p) => p.duration));
   let end = first.pts + first.duration;
   let gapSeconds = 0;
-  for (let i = 1; i < list.length; i++) {
-    const packet = list[i]!;
-    const step = packet.pts - list[i - 1]!.pts;
+  let previous = first;
+  for (const packet of list.slice(1)) {
+    const step = packet.pts - previous.pts;
     if (usual > 0 && step > usual * 1.5 + 0.002) gapSeconds += step - usual;
     end = Math.max(end, packet.pts + (packet.duration || usual));
+    previous = packet;
   }
   return { start: first.pts, end, gapSeconds };
 }
@@ -100,7 +101,7 @@ function frameRateOf(list: readonly Packet[]): StreamScan['frameRate'] {
   const first = list[0];
   const last = list.at(-1);
   if (!first || !last || list.length < 3 || last.pts <= first.pts) return null;
-  const intervals = list.slice(1).map((p, i) => p.pts - list[i]!.pts);
+  const intervals = list.slice(1).map((p, i) => p.pts - (list[i]?.pts ?? p.pts));
   const usual = median(intervals);
   const uneven = intervals.filter((d) => Math.abs(d - usual) > usual * 0.15).length;
   return {

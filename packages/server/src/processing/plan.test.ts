@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { aacTrack, h264Video, keyframesEvery, probeOf } from '../../test/probe-fixtures.ts';
+import type { StreamScan } from './packet-scan.ts';
 import {
+  LOUDNESS_TARGET_LUFS,
   SEGMENT_SECONDS,
+  bcp47,
   chooseAudio,
+  hdrTransfer,
   longestGop,
   outputFrameRate,
   passthroughRefusal,
   planProcessing,
+  playableRungs,
   rungBitrateKbps,
+  withLoudness,
   type ProcessingPlan,
   type VideoPlan,
 } from './plan.ts';
@@ -380,5 +386,135 @@ describe('planProcessing: storyboard, poster, keyframes', () => {
     const plan = planProcessing(probeOf({ durationSeconds: 12.345 }), EVERY_2S);
     expect(plan.segmentSeconds).toBe(2);
     expect(plan.durationSeconds).toBe(12.345);
+  });
+});
+
+describe('planProcessing: real-world sources', () => {
+  const scanOf = (entries: [number, Partial<StreamScan>][]): Map<number, StreamScan> =>
+    new Map(
+      entries.map(([index, s]) => [
+        index,
+        {
+          kind: 'audio',
+          keyframes: [],
+          timing: { start: 0, end: 30, gapSeconds: 0 },
+          peakBitrate: 0,
+          frameRate: null,
+          ...s,
+        } satisfies StreamScan,
+      ]),
+    );
+  const steadyVideo: [number, Partial<StreamScan>] = [
+    0,
+    { kind: 'video', timing: { start: 0, end: 30, gapSeconds: 0 } },
+  ];
+
+  it.each([
+    ['HLG', 'arib-std-b67', null, 1000],
+    ['PQ without metadata', 'smpte2084', null, 1000],
+    ['PQ mastered to 4000 cd/m²', 'smpte2084', 4000, 4000],
+  ] as const)('tone-maps %s to SDR and never passes it through', (_label, transfer, peak, nits) => {
+    const video = h264Video({ colorTransfer: transfer, colorPrimaries: 'bt2020', peakLuminance: peak });
+    const plan = videoPlan(planVideo(video));
+    expect(plan.passthroughRefusal).toMatch(/HDR/);
+    expect(plan.toneMap).toEqual({ transfer, peakNits: nits });
+    expect(hdrTransfer(h264Video())).toBeNull();
+    expect(videoPlan(planVideo({})).toneMap).toBeNull();
+  });
+
+  it('converts BT.2020 SDR and BT.601 colours instead of passing them through or mislabelling them', () => {
+    expect(videoPlan(planVideo({ colorPrimaries: 'bt2020' })).passthroughRefusal).toMatch(/BT.2020/);
+    const sd = videoPlan(planVideo({ width: 720, height: 576, colorSpace: 'bt470bg', codec: 'mpeg2video' }));
+    expect(sd.colorMatrix601).toBe('bt601-6-625');
+    expect(videoPlan(planVideo({ colorSpace: 'smpte170m' })).colorMatrix601).toBe('bt601-6-525');
+    expect(videoPlan(planVideo({ colorSpace: 'bt709' })).colorMatrix601).toBeNull();
+  });
+
+  it('refuses to pass through peaks of more than 80 Mbit/s in a second', () => {
+    expect(passthroughRefusal(h264Video(), EVERY_2S, 30, 120_000_000)).toMatch(/120 Mbit\/s/);
+    expect(passthroughRefusal(h264Video(), EVERY_2S, 30, 50_000_000)).toBeNull();
+  });
+
+  it('encodes a first rung of at most 480p fast when nothing can be copied, and only when that is quick', () => {
+    const hevc = { codec: 'hevc', profile: 'Main' };
+    expect(videoPlan(planVideo(hevc)).firstRung).toMatchObject({ name: '480p', width: 854, height: 480 });
+    expect(videoPlan(planVideo({ ...hevc, width: 640, height: 360 })).firstRung?.name).toBe('360p');
+    expect(videoPlan(planVideo({ ...hevc, width: 1080, height: 1920 })).firstRung).toMatchObject({
+      width: 480,
+      height: 854,
+    });
+    // A copied source needs none; an hour of video would take minutes, so the ladder comes first.
+    expect(videoPlan(planVideo({})).firstRung).toBeNull();
+    expect(videoPlan(planVideo(hevc, EVERY_2S, 3600)).firstRung).toBeNull();
+    const plan = planVideo(hevc);
+    expect(playableRungs(plan)).toEqual([plan.video!.firstRung]);
+    expect(playableRungs(planVideo({})).map((r) => r.copy)).toEqual([true]);
+  });
+
+  it('treats uneven frame times seen in the packets as variable frame rate, at their average', () => {
+    const scan = scanOf([[0, { kind: 'video', frameRate: { average: 22.6, variable: true } }]]);
+    const plan = videoPlan(planProcessing(probeOf(), EVERY_2S, { streams: scan }));
+    expect(plan.passthroughRefusal).toMatch(/variable frame rate/);
+    expect(plan.frameRate).toBe(24);
+  });
+
+  it('pads sound that starts late, has holes or ends early, and then encodes it instead of copying', () => {
+    const plan = (timing: StreamScan['timing']) =>
+      planProcessing(probeOf(), EVERY_2S, { streams: scanOf([steadyVideo, [1, { timing }]]) }).audio!;
+    expect(plan({ start: 0, end: 30, gapSeconds: 0 })).toMatchObject({ copy: true, align: null });
+    expect(plan({ start: 0.3, end: 30, gapSeconds: 0 })).toMatchObject({
+      copy: false,
+      align: { startSeconds: 0, endSeconds: 30 },
+    });
+    expect(plan({ start: 0, end: 30, gapSeconds: 0.5 }).align).not.toBeNull();
+    expect(plan({ start: 0, end: 29.5, gapSeconds: 0 }).align).not.toBeNull();
+    // Within a frame at the end, and a few milliseconds anywhere, is no reason to re-encode.
+    expect(plan({ start: 0.005, end: 29.98, gapSeconds: 0.004 }).align).toBeNull();
+    // Sound alone is only padded inside.
+    const alone = planProcessing(probeOf({ video: null, audio: [aacTrack({ index: 0 })] }), [], {
+      streams: scanOf([[0, { timing: { start: 0.2, end: 10, gapSeconds: 1 } }]]),
+    }).audio!;
+    expect(alone.align).toEqual({ startSeconds: 0.2, endSeconds: 10 });
+  });
+
+  it('keeps every audio track: the default first, the others as alternates named by language', () => {
+    const eng = aacTrack({ index: 1, language: 'eng', isDefault: false });
+    const fra = aacTrack({ index: 2, language: 'fre', isDefault: true });
+    const commentary = aacTrack({ index: 3, language: null, title: 'Commentary', isDefault: false });
+    const plan = planProcessing(probeOf({ audio: [eng, fra, commentary] }), EVERY_2S);
+    expect(plan.audio).toMatchObject({ sourceIndex: 2, id: 'audio', language: 'fr', name: 'Français' });
+    expect(plan.alternateAudio.map((a) => [a.sourceIndex, a.id, a.language, a.name, a.isDefault])).toEqual([
+      [1, 'audio-1', 'en', 'English', false],
+      [3, 'audio-3', null, 'Commentary', false],
+    ]);
+    expect(bcp47('xx-not a tag')).toBeNull();
+  });
+
+  it('chooses the default track by silence, then disposition, then language', () => {
+    const silentEnglish = aacTrack({ index: 1, language: 'eng', isDefault: true });
+    const french = aacTrack({ index: 2, language: 'fra', isDefault: false });
+    const german = aacTrack({ index: 3, language: 'deu', isDefault: false });
+    const tracks = [silentEnglish, french, german];
+    expect(chooseAudio(tracks)).toBe(silentEnglish);
+    expect(chooseAudio(tracks, new Set([1]))).toBe(french);
+    expect(chooseAudio(tracks, new Set([1]), ['de'])).toBe(german);
+    expect(chooseAudio(tracks, new Set([1, 2, 3]))).toBe(silentEnglish);
+    const plan = planProcessing(probeOf({ audio: tracks }), EVERY_2S, { silentAudio: new Set([1]) });
+    expect(plan.audio?.sourceIndex).toBe(2);
+  });
+
+  it('brings the sound to -16 LUFS when asked: a gain, encoded, never applied to silence', () => {
+    const asked = planProcessing(probeOf(), EVERY_2S, { normalizeLoudness: true });
+    expect(asked.normalizeLoudness).toBe(true);
+    expect(withLoudness(asked, -35).audio).toMatchObject({ gainDb: 19, copy: false });
+    expect(withLoudness(asked, -10).audio?.gainDb).toBe(-6);
+    expect(withLoudness(asked, -16.2)).toBe(asked);
+    expect(withLoudness(asked, -75)).toBe(asked);
+    expect(withLoudness(asked, null)).toBe(asked);
+    // At most 30 dB: a very quiet recording is mostly its noise.
+    expect(withLoudness(asked, -50).audio?.gainDb).toBe(30);
+    const notAsked = planProcessing(probeOf(), EVERY_2S);
+    expect(withLoudness(notAsked, -35)).toBe(notAsked);
+    expect(LOUDNESS_TARGET_LUFS).toBe(-16);
   });
 });

@@ -159,7 +159,8 @@ export function longestGop(keyframes: readonly number[], durationSeconds: number
 
 /**
  * Why a video stream cannot be repackaged for browsers as is, or null when it can: H.264 8-bit
- * 4:2:0, progressive, square pixels, upright, even size, keyframes at most ~4 s apart.
+ * 4:2:0 at a level browsers play, SDR BT.709, progressive, square pixels, upright, even size, a
+ * steady frame rate, keyframes at most ~4 s apart, and no second carrying more than 80 Mbit.
  */
 export function passthroughRefusal(
   video: VideoStreamInfo,

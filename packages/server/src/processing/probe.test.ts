@@ -225,6 +225,39 @@ describe('parseProbe', () => {
     });
   });
 
+  it('reads start times, track titles, HDR light levels and where the cover art is', () => {
+    const probe = parseProbe({
+      streams: [
+        {
+          ...h264,
+          start_time: '0.033000',
+          color_transfer: 'smpte2084',
+          side_data_list: [{ side_data_type: 'Mastering display metadata', max_luminance: '40000000/10000' }],
+        },
+        { ...aac, start_time: '-0.021333', duration: '9.9', tags: { language: 'fra', title: ' Director ' } },
+        { ...h264, index: 2, codec_name: 'mjpeg', disposition: { attached_pic: 1 } },
+      ],
+      format: { ...format, start_time: '-0.021333' },
+    });
+    expect(probe.startTime).toBeCloseTo(-0.021333, 6);
+    expect(probe.video).toMatchObject({ startTime: 0.033, peakLuminance: 4000, colorTransfer: 'smpte2084' });
+    expect(probe.audio[0]).toMatchObject({ startTime: -0.021333, durationSeconds: 9.9, title: 'Director' });
+    expect(probe.coverArtIndex).toBe(2);
+    const cll = parseProbe({
+      streams: [
+        { ...h264, side_data_list: [{ side_data_type: 'Content light level metadata', max_content: 1200 }] },
+      ],
+      format,
+    });
+    expect(cll.video?.peakLuminance).toBe(1200);
+    expect(parseProbe({ streams: [h264, aac], format })).toMatchObject({
+      startTime: null,
+      coverArtIndex: null,
+      video: { peakLuminance: null, startTime: null },
+      audio: [{ title: null }],
+    });
+  });
+
   it('ignores cover art and falls back to stream durations', () => {
     const cover = { ...h264, codec_name: 'mjpeg', disposition: { attached_pic: 1 } };
     const probe = parseProbe({

@@ -14,6 +14,7 @@ import { startTestPageServer, type TestPageServer } from './test-page-server.ts'
  * edit list, so this is where a shifted rendition shows.
  */
 const SAMPLES = ['h264-aac-720p', 'hevc-8bit', 'audio-late'] as const satisfies readonly SampleName[];
+const PADDED: ReadonlySet<SampleName> = new Set(['audio-late']);
 
 /** Where hls.js's first appends put the picture and the sound on the video element's timeline. */
 type BufferedStarts = { video: number; audio: number } | { error: string };
@@ -94,8 +95,11 @@ describe('picture and sound start together in Chromium, as in the source (hls.js
     const played = await page.page.evaluate<BufferedStarts>(firstBufferedStarts(masterOf.get(name)!));
     if ('error' in played)
       throw new Error(`${name}: ${played.error}; page errors: ${page.errors.join('; ')}`);
+    // Sound that starts after the picture is padded with silence to start with it (its content
+    // stays where it was: see real-world-sources.test.ts); otherwise the two start as in the source.
     const source = await streamStarts(await sample(name));
-    const drift = played.video - played.audio - (source.video! - source.audio!);
+    const expected = PADDED.has(name) ? 0 : source.video! - source.audio!;
+    const drift = played.video - played.audio - expected;
     expect(
       Math.abs(drift),
       `${name}: picture at ${played.video.toFixed(3)} s, sound at ${played.audio.toFixed(3)} s`,

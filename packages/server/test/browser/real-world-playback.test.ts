@@ -16,6 +16,7 @@ import { startTestPageServer, type TestPageServer } from './test-page-server.ts'
 /** Real-world sources as Chromium plays them through hls.js (Media Source Extensions). */
 const FIXTURES = [
   'hlg-hevc-rotated',
+  'sdr-colour-grid',
   'silent-english-tone-french',
   'vfr-flash-beep',
 ] as const satisfies readonly SourceFixtureName[];
@@ -74,6 +75,9 @@ new Promise((resolve) => {
       canvas.height = video.videoHeight;
       const context = canvas.getContext('2d');
       context.drawImage(video, 0, 0);
+      // Left in the page, so that a screenshot shows the decoded frame as the browser drew it.
+      canvas.id = 'frame';
+      document.body.appendChild(canvas);
       for (const p of points) frame.rgb.push([...context.getImageData(p.x, p.y, 1, 1).data.slice(0, 3)]);
     }
     done({ tracks, selected: hls.audioTrack, frame, rms: loudest, ended: video.ended, currentTime: video.currentTime });
@@ -109,7 +113,7 @@ describe('real-world sources in Chromium (hls.js over MSE)', () => {
 
   async function play(name: SourceFixtureName, opts: Parameters<typeof playInPage>[1]) {
     const page = await openPage(await launching!, `${pageServer!.origin}/`, {
-      viewport: { width: 700, height: 720 },
+      viewport: { width: 700, height: 1100 },
     });
     pages.push(page);
     const played = await page.page.evaluate<Played>(playInPage(masterOf.get(name)!, opts));
@@ -148,19 +152,31 @@ describe('real-world sources in Chromium (hls.js over MSE)', () => {
     for (const step of steps) await Promise.resolve(step()).catch(() => undefined);
   });
 
+  // The reference is the same grid shot in SDR, played the same way: what is compared is Kino's
+  // tone mapping, not the browser's conversion of YUV to RGB. The largest difference is in the
+  // blue of pure green, whose few code values near black the BT.709 curve magnifies.
   it(
-    'shows the HLG phone clip upright, its colour bars within a few code values of SDR',
-    { timeout: 60_000 },
+    'shows the HLG phone clip upright, its colour bars within a few code values of the SDR reference',
+    { timeout: 90_000 },
     async () => {
       const points = COLOUR_GRID.colours.map((_, i) => gridCellCentre(i));
-      const { page, played } = await play('hlg-hevc-rotated', { points });
-      await page.screenshot('real-world-hlg-rotated.png');
-      expect([played.frame.width, played.frame.height]).toEqual([COLOUR_GRID.width, COLOUR_GRID.height]);
-      played.frame.rgb.forEach((rgb, i) => {
-        const expected = COLOUR_GRID.colours[i]!;
-        const off = Math.max(...rgb.map((v, c) => Math.abs(v - expected[c]!)));
-        expect(off, `cell ${i}: ${rgb.join(',')} instead of ${expected.join(',')}`).toBeLessThanOrEqual(10);
+      const hdr = await play('hlg-hevc-rotated', { points });
+      await hdr.page.screenshot('real-world-hlg-rotated.png');
+      const sdr = (await play('sdr-colour-grid', { points })).played.frame;
+      const { frame } = hdr.played;
+      expect([frame.width, frame.height]).toEqual([COLOUR_GRID.width, COLOUR_GRID.height]);
+      frame.rgb.forEach((rgb, i) => {
+        const reference = sdr.rgb[i]!;
+        const off = Math.max(...rgb.map((v, c) => Math.abs(v - reference[c]!)));
+        expect(
+          off,
+          `cell ${i}: ${rgb.join(',')}, the SDR reference ${reference.join(',')}`,
+        ).toBeLessThanOrEqual(8);
+        // Upright: every cell holds its own colour (a turned or mirrored grid moves them).
+        const colour = COLOUR_GRID.colours[i]!;
+        expect(Math.max(...rgb.map((v, c) => Math.abs(v - colour[c]!))), `cell ${i}`).toBeLessThanOrEqual(24);
       });
+      console.log(`HLG cells ${JSON.stringify(frame.rgb)}; SDR reference ${JSON.stringify(sdr.rgb)}`);
     },
   );
 

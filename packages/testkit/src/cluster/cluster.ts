@@ -79,8 +79,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const logsDir = join(dir, 'logs');
   mkdirSync(logsDir);
   const stops: (() => Promise<void>)[] = [];
+  const logs: ProcessLog[] = [];
+  const log = (name: string) => {
+    const opened = new ProcessLog(join(logsDir, `${name}.log`));
+    logs.push(opened);
+    return opened;
+  };
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    await Promise.all(logs.splice(0).map((l) => l.close()));
     if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
   };
   const onExit = () => {
@@ -92,7 +99,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   });
 
   try {
-    const pgLog = new ProcessLog(join(logsDir, 'postgres.log'));
+    const pgLog = log('postgres');
     const [pgStart, s3Start] = await Promise.allSettled([
       PostgresNode.create(join(dir, 'postgres'), pgLog, () => ensureSystemDeps(['postgres'], pgLog)),
       startS3Server(),
@@ -117,7 +124,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         `s3://${storage.bucket}?endpoint=${encodeURIComponent(storage.endpoint)}` +
         `&region=${storage.region}&forcePathStyle=true`,
       KINO_ADMIN_KEY: operatorKey,
-      // Only nginx, on loopback, may name the client in X-Forwarded-For.
+      // X-Forwarded-For is believed from loopback peers: nginx (and every client of this cluster).
       KINO_TRUST_PROXY: 'loopback',
       AWS_ACCESS_KEY_ID: storage.accessKeyId,
       AWS_SECRET_ACCESS_KEY: storage.secretAccessKey,
@@ -154,7 +161,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       upstreams: api.map((n) => `127.0.0.1:${n.port}`),
       workDir: join(dir, 'nginx'),
       workersAsRoot: process.getuid?.() === 0,
-      log: new ProcessLog(join(logsDir, 'nginx.log')),
+      log: log('nginx'),
       readyPath: '/readyz',
     });
     stops.push(() => nginx.stop());
