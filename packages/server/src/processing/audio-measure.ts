@@ -1,3 +1,4 @@
+import { eachConcurrently } from './concurrency.ts';
 import { INPUT, sourceInput } from './ffmpeg-commands.ts';
 import { runMediaTool, type RunOptions } from './media-tools.ts';
 import { SILENCE_LUFS, withLoudness, type ProcessingPlan } from './plan.ts';
@@ -71,14 +72,15 @@ export async function silentAudioTracks(
   const silent = new Set<number>();
   if (probe.audio.length < 2) return silent;
   const window = silenceWindow(probe.durationSeconds);
-  for (const track of probe.audio) {
+  // A few at a time: each decodes 20 s of one track, mostly waiting for ffmpeg to start.
+  await eachConcurrently(probe.audio, 4, async (track) => {
     // A track ffmpeg cannot decode here is left to fail, or not, where it is encoded.
     const lufs = await measureLoudness(source, track.index, { ...opts, window }).catch((error: unknown) => {
       if (opts.signal?.aborted) throw error;
       return undefined;
     });
     if (lufs === null || (lufs !== undefined && lufs < SILENCE_LUFS)) silent.add(track.index);
-  }
+  });
   return silent;
 }
 
