@@ -28,7 +28,8 @@ export async function startMediaKino(
 ): Promise<MediaKino> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kino-media-'));
   let s3: S3Server | undefined;
-  const env: Record<string, string> = { KINO_DATA_DIR: dataDir };
+  // These tests poll media state many times a second; the per-key rate limit has its own tests.
+  const env: Record<string, string> = { KINO_DATA_DIR: dataDir, KINO_RATE_LIMIT_PER_MINUTE: '0' };
   if (opts.importAllowPrivate) env.KINO_IMPORT_ALLOW_PRIVATE = '1';
   if (backend === 'postgres+s3') {
     s3 = await startS3Server();

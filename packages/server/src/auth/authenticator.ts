@@ -10,6 +10,9 @@ import type { Principal } from './principal.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
+const TOUCH_EVERY_MS = 60_000;
+const MAX_TOUCHED_KEYS = 10_000;
+
 export type Authenticate = (request: FastifyRequest) => Promise<Principal>;
 
 /**
@@ -30,6 +33,16 @@ export function createAuthenticator(deps: {
 }): Authenticate {
   const operatorDigest = sha256(deps.operatorKey);
   const now = deps.now ?? Date.now;
+  // When this process last recorded each key's use: last_used_at is kept to the minute, so a busy
+  // key costs one write a minute rather than a database round trip on every request.
+  const touchedAt = new Map<string, number>();
+  const touch = async (keyId: string) => {
+    const at = now();
+    if (at - (touchedAt.get(keyId) ?? -Infinity) < TOUCH_EVERY_MS) return;
+    if (touchedAt.size >= MAX_TOUCHED_KEYS) touchedAt.clear();
+    touchedAt.set(keyId, at);
+    await deps.apiKeys.touch(keyId, at);
+  };
 
   const byKey = async (authorization: string): Promise<Principal> => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -45,7 +58,7 @@ export function createAuthenticator(deps: {
     if (!parsed || !key || !secretMatches(parsed.secret, key.secret_hash)) {
       throw new ApiError('invalid_api_key', 'the API key is unknown or has been revoked');
     }
-    await deps.apiKeys.touch(key.id, now());
+    await touch(key.id);
     return { kind: 'tenant', tenantId: key.tenant_id, via: { kind: 'key', keyId: key.id, scope: key.scope } };
   };
 

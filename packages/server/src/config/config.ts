@@ -30,6 +30,8 @@ export interface Config {
   jobLease: { leaseMs: number; heartbeatMs: number };
   /** Requests per minute each API key or console session may make (KINO_RATE_LIMIT_PER_MINUTE); 0: no limit. */
   rateLimitPerMinute: number;
+  /** Upload requests (tus, form uploads) each process starts at once; the rest wait in line (KINO_UPLOAD_SLOTS). */
+  uploadSlots: number;
 }
 
 /** A configuration value that cannot be used; its message is one line meant for the operator. */
@@ -59,6 +61,7 @@ const envSchema = z.object({
   KINO_JOB_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   KINO_JOB_HEARTBEAT_MS: z.coerce.number().int().min(100).optional(),
   KINO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+  KINO_UPLOAD_SLOTS: z.coerce.number().int().min(1).max(10_000).default(1),
 });
 
 /**
@@ -97,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.KINO_LOG_LEVEL,
     jobLease: { leaseMs: e.KINO_JOB_LEASE_MS, heartbeatMs },
     rateLimitPerMinute: e.KINO_RATE_LIMIT_PER_MINUTE,
+    uploadSlots: e.KINO_UPLOAD_SLOTS,
   };
 }
 

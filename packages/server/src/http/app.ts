@@ -12,6 +12,7 @@ import {
 import type { Authenticate } from '../auth/authenticator.ts';
 import { checkAccess } from './access.ts';
 import { handleError, sendProblem } from './error-handler.ts';
+import type { AdmissionQueue } from '../lib/admission-queue.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { ApiError } from './problem.ts';
 import type { App } from './types.ts';
@@ -24,6 +25,8 @@ export interface HttpOptions {
   metrics: HttpMetrics;
   /** Trust X-Forwarded-* from a proxy in front (set when behind a load balancer): Fastify's trustProxy. */
   trustProxy?: boolean | string[];
+  /** Where routes marked `admission: 'uploads'` wait their turn; none: they never wait. */
+  uploadAdmission?: AdmissionQueue;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -63,6 +66,12 @@ export async function createHttpApp(opts: HttpOptions): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.is404) return;
+    if (request.routeOptions.config.admission === 'uploads' && opts.uploadAdmission) {
+      const release = await opts.uploadAdmission.acquire();
+      // 'close' comes when the answer is sent or the connection drops, whichever is first.
+      reply.raw.once('close', release);
+      if (reply.raw.destroyed) release();
+    }
     const access = request.routeOptions.config.access ?? 'operator';
     if (access === 'public') return;
     const principal = await opts.authenticate(request);

@@ -17,6 +17,11 @@ export type Access = 'public' | 'operator' | Permission | { operatorOr: Permissi
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * Uploads: the request waits its turn in the process's upload admission queue before any
+     * work (authentication included), so a burst of them cannot starve every other request.
+     */
+    admission?: 'uploads';
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -57,7 +57,7 @@ export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | un
     app.post(
       '/v1/media',
       {
-        config: { access: 'media:create' },
+        config: { access: 'media:create', admission: 'uploads' },
         // A form carries no JSON body: the JSON schema's verdict is applied below, to JSON only.
         attachValidation: true,
         schema: {

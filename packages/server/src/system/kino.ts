@@ -10,6 +10,7 @@ import { createRepositories, unitOfWork } from '../db/repositories.ts';
 import { healthRoutes } from '../health/health.routes.ts';
 import { databaseCheck, ffmpegCheck, type ReadinessCheck } from '../health/readiness.ts';
 import { createHttpApp } from '../http/app.ts';
+import { AdmissionQueue } from '../lib/admission-queue.ts';
 import { createHttpMetrics } from '../http/metrics.ts';
 import type { App } from '../http/types.ts';
 import type { JobWorkerOptions } from '../jobs/job-worker.ts';
@@ -98,6 +99,8 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     const app = await createHttpApp({
       logger: opts.logger,
       metrics,
+      // A slot is held while an upload request starts (at most a second), not while bytes stream.
+      uploadAdmission: new AdmissionQueue({ slots: config.uploadSlots, maxHoldMs: 1000 }),
       authenticate: createAuthenticator({
         operatorKey: opts.operatorKey,
         apiKeys: repos.apiKeys,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLOAD_BACKENDS, startUploadKino, type UploadKino } from '../../test/upload-kino.ts';
 
@@ -321,5 +322,64 @@ describe.each(UPLOAD_BACKENDS)('tus uploads on %s', (backend) => {
         );
       }
     });
+  });
+});
+
+describe('upload admission (one upload request starting at a time per process, the default)', () => {
+  let k: UploadKino;
+  let tenant: { id: string; key: string };
+  beforeAll(async () => {
+    k = await startUploadKino('sqlite+disk');
+    tenant = await k.tenant();
+  });
+  afterAll(() => k.close());
+
+  it('keeps later uploads in line while other requests are answered at once', async () => {
+    const auth = { authorization: `Bearer ${tenant.key}` };
+    const created = await fetch(`${k.baseUrl}/v1/uploads`, {
+      method: 'POST',
+      headers: { ...TUS, ...auth, 'upload-length': '100' },
+    });
+    expect(created.status).toBe(201);
+    const mediaId = created.headers.get('kino-media-id') ?? '';
+    const location = new URL(created.headers.get('location') ?? '', `${k.baseUrl}/v1/uploads/`);
+
+    // A PATCH whose body stalls holds the only slot (for at most a second).
+    const stalled = http.request(location, {
+      method: 'PATCH',
+      headers: { ...TUS, ...auth, ...OCTETS, 'upload-offset': '0', 'content-length': '100' },
+    });
+    const stalledAnswer = new Promise<number>((resolve, reject) => {
+      stalled.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      stalled.on('error', reject);
+    });
+    stalled.write(randomBytes(10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const order: string[] = [];
+    const startedAt = Date.now();
+    const nextUpload = fetch(`${k.baseUrl}/v1/uploads`, {
+      method: 'POST',
+      headers: { ...TUS, ...auth, 'upload-length': '5' },
+    }).then((res) => {
+      order.push('upload');
+      return { status: res.status, ms: Date.now() - startedAt };
+    });
+    const read = fetch(`${k.baseUrl}/v1/media/${mediaId}`, { headers: auth }).then((res) => {
+      order.push('read');
+      return res.status;
+    });
+    expect(await read).toBe(200);
+    const upload = await nextUpload;
+    expect(order).toEqual(['read', 'upload']);
+    expect(upload.status).toBe(201);
+    // Its turn came when the stalled request's slot was taken back, not before.
+    expect(upload.ms).toBeGreaterThanOrEqual(700);
+
+    stalled.end(randomBytes(90));
+    expect(await stalledAnswer).toBe(204);
   });
 });

@@ -179,11 +179,17 @@ export function uploadsRoutes(deps: {
         'tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId',
       response: { ...authErrors, 404: problemSchema, 409: problemSchema, 413: problemSchema },
     };
-    app.route({ method: 'POST', url: '/v1/uploads', config: { access: 'upload' }, schema, handler: handle });
+    app.route({
+      method: 'POST',
+      url: '/v1/uploads',
+      config: { access: 'upload', admission: 'uploads' },
+      schema,
+      handler: handle,
+    });
     app.route({
       method: ['HEAD', 'PATCH', 'DELETE'],
       url: '/v1/uploads/:uploadId',
-      config: { access: 'upload' },
+      config: { access: 'upload', admission: 'uploads' },
       schema: { ...schema, params: z.object({ uploadId: z.string().max(64) }) },
       handler: handle,
     });
