@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Most test files wait on ffmpeg, a database, a browser or a timer, so two at a time fit two
+    // cores. The cluster tests measure latency and run alone, after the rest (npm test).
+    maxWorkers: 2,
   },
 });

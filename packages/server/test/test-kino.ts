@@ -28,7 +28,9 @@ export async function startTestKino(
   opts: { logger?: FastifyBaseLogger } = {},
 ): Promise<TestKino> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kino-data-'));
-  const config = { ...loadConfig({ KINO_DATA_DIR: dataDir }), database: await freshDatabaseConfig(dialect) };
+  // Tests poll and loop far faster than a client should; the per-key rate limit has its own tests.
+  const env = { KINO_DATA_DIR: dataDir, KINO_RATE_LIMIT_PER_MINUTE: '0' };
+  const config = { ...loadConfig(env), database: await freshDatabaseConfig(dialect) };
   const kino = await createKino(config, { operatorKey: OPERATOR_KEY, logger: opts.logger });
 
   const call: TestKino['call'] = (key, method, url, body) =>
