@@ -8,7 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Most test files wait on ffmpeg, a database, a browser or a timer, so two at a time fit two
-    // cores. The cluster tests measure latency and run alone, after the rest (npm test).
+    // cores. The cluster tests and `*.quiet.test.ts` files (they kill processes on a schedule or
+    // compare times) run one at a time, after the rest (npm test).
     maxWorkers: 2,
   },
 });
