@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, mkdtemp, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -84,7 +84,9 @@ export type SampleName = (typeof SAMPLE_NAMES)[number];
 export type Step =
   | { op: 'ffmpeg'; args: string[] }
   | { op: 'truncate'; path: string; fraction: number }
-  | { op: 'write'; path: string; data: string };
+  | { op: 'write'; path: string; data: string }
+  /** Writes `to` as `rewrite` makes it from `from`; `label` names the change in the cache key. */
+  | { op: 'rewrite'; from: string; to: string; label: string; rewrite: (bytes: Buffer) => Uint8Array };
 
 interface Recipe {
   description: string;
@@ -471,6 +473,8 @@ async function runStep(step: Step): Promise<void> {
     }
     case 'write':
       return writeFile(step.path, step.data);
+    case 'rewrite':
+      return writeFile(step.to, step.rewrite(await readFile(step.from)));
   }
 }
 

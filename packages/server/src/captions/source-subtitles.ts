@@ -2,8 +2,23 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UNTRUSTED_INPUT } from '../processing/input-format.ts';
 
-/** Subtitle codecs whose text ffmpeg converts to WebVTT; bitmap ones (PGS, DVB) are not text. */
-export const TEXT_SUBTITLE_CODECS = new Set(['mov_text', 'subrip', 'srt', 'ass', 'ssa', 'webvtt', 'text']);
+/**
+ * Subtitle codecs whose text ffmpeg converts to WebVTT; bitmap ones (PGS, DVB) are not text.
+ * eia_608 is a QuickTime closed-caption track (`c608`): ffmpeg decodes its channel CC1.
+ */
+export const TEXT_SUBTITLE_CODECS = new Set([
+  'mov_text',
+  'subrip',
+  'srt',
+  'ass',
+  'ssa',
+  'webvtt',
+  'text',
+  'eia_608',
+]);
+
+/** 608 closed captions: always for the deaf and hard of hearing, channel CC1 the one decoded. */
+export const CLOSED_CAPTION_CODEC = 'eia_608';
 
 /** A text subtitle stream of a source, as a track can be made from it. */
 export interface SourceSubtitle {

@@ -5,6 +5,7 @@ import { MediaRepository } from '../media/media.repository.ts';
 import { QuotasRepository } from '../tenants/quotas.repository.ts';
 import { TenantsRepository } from '../tenants/tenants.repository.ts';
 import { UploadsRepository } from '../uploads/uploads.repository.ts';
+import { UploadUrlsRepository } from '../uploads/upload-urls.repository.ts';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.ts';
 import type { Db, Dialect } from './database.ts';
 
@@ -14,6 +15,7 @@ export interface Repositories {
   media: MediaRepository;
   jobs: JobsRepository;
   uploads: UploadsRepository;
+  uploadUrls: UploadUrlsRepository;
   webhooks: WebhooksRepository;
   quotas: QuotasRepository;
 }
@@ -25,6 +27,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     media: new MediaRepository(db),
     jobs: new JobsRepository(db, dialect),
     uploads: new UploadsRepository(db),
+    uploadUrls: new UploadUrlsRepository(db),
     webhooks: new WebhooksRepository(db),
     quotas: new QuotasRepository(db),
   };

@@ -80,6 +80,27 @@ export interface UploadsTable {
   completed_at: number | null;
 }
 
+/** A tus upload being written by one request of one process, for a lease it renews. */
+export interface UploadLocksTable {
+  upload_id: string;
+  owner: string;
+  expires_at: number;
+  release_requested: Generated<number>;
+}
+
+/** A one-time direct upload URL; only its token's sha256 is kept. */
+export interface UploadUrlsTable {
+  id: string;
+  tenant_id: string;
+  media_id: string;
+  token_hash: string;
+  max_size_bytes: number;
+  allowed_origin: string | null;
+  expires_at: number;
+  created_at: number;
+  upload_id: string | null;
+}
+
 export type JobState = 'available' | 'running' | 'retrying' | 'succeeded' | 'dead' | 'cancelled';
 
 export interface JobsTable {
@@ -311,6 +332,8 @@ export interface Database {
   media: MediaTable;
   jobs: JobsTable;
   uploads: UploadsTable;
+  upload_locks: UploadLocksTable;
+  upload_urls: UploadUrlsTable;
   signing_keys: SigningKeysTable;
   tenant_playback_rules: TenantPlaybackRulesTable;
   job_schedules: JobSchedulesTable;

@@ -37,6 +37,8 @@ export async function admit(
   request: FastifyRequest,
   media: PlayableMedia,
   token: string | null,
+  /** The version a request inside one names (a session grant opens only that one). */
+  version?: string,
 ): Promise<Admission> {
   const viewer = viewerOf(request, deps.publicUrl);
   const rules = await deps.rules.get(media.tenant_id);
@@ -53,6 +55,7 @@ export async function admit(
       ip: viewer.ip,
       // A token bound to pages refuses a request without a Referer, whatever the tenant allows.
       referrerAllowed: (patterns) => referrerAllowed(patterns, false, viewer),
+      version,
     });
     if (!verdict.ok) {
       throw new ApiError('invalid_playback_token', `the playback token is not valid (${verdict.reason})`, {

@@ -128,8 +128,10 @@ export function playRoutes(deps: PlayRoutesDeps) {
       ? playback.mediaForVersionRequest(mediaId)
       : playback.mediaForManifest(mediaId));
     if (!media?.playback_prefix) return notFound(reply);
-    const admission = await admit(deps, request, media, token);
-    return serveFile(request, reply, media, rest, admission);
+    const slash = rest.indexOf('/');
+    const version = inVersion && !rest.startsWith(CAPTIONS_PATH) ? rest.slice(0, slash) : undefined;
+    const admission = await admit(deps, request, media, token, version);
+    return serveFile(request, reply, media, rest, admission, token);
   };
 
   const serveFile = async (
@@ -138,6 +140,7 @@ export function playRoutes(deps: PlayRoutesDeps) {
     media: PlayableMedia,
     rest: string,
     admission: Admission,
+    token: string | null,
   ) => {
     const secondsLeft = admission.claims
       ? admission.claims.expiresAt - Math.floor(Date.now() / 1000)
@@ -149,18 +152,26 @@ export function playRoutes(deps: PlayRoutesDeps) {
       if (!index) return notFound(reply);
       // Caption tracks belong to the media, not the version: the memo is per index and track list.
       const subtitles = (await deps.captions?.subtitles(media)) ?? NO_SUBTITLES;
-      const text = memo(index, `@${rest}${subtitles.key}`, () => {
-        const inVersion = index.renditions.map((r) => ({ ...r, id: `${current}/${r.id}` }));
+      const manifest = (base: string) => {
+        const inVersion = index.renditions.map((r) => ({ ...r, id: `${base}/${r.id}` }));
         return rest === 'master.m3u8'
           ? textOf(
               masterPlaylist(
-                inVersion.map((r) => ({ ...r, file: `${current}/${r.file}` })),
+                inVersion.map((r) => ({ ...r, file: `${base}/${r.file}` })),
                 subtitles.list,
               ),
               TYPES.m3u8,
             )
           : textOf(dashManifest(inVersion, index.durationSeconds, subtitles.list), TYPES.mpd);
-      });
+      };
+      // A session started with a token: its child URLs carry a grant in the token's place (see
+      // playback-session.ts), `/play/t/{grant}/{media}/{version}/…`, relative to this one.
+      const text =
+        token !== null && admission.claims
+          ? manifest(
+              `../../${await playback.signSessionGrant(admission.claims, current, index.durationSeconds)}/${media.id}/${current}`,
+            )
+          : memo(index, `@${rest}${subtitles.key}`, () => manifest(current));
       if (text?.kind !== 'text') return notFound(reply);
       return sendText(request, reply, text, policy('manifest'));
     }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AddressList } from './address-list.ts';
+import { VERSION_NAME } from './playback-session.ts';
 
 /** The longest a token may live; a retired signing key is kept this long for the tokens it signed. */
 export const MAX_TOKEN_SECONDS = 7 * 24 * 3600;
@@ -19,6 +20,11 @@ export interface PlaybackClaims {
   ip?: string | undefined;
   /** Referrer host patterns (example.com, *.example.com), normalized. */
   referrers?: readonly string[] | undefined;
+  /**
+   * Set on a session grant (see playback-session.ts): the one version it opens. A grant is only
+   * signed by Kino, for the child URLs of a master playlist or MPD, and never starts a session.
+   */
+  session?: string | undefined;
 }
 
 const claimsSchema = z.strictObject({
@@ -27,6 +33,7 @@ const claimsSchema = z.strictObject({
   k: z.string().min(1).max(64),
   ip: z.string().max(64).optional(),
   r: z.array(z.string().min(1).max(260)).min(1).max(20).optional(),
+  s: z.string().regex(VERSION_NAME).optional(),
 });
 
 const mac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest();
@@ -44,6 +51,7 @@ export function signPlaybackToken(claims: PlaybackClaims, key: { id: string; sec
       k: key.id,
       ...(claims.ip && { ip: claims.ip }),
       ...(claims.referrers?.length && { r: claims.referrers }),
+      ...(claims.session !== undefined && { s: claims.session }),
     }),
   ).toString('base64url');
   return `${body}.${mac(key.secret, body).toString('base64url')}`;
@@ -62,7 +70,8 @@ export type TokenVerdict =
         | 'wrong_ip'
         | 'wrong_referrer'
         | 'unsupported_algorithm'
-        | 'not_yet_valid';
+        | 'not_yet_valid'
+        | 'wrong_session';
     };
 
 export interface TokenExpectation {
@@ -74,6 +83,8 @@ export interface TokenExpectation {
   ip?: string | undefined;
   /** Whether the request's page is one of these referrer patterns; a token bound to some is refused without it. */
   referrerAllowed?: ((patterns: readonly string[]) => boolean) | undefined;
+  /** The version a request inside one names; undefined for a session start (master, MPD, stable names). */
+  version?: string | undefined;
 }
 
 export type TokenReading =
@@ -113,7 +124,13 @@ export function readPlaybackToken(
   }
   return {
     ok: true,
-    claims: { mediaId: parsed.m, expiresAt: parsed.e, ip: parsed.ip, referrers: parsed.r },
+    claims: {
+      mediaId: parsed.m,
+      expiresAt: parsed.e,
+      ip: parsed.ip,
+      referrers: parsed.r,
+      ...(parsed.s !== undefined && { session: parsed.s }),
+    },
   };
 }
 
@@ -121,6 +138,10 @@ export function readPlaybackToken(
 export function checkClaims(claims: PlaybackClaims, expect: TokenExpectation): TokenVerdict {
   if (claims.expiresAt <= expect.nowSeconds) return { ok: false, reason: 'expired' };
   if (claims.mediaId !== expect.mediaId) return { ok: false, reason: 'wrong_media' };
+  // A grant opens its own version only, and never starts a session (which needs the token).
+  if (claims.session !== undefined && claims.session !== expect.version) {
+    return { ok: false, reason: 'wrong_session' };
+  }
   if (claims.ip !== undefined && !(expect.ip !== undefined && inNetwork(claims.ip, expect.ip))) {
     return { ok: false, reason: 'wrong_ip' };
   }

@@ -16,8 +16,8 @@ import type { SigningKeysRepository } from './signing-keys.repository.ts';
 import type { TenantKeysRepository } from './tenant-keys.repository.ts';
 import { jwtKeyId, looksLikeJwt, readTenantJwt, type TenantPublicKey } from './tenant-jwt.ts';
 import { createPublicKey } from 'node:crypto';
+import { sessionExpiresAt, VERSION_NAME } from './playback-session.ts';
 
-const VERSION = /^[a-z0-9_]+-\d+$/;
 const INDEX_FILES = ['index.json', 'index-playable.json'];
 const MAX_CACHED = 20_000;
 /** How long a media row serves requests inside its versions; see mediaForVersionRequest. */
@@ -48,6 +48,8 @@ export class PlaybackService {
   private keys = new Map<string, string>();
   private keysLoadedAt = -Infinity;
   private readonly tenantKeys = new Map<string, { at: number; key: TenantPublicKey | undefined }>();
+  /** The key session grants are signed with, read at most once per KEY_RELOAD_MS. */
+  private grantKey: { at: number; key: { id: string; secret: string } } | null = null;
 
   constructor(
     private readonly deps: {
@@ -128,7 +130,7 @@ export class PlaybackService {
    * period. Only a well-formed version name reaches storage.
    */
   async index(media: PlayableMedia, version: string): Promise<PlaybackIndex | null> {
-    if (!VERSION.test(version)) return null;
+    if (!VERSION_NAME.test(version)) return null;
     const prefix = this.versionPrefix(media, version);
     const published = media.playback_prefix === prefix ? media.playback_index : null;
     const candidates = published ? [published] : INDEX_FILES;
@@ -203,10 +205,36 @@ export class PlaybackService {
     return signPlaybackToken(claims, key);
   }
 
+  /**
+   * The grant the child URLs of a session started with `claims` carry: the same media, address and
+   * pages, the one version the session plays, until a grace period after the token's expiry.
+   */
+  async signSessionGrant(
+    claims: PlaybackClaims,
+    version: string,
+    durationSeconds: number | null,
+  ): Promise<string> {
+    const now = this.now();
+    if (!this.grantKey || now - this.grantKey.at >= KEY_RELOAD_MS) {
+      const key = await this.deps.signingKeys.current(now);
+      this.keys.set(key.id, key.secret);
+      this.grantKey = { at: now, key: { id: key.id, secret: key.secret } };
+    }
+    const grant: PlaybackClaims = {
+      mediaId: claims.mediaId,
+      expiresAt: sessionExpiresAt(claims.expiresAt, durationSeconds),
+      ip: claims.ip,
+      referrers: claims.referrers,
+      session: version,
+    };
+    return signPlaybackToken(grant, this.grantKey.key);
+  }
+
   /** New tokens get a new key; tokens signed before keep verifying until they expire. */
   async rotateKeys(): Promise<{ id: string; createdAt: number }> {
     const key = await this.deps.signingKeys.rotate(this.now());
     this.keys.set(key.id, key.secret);
+    this.grantKey = { at: this.now(), key: { id: key.id, secret: key.secret } };
     return { id: key.id, createdAt: key.createdAt };
   }
 

@@ -12,6 +12,9 @@ export interface MediaListQuery {
   search?: string | undefined;
 }
 
+/** The index file of a complete version (the first playable one is `index-playable.json`). */
+const FULL_INDEX = 'index.json';
+
 /** Media rows. Every read and write is scoped by tenant: another tenant's id finds nothing. */
 export class MediaRepository {
   constructor(private readonly db: Db) {}
@@ -75,16 +78,38 @@ export class MediaRepository {
   }
 
   /**
+   * Applies `changes` only while the media has a complete version published (its index is the
+   * full `index.json`, not only the first playable one); undefined when it has none.
+   */
+  async updateIfFullyPublished(
+    tenantId: string,
+    id: string,
+    changes: MediaRowUpdate,
+  ): Promise<MediaRow | undefined> {
+    const result = await this.db
+      .updateTable('media')
+      .set(changes)
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('playback_index', '=', FULL_INDEX)
+      .where('playback_prefix', 'is not', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0 ? this.get(tenantId, id) : undefined;
+  }
+
+  /**
    * Media left `processing` with no unfinished processing or import job (its worker died on the
    * last attempt, or the job was cancelled) end `errored`, so nothing stays "converting" forever.
-   * One without an original stopped while importing.
+   * One without an original stopped while importing; one with a complete version published (a
+   * reprocess that stopped) goes back to `ready`, that version playing.
    */
   async failAbandoned(updatedBefore: number, now: number): Promise<number> {
     const importing = sql<boolean>`source_key is null`;
     const result = await this.db
       .updateTable('media')
       .set({
-        status: 'errored',
+        status: sql<MediaStatus>`case when playback_index = ${FULL_INDEX} and playback_prefix is not null
+          then 'ready' else 'errored' end`,
         error_code: sql<string>`case when ${importing} then 'import_failed' else 'processing_failed' end`,
         error_message: sql<string>`case when ${importing}
           then 'The import stopped before it finished; create the media again to retry.'

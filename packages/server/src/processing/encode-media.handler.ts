@@ -1,3 +1,4 @@
+import { withWorkSpaceCheck } from './disk-space.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import { sha256Of } from '../lib/sha256.ts';
 import {
@@ -31,7 +32,7 @@ import {
  * Idempotent by a fresh location, as `media.process` is.
  */
 export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> {
-  return (ctx) =>
+  return withWorkSpaceCheck(deps, (ctx) =>
     withPreparedSource(deps, ctx, async (prepared, progress) => {
       const { media, plan, source, workdir, prefix, demuxer, limits } = prepared;
       const { signal } = ctx;
@@ -81,7 +82,8 @@ export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> 
           source_sha256: await sha256Of(body, signal),
         });
       }
-    });
+    }),
+  );
 }
 
 /** One ffmpeg run for every encoded rung, the storyboard and the poster, below the API's CPU priority. */

@@ -25,6 +25,8 @@ export interface PublishedRendition {
   channels?: number;
   /** Audio: integrated loudness of the source track (LUFS, EBU R128), when measured. */
   loudnessLufs?: number | null;
+  /** Video: its pictures carry CEA-608 captions (channel CC1), declared in the master. */
+  closedCaptions?: boolean;
 }
 
 export const AUDIO_GROUP = 'audio';
@@ -65,6 +67,21 @@ export interface SubtitleRendition {
 }
 
 export const SUBTITLE_GROUP = 'subs';
+export const CLOSED_CAPTIONS_GROUP = 'cc';
+
+/**
+ * The rendition group of the 608 captions in the video: CC1, the primary channel (608 names no
+ * language; CC1 is the programme's main language, in practice English where 608 is used).
+ */
+const CLOSED_CAPTIONS_MEDIA = `#EXT-X-MEDIA:${[
+  'TYPE=CLOSED-CAPTIONS',
+  `GROUP-ID="${CLOSED_CAPTIONS_GROUP}"`,
+  'NAME="English"',
+  'LANGUAGE="en"',
+  'DEFAULT=YES',
+  'AUTOSELECT=YES',
+  'INSTREAM-ID="CC1"',
+].join(',')}`;
 
 /** Apple's characteristics of captions for the deaf and hard of hearing (speech and sounds). */
 const SDH = 'public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound';
@@ -169,6 +186,11 @@ export function masterPlaylist(
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   if (audio && videos.length > 0) lines.push(...audioMedia(audios));
   lines.push(...subtitleMedia(subtitles));
+  // Declared only when every variant carries them (the rungs all come from the same frames). A
+  // media without them leaves the OPTIONAL attribute out: NONE (RFC 8216bis 4.4.6.2) would be a
+  // promise on every variant of every version, and leaving it out keeps such masters unchanged.
+  const closedCaptions = videos.length > 0 && videos.every((v) => v.closedCaptions === true);
+  if (closedCaptions) lines.push(CLOSED_CAPTIONS_MEDIA);
   const subtitleGroup = subtitles.length > 0 ? [`SUBTITLES="${SUBTITLE_GROUP}"`] : [];
   for (const v of videos) {
     const bw = bandwidth(v.index);
@@ -180,6 +202,7 @@ export function masterPlaylist(
       ...(v.frameRate ? [`FRAME-RATE=${v.frameRate.toFixed(3)}`] : []),
       ...(audio ? [`AUDIO="${AUDIO_GROUP}"`] : []),
       ...subtitleGroup,
+      ...(closedCaptions ? [`CLOSED-CAPTIONS="${CLOSED_CAPTIONS_GROUP}"`] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(v));
   }
@@ -289,8 +312,12 @@ export function dashManifest(
   const audios = audioRenditions(renditions);
   const sets: string[] = [];
   if (videos.length) {
+    // 608 captions in the pictures, as DASH-IF names them: channel CC1, English (see masterPlaylist).
+    const cc = videos.every((v) => v.closedCaptions === true)
+      ? '\n<Accessibility schemeIdUri="urn:scte:dash:cc:cea-608:2015" value="CC1=eng"/>'
+      : '';
     sets.push(
-      `<AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">\n${videos.map(representation).join('\n')}\n</AdaptationSet>`,
+      `<AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">${cc}\n${videos.map(representation).join('\n')}\n</AdaptationSet>`,
     );
   }
   // One adaptation set per audio track (a player switches sets, not bitrates, to change language),

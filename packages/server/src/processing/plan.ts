@@ -38,6 +38,11 @@ export interface VideoPlan {
   toneMap: ToneMapPlan | null;
   /** An SD source's BT.601 colours, as ffmpeg's colorspace filter names them, to convert to BT.709. */
   colorMatrix601: 'bt601-6-525' | 'bt601-6-625' | null;
+  /**
+   * The source's pictures carry CEA-608 captions: every rung keeps them (copied as they are, or
+   * passed on by libx264 from the decoded frames) and the master declares them.
+   */
+  closedCaptions: boolean;
 }
 
 /** Silence added around and inside a track so that it spans the picture (seconds on ffmpeg's clock). */
@@ -493,6 +498,7 @@ export function planProcessing(
           : video.colorSpace === 'bt470bg'
             ? 'bt601-6-625'
             : null,
+      closedCaptions: video.closedCaptions,
     },
     audioPoster: null,
     storyboard: storyboardPlan(video, duration),

@@ -41,6 +41,7 @@ export const playbackIndexSchema: z.ZodType<PlaybackIndex> = z.object({
       isDefault: z.boolean().optional(),
       channels: z.number().optional(),
       loudnessLufs: z.number().nullable().optional(),
+      closedCaptions: z.boolean().optional(),
     }),
   ),
   poster: z.string().nullable(),

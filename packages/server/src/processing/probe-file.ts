@@ -12,6 +12,7 @@ import {
   UNTRUSTED_INPUT as SAFE_INPUT,
 } from './input-format.ts';
 import { PROBE_LIMITS } from './tool-limits.ts';
+import { checkClosedCaptions, mayCarryClosedCaptions } from './closed-captions.ts';
 
 /** How probes run: short limits, in the work folder when there is one (see media-sandbox.ts). */
 export interface ProbeOptions {
@@ -150,17 +151,30 @@ export async function readSource(
   source: string,
   workdir: string,
   signal: AbortSignal,
+  opts: { closedCaptions?: boolean } = {},
 ): Promise<{ probe: ProbeResult & { demuxer: string }; keyframes: number[]; inputs: PlanInputs }> {
   const scanning = scanPackets(source, { signal, workdir }).then(
     (scan) => ({ scan }),
     (error: unknown) => ({ error }),
   );
+  // Captions in the pictures show only once frames are decoded: a short check of the first video
+  // stream beside the probe and the scan. The playable step leaves it out (its CPU is the first
+  // playable version's); the ladder's version declares them.
+  const captioned =
+    opts.closedCaptions === false
+      ? Promise.resolve(false)
+      : checkClosedCaptions(source, 'v:0', { signal, workdir, limits: PROBE_LIMITS }).catch(() => false);
   let probe;
   try {
     probe = await probeFile(source, { signal, workdir });
   } catch (error) {
-    await scanning;
+    await Promise.all([scanning, captioned]);
     throw error;
+  }
+  const video = probe.video;
+  const firstVideo = probe.coverArtIndex === null || (video !== null && video.index < probe.coverArtIndex);
+  if (video && mayCarryClosedCaptions(video.codec) && firstVideo && (await captioned)) {
+    video.closedCaptions = true;
   }
   const scanned = await scanning;
   if ('error' in scanned) {

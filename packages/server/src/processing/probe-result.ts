@@ -30,6 +30,11 @@ export interface VideoStreamInfo {
   startTime: number | null;
   /** Brightest light the stream was mastered for (cd/m², from its HDR metadata), or null. */
   peakLuminance: number | null;
+  /**
+   * Whether its pictures carry CEA-608 closed captions (A/53 caption data in SEI or user data).
+   * ffprobe knows only after decoding frames: see closed-captions.ts, which readSource runs.
+   */
+  closedCaptions: boolean;
 }
 
 export interface AudioStreamInfo {
@@ -63,4 +68,6 @@ export interface ProbeResult {
   audio: AudioStreamInfo[];
   /** The stream index of an attached picture (cover art), or null. */
   coverArtIndex: number | null;
+  /** Whether the file has a closed-caption track of its own (QuickTime `c608`, codec eia_608). */
+  eia608Track: boolean;
 }

@@ -38,6 +38,7 @@ const streamSchema = z
     sample_rate: num.optional(),
     duration: num.optional(),
     start_time: num.optional(),
+    closed_captions: z.number().int().optional(),
     disposition: z
       .object({ default: z.number().optional(), attached_pic: z.number().optional() })
       .loose()
@@ -160,6 +161,7 @@ function videoOf(stream: z.infer<typeof streamSchema>): VideoStreamInfo | null {
     bitrate: finite(stream.bit_rate),
     startTime: time(stream.start_time),
     peakLuminance: peakLuminanceOf(stream),
+    closedCaptions: stream.closed_captions === 1,
   };
 }
 
@@ -224,5 +226,6 @@ export function parseProbe(json: unknown): ProbeResult {
     video,
     audio,
     coverArtIndex: coverArt?.index ?? null,
+    eia608Track: streams.some((s) => s.codec_type === 'subtitle' && s.codec_name === 'eia_608'),
   };
 }

@@ -1,3 +1,4 @@
+import { withWorkSpaceCheck } from './disk-space.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import { encodingKey } from '../media/media-jobs.ts';
 import { instantArgs } from './ffmpeg-commands.ts';
@@ -25,7 +26,7 @@ export { OLD_VERSION_GRACE_MS, type ProcessDeps } from './processing-steps.ts';
  * visible only through one update of the media row; the encode job is enqueued once per media.
  */
 export function processMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> {
-  return (ctx) =>
+  return withWorkSpaceCheck(deps, (ctx) =>
     withPreparedSource(deps, ctx, async (prepared, progress) => {
       const { media, plan, source, workdir, prefix } = prepared;
       // A source that passes through is repackaged; another gets its first rung encoded fast, when
@@ -49,7 +50,8 @@ export function processMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload>
         tenantId: media.tenant_id,
         idempotencyKey: encodingKey(media.id),
       });
-    });
+    }),
+  );
 }
 
 const now = (deps: ProcessDeps) => deps.now?.() ?? Date.now();

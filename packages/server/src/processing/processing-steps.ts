@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import type { MediaRow } from '../db/schema.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import { PermanentJobError } from '../jobs/job-errors.ts';
@@ -24,11 +24,15 @@ import { readSource } from './probe-file.ts';
 import { MediaRejectedError } from './probe.ts';
 import { avcCodecString, parseFfmpegPlaylist } from './rendition-index.ts';
 import { processingLimits, type ToolLimits } from './tool-limits.ts';
+import { MAX_SESSION_GRACE_SECONDS } from '../delivery/playback-session.ts';
+import { MAX_TOKEN_SECONDS } from '../delivery/playback-token.ts';
 
 export interface ProcessDeps {
   repos: Pick<Repositories, 'media'>;
   storage: Storage;
   queue: JobQueue<KinoJobCatalog>;
+  /** Publishing a version and scheduling the removal of the one it replaces are one transaction. */
+  transaction: UnitOfWork;
   /** Local folder for per-attempt work files. */
   workRoot: string;
   now?: () => number;
@@ -40,8 +44,11 @@ export interface ProcessDeps {
   processed?: (tenantId: string, seconds: number) => Promise<void>;
 }
 
-/** How long replaced versions stay readable for players that loaded them. */
-export const OLD_VERSION_GRACE_MS = 6 * 3600 * 1000;
+/**
+ * How long replaced versions stay readable for players that loaded them: the longest a playback
+ * session can last, a token's longest lifetime plus a session's grace (see playback-session.ts).
+ */
+export const OLD_VERSION_GRACE_MS = (MAX_TOKEN_SECONDS + MAX_SESSION_GRACE_SECONDS) * 1000;
 
 export type MediaPayload = { tenantId: string; mediaId: string };
 
@@ -61,7 +68,8 @@ export interface PreparedSource {
 /**
  * Runs `step` over the media's source in a fresh work folder (the attempt's own), probed and
  * planned, and removes the folder after. A step that fails on its last attempt, or for a reason
- * another attempt cannot change, leaves the media `errored`.
+ * another attempt cannot change, leaves the media `errored`, unless a complete version of it is
+ * published (a reprocess that failed): that one keeps playing, see recordFailure.
  */
 export async function withPreparedSource(
   deps: ProcessDeps,
@@ -79,7 +87,9 @@ export async function withPreparedSource(
     const stored = await localSource(deps.storage, media.source_key, workdir, ctx.signal);
     const source = await sourceInWorkdir(stored, workdir);
     progress(1, 'reading the source');
-    const { probe, keyframes, inputs } = await readSource(source, workdir, ctx.signal);
+    const { probe, keyframes, inputs } = await readSource(source, workdir, ctx.signal, {
+      closedCaptions: ctx.job.type !== 'media.process',
+    });
     const plan = planProcessing(probe, keyframes, {
       ...inputs,
       normalizeLoudness: media.normalize_loudness === 1,
@@ -114,11 +124,23 @@ async function recordFailure(
   const last = ctx.job.attempt >= ctx.job.max_attempts;
   const rejected = err instanceof MediaRejectedError;
   if (!rejected && !last && !(err instanceof PermanentJobError)) return;
+  const code = rejected ? err.code : 'processing_failed';
+  const message = rejected ? err.message : 'Processing failed after several attempts.';
+  const updated_at = deps.now?.() ?? Date.now();
+  // A reprocess that failed: the published complete version keeps playing and the media stays
+  // `ready`; the failure shows in its `error` (cleared by the next successful publish).
+  const kept = await deps.repos.media.updateIfFullyPublished(media.tenant_id, media.id, {
+    status: 'ready',
+    error_code: code,
+    error_message: `Reprocessing failed; the previous version keeps playing. ${message}`,
+    updated_at,
+  });
+  if (kept) return;
   const errored = await deps.repos.media.update(media.tenant_id, media.id, {
     status: 'errored',
-    error_code: rejected ? err.code : 'processing_failed',
-    error_message: rejected ? err.message : 'Processing failed after several attempts.',
-    updated_at: deps.now?.() ?? Date.now(),
+    error_code: code,
+    error_message: message,
+    updated_at,
   });
   if (errored) await deps.events?.('media.errored', errored);
 }
@@ -211,6 +233,7 @@ async function videoRendition(
       frameRate: plan.video?.frameRate ?? null,
       index,
       timeOffsetSeconds: MEDIA_TIME_OFFSET_SECONDS,
+      ...(plan.video?.closedCaptions && { closedCaptions: true }),
     };
   } finally {
     await handle.close();
@@ -234,21 +257,35 @@ export async function publish(
     contentType: 'application/json',
   });
   const top = index.renditions.find((r) => r.kind === 'video');
-  const current = await deps.repos.media.get(media.tenant_id, media.id);
-  const published =
-    current &&
-    (await deps.repos.media.update(media.tenant_id, media.id, {
-      playback_prefix: prefix,
-      playback_index: indexFile,
-      renditions: JSON.stringify(summarize(index)),
-      playable: 1,
-      duration_seconds: index.durationSeconds,
-      width: top?.width ?? null,
-      height: top?.height ?? null,
-      ...(opts.ready && { status: 'ready', error_code: null, error_message: null }),
-      updated_at: now,
-    }));
-  if (!published) {
+  // One transaction: the row names the new version, and the replaced one's removal is scheduled
+  // for when no player can still be reading it.
+  const { current, published } = await deps.transaction(async (repos) => {
+    const current = await repos.media.get(media.tenant_id, media.id);
+    const published =
+      current &&
+      (await repos.media.update(media.tenant_id, media.id, {
+        playback_prefix: prefix,
+        playback_index: indexFile,
+        renditions: JSON.stringify(summarize(index)),
+        playable: 1,
+        duration_seconds: index.durationSeconds,
+        width: top?.width ?? null,
+        height: top?.height ?? null,
+        ...(opts.ready && { status: 'ready', error_code: null, error_message: null }),
+        updated_at: now,
+      }));
+    const replaced = current?.playback_prefix;
+    if (published && replaced && replaced !== prefix) {
+      await deps.queue.enqueue(repos, {
+        type: 'media.remove-files',
+        payload: { prefix: replaced, keys: [] },
+        tenantId: media.tenant_id,
+        runAt: now + OLD_VERSION_GRACE_MS,
+      });
+    }
+    return { current, published };
+  });
+  if (!current || !published) {
     await deps.storage.deletePrefix(prefix);
     throw new PermanentJobError('the media was deleted while it was processed');
   }
@@ -257,13 +294,4 @@ export async function publish(
     if (opts.ready) await deps.events('media.ready', published);
   }
   if (opts.ready) await deps.processed?.(media.tenant_id, index.durationSeconds);
-  const replaced = current.playback_prefix;
-  if (replaced && replaced !== prefix) {
-    await deps.queue.add({
-      type: 'media.remove-files',
-      payload: { prefix: replaced, keys: [] },
-      tenantId: media.tenant_id,
-      runAt: now + OLD_VERSION_GRACE_MS,
-    });
-  }
 }

@@ -1,6 +1,6 @@
 /** A problem the operator should act on, in words the health page shows as is. */
 export interface HealthWarning {
-  code: 'no_workers' | 'stale_queue' | 'database_unreachable' | 'storage_unreachable';
+  code: 'no_workers' | 'stale_queue' | 'database_unreachable' | 'storage_unreachable' | 'low_disk';
   message: string;
 }
 
@@ -12,6 +12,8 @@ export interface HealthFacts {
   staleQueueSeconds: number;
   database: { ok: boolean; error?: string | undefined };
   storage: { ok: boolean; error?: string | undefined };
+  /** Free bytes of the data folder's disk, and the floor processing keeps free; none when unknown. */
+  disk?: { freeBytes: number; floorBytes: number } | null;
 }
 
 /**
@@ -43,6 +45,13 @@ export function healthWarnings(facts: HealthFacts): HealthWarning[] {
     warnings.push({
       code: 'storage_unreachable',
       message: `The storage did not answer: ${facts.storage.error ?? 'unknown error'}.`,
+    });
+  }
+  if (facts.disk && facts.disk.freeBytes < facts.disk.floorBytes) {
+    const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
+    warnings.push({
+      code: 'low_disk',
+      message: `The data folder's disk has ${gib(facts.disk.freeBytes)} GiB free, below the ${gib(facts.disk.floorBytes)} GiB processing keeps free: jobs wait and retry until space is freed.`,
     });
   }
   return warnings;

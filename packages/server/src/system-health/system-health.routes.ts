@@ -42,9 +42,21 @@ const systemHealthSchema = z
       .number()
       .int()
       .describe('Jobs that failed an attempt in the last hour and have not succeeded since'),
+    disk: z
+      .object({ freeBytes: z.number(), floorBytes: z.number() })
+      .nullable()
+      .describe(
+        "Free space of the data folder's disk on the process that answered; low_disk warns below the floor",
+      ),
     warnings: z.array(
       z.object({
-        code: z.enum(['no_workers', 'stale_queue', 'database_unreachable', 'storage_unreachable']),
+        code: z.enum([
+          'no_workers',
+          'stale_queue',
+          'database_unreachable',
+          'storage_unreachable',
+          'low_disk',
+        ]),
         message: z.string(),
       }),
     ),

@@ -33,6 +33,8 @@ export interface SystemHealth {
   }[];
   queue: QueueCounts & { oldestWaitingAt: string | null; oldestWaitingAgeSeconds: number | null };
   failuresLastHour: number;
+  /** Free space of the data folder's disk (work files of jobs, and local storage); null when unknown. */
+  disk: { freeBytes: number; floorBytes: number } | null;
   warnings: HealthWarning[];
   checkedAt: string;
   checkedBy: string;
@@ -47,6 +49,8 @@ export class SystemHealthService {
       database: ReadinessCheck;
       storage: ReadinessCheck;
       ffmpeg: () => Promise<FfmpegStatus>;
+      /** Free bytes of the data folder's disk and the floor to warn below. */
+      disk?: () => Promise<{ freeBytes: number; floorBytes: number }>;
       now?: () => number;
     },
   ) {}
@@ -54,9 +58,10 @@ export class SystemHealthService {
   async report(): Promise<SystemHealth> {
     const now = (this.deps.now ?? Date.now)();
     const { repo } = this.deps;
-    const [readiness, ffmpeg] = await Promise.all([
+    const [readiness, ffmpeg, disk] = await Promise.all([
       runReadiness([this.deps.database, this.deps.storage]),
       this.deps.ffmpeg(),
+      this.deps.disk?.().catch(() => null) ?? null,
     ]);
     const reach = (name: string): Reachability => {
       const c = readiness.checks[name];
@@ -106,7 +111,9 @@ export class SystemHealthService {
         oldestWaitingAgeSeconds: oldestAge,
       },
       failuresLastHour: failures,
+      disk,
       warnings: healthWarnings({
+        disk,
         aliveWorkers: database.ok ? workers.filter((w) => w.alive).length : null,
         workerWindowSeconds: WORKER_WINDOW_SECONDS,
         oldestWaitingAgeSeconds: oldestAge,

@@ -65,6 +65,7 @@ export function createJobRuntime(deps: {
     repos: deps.repos,
     storage: deps.storage,
     queue,
+    transaction: deps.transaction,
     workRoot: deps.workRoot,
     events: mediaEventSink(deps.transaction, queue),
     captions: deps.captions?.(queue),

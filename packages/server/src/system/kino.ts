@@ -29,6 +29,10 @@ import { createStorage } from '../storage/create-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createTusDatastore } from '../uploads/tus-server.ts';
 import { uploadsRoutes } from '../uploads/uploads.routes.ts';
+import { DatabaseUploadLocker } from '../uploads/database-upload-locker.ts';
+import { UploadLocksRepository } from '../uploads/upload-locks.repository.ts';
+import { UploadUrlsService } from '../uploads/upload-urls.service.ts';
+import { uploadUrlsRoutes } from '../uploads/upload-urls.routes.ts';
 import { webhooksRoutes } from '../webhooks/webhooks.routes.ts';
 import { WebhooksService } from '../webhooks/webhooks.service.ts';
 import { UploadsService } from '../uploads/uploads.service.ts';
@@ -136,7 +140,9 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
       await app.register(captionsApi({ database, storage, queue: jobs.queue, publicUrl: config.publicUrl }));
       await app.register(accounts.routes);
-      await app.register(systemHealth({ db: database.db, jobs: repos.jobs, storage }));
+      await app.register(
+        systemHealth({ db: database.db, jobs: repos.jobs, storage, dataDir: config.dataDir }),
+      );
       await app.register(
         webhooksRoutes(
           new WebhooksService({
@@ -148,10 +154,21 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         ),
       );
       const uploads = new UploadsService({ repos, transaction, queue: jobs.queue });
+      const uploadUrls = new UploadUrlsService({ repos, transaction });
+      await app.register(uploadUrlsRoutes({ uploadUrls, publicUrl: config.publicUrl }));
       await app.register(
         uploadsRoutes({
           uploads,
           datastore: tusDatastore,
+          uploadUrls,
+          // Several API processes may receive PATCHes for one upload: one writes at a time.
+          locker: new DatabaseUploadLocker(
+            new UploadLocksRepository(database.db, database.dialect),
+            {},
+            (err, uploadId) => {
+              logger.warn({ err, uploadId }, 'upload lock bookkeeping failed');
+            },
+          ),
           publicUrl: config.publicUrl,
           logger,
         }),

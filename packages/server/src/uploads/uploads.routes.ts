@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from '@tus/server';
-import type { DataStore } from '@tus/utils';
+import type { DataStore, Locker } from '@tus/utils';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { z } from 'zod';
@@ -14,12 +14,21 @@ import { parseUploadLength, parseUploadMetadata } from './upload-metadata.ts';
 import { TUS_EXPOSED_HEADERS, createTusServer } from './tus-server.ts';
 import { asProblemResponse } from './tus-problem.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type UploadPlan, type UploadsService } from './uploads.service.ts';
+import type { UploadUrlsService } from './upload-urls.service.ts';
+import type { UploadUrlRow } from './upload-urls.repository.ts';
+
+/** Where a one-time upload URL's tus endpoint lives; its upload is reached below it. */
+export const DIRECT_UPLOADS_PATH = '/v1/direct-uploads';
 
 /** What Kino decided about a request before tus handles it, found again from tus's hooks. */
 interface UploadRequestContext {
   tenantId: string;
   requestId: string;
   plan?: UploadPlan;
+  /** The id the created upload gets (a one-time URL claims it before tus creates the upload). */
+  uploadId?: string;
+  /** A one-time URL's endpoint: the created upload's location goes below it. */
+  directPath?: string;
 }
 
 /** The Node request behind tus's web Request (tus runs on srvx, which keeps it there). */
@@ -46,6 +55,10 @@ class TusHookError extends Error {
 export function uploadsRoutes(deps: {
   uploads: UploadsService;
   datastore: DataStore;
+  /** Who may write an upload now; across processes this must be shared (database-upload-locker.ts). */
+  locker?: Locker;
+  /** One-time upload URLs (upload-urls.service.ts); none: their routes are not served. */
+  uploadUrls?: UploadUrlsService;
   publicUrl?: string | undefined;
   logger: FastifyBaseLogger;
 }) {
@@ -62,10 +75,16 @@ export function uploadsRoutes(deps: {
 
   const tus: Server = createTusServer(deps.datastore, {
     relativeLocation: deps.publicUrl === undefined,
-    ...(deps.publicUrl !== undefined && {
-      generateUrl: (_req, { path, id }) => `${deps.publicUrl}${path}/${id}`,
-    }),
-    namingFunction: () => newId('upl'),
+    generateUrl: (req, { path, id }) => {
+      const node = nodeRequestOf(req);
+      const base = (node && contexts.get(node)?.directPath) ?? path;
+      return `${deps.publicUrl ?? ''}${base}/${id}`;
+    },
+    namingFunction: (req) => {
+      const node = nodeRequestOf(req);
+      return (node && contexts.get(node)?.uploadId) ?? newId('upl');
+    },
+    ...(deps.locker && { locker: deps.locker }),
     // Discovery (OPTIONS) carries no key, so it reports the server-wide limit.
     maxSize: async (req) => {
       const node = nodeRequestOf(req);
@@ -114,12 +133,18 @@ export function uploadsRoutes(deps: {
   };
 
   /** Hands the request to tus and sends its answer, refusals as problem+json. */
-  const runTus = async (request: FastifyRequest, reply: FastifyReply, row?: UploadRow): Promise<void> => {
+  const runTus = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    row?: UploadRow,
+    afterwards?: (response: Response) => Promise<void>,
+  ): Promise<void> => {
     reply.hijack();
     try {
       const response = await tus.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw }));
       const final = await asProblemResponse(response, request.id);
       if (row) await settle(request, row, final);
+      await afterwards?.(final);
       await sendNodeResponse(reply.raw, final);
     } catch (err) {
       // Fastify no longer answers a hijacked request: never leave the client waiting.
@@ -147,16 +172,67 @@ export function uploadsRoutes(deps: {
       ctx.plan = await deps.uploads.plan(ctx.tenantId, size, metadata);
       reply.raw.setHeader('Kino-Media-Id', ctx.plan.mediaId);
     }
+    await serve(request, reply, ctx, row);
+  };
+
+  const serve = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ctx: UploadRequestContext,
+    row?: UploadRow,
+    afterwards?: (response: Response) => Promise<void>,
+  ) => {
     contexts.set(request.raw, ctx);
     reply.raw.setHeader('X-Request-Id', request.id);
     const streams = request.method === 'POST' || request.method === 'PATCH';
     if (streams) receiving.add(request.raw);
     try {
-      await runTus(request, reply, row);
+      await runTus(request, reply, row, afterwards);
     } finally {
       if (streams) receiving.delete(request.raw);
     }
   };
+
+  /**
+   * A one-time upload URL used as a tus endpoint, with no key: the token names the tenant and
+   * the waiting media. Its POST creates the one upload it allows; HEAD, PATCH and DELETE reach
+   * that upload below the same URL.
+   */
+  const handleDirect =
+    (urls: UploadUrlsService) =>
+    async (
+      request: FastifyRequest<{ Params: { token: string; uploadId?: string } }>,
+      reply: FastifyReply,
+    ) => {
+      const { token, uploadId } = request.params;
+      const url: UploadUrlRow = await urls.resolve(token, request.headers.origin);
+      const ctx: UploadRequestContext = {
+        tenantId: url.tenant_id,
+        requestId: request.id,
+        directPath: `${DIRECT_UPLOADS_PATH}/${token}`,
+      };
+      let row: UploadRow | undefined;
+      if (uploadId !== undefined) {
+        urls.assertOwnUpload(url, uploadId);
+        row = await deps.uploads.authorize(url.tenant_id, uploadId);
+      }
+      let afterwards: ((response: Response) => Promise<void>) | undefined;
+      if (request.method === 'POST') {
+        const size = parseUploadLength(request.headers['upload-length'] as string | undefined);
+        const metadata = parseUploadMetadata(request.headers['upload-metadata'] as string | undefined);
+        urls.checkCreation(url, size);
+        ctx.plan = await deps.uploads.plan(url.tenant_id, size, { ...metadata, mediaId: url.media_id });
+        const created = newId('upl');
+        await urls.claim(url, created);
+        ctx.uploadId = created;
+        // tus refused the creation (or failed): the URL may still create its upload.
+        afterwards = async (response) => {
+          if (response.status >= 400) await urls.unclaim(url, created);
+        };
+        reply.raw.setHeader('Kino-Media-Id', ctx.plan.mediaId);
+      }
+      await serve(request, reply, ctx, row, afterwards);
+    };
 
   return async (app: App) => {
     // tus bodies are streamed into storage by tus itself, never parsed or buffered by Fastify.
@@ -193,8 +269,45 @@ export function uploadsRoutes(deps: {
       schema: { ...schema, params: z.object({ uploadId: z.string().max(64) }) },
       handler: handle,
     });
+    const discovery = ['/v1/uploads', '/v1/uploads/:uploadId'];
+    const urls = deps.uploadUrls;
+    if (urls) {
+      const direct = {
+        tags: ['uploads'],
+        summary:
+          'tus 1.0.0 endpoint of a one-time upload URL (POST /v1/upload-urls): no key, the URL is the credential',
+        description:
+          'Creates at most one upload (a second creation: 409 upload_url_used), before the URL expires ' +
+          '(410 upload_url_expired), of at most its maxSizeBytes (413 too_large), from its allowedOrigin ' +
+          'when the request has an Origin (403 origin_not_allowed). The upload then lives at ' +
+          '{url}/{uploadId} (the Location answered), reachable with the same URL until it completes or expires.',
+        response: {
+          403: problemSchema,
+          404: problemSchema,
+          409: problemSchema,
+          410: problemSchema,
+          413: problemSchema,
+        },
+      };
+      const token = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/);
+      app.route({
+        method: 'POST',
+        url: `${DIRECT_UPLOADS_PATH}/:token`,
+        config: { access: 'public', admission: 'uploads' },
+        schema: { ...direct, params: z.object({ token }) },
+        handler: handleDirect(urls),
+      });
+      app.route({
+        method: ['HEAD', 'PATCH', 'DELETE'],
+        url: `${DIRECT_UPLOADS_PATH}/:token/:uploadId`,
+        config: { access: 'public', admission: 'uploads' },
+        schema: { ...direct, params: z.object({ token, uploadId: z.string().max(64) }) },
+        handler: handleDirect(urls),
+      });
+      discovery.push(`${DIRECT_UPLOADS_PATH}/:token`, `${DIRECT_UPLOADS_PATH}/:token/:uploadId`);
+    }
     // tus discovery and CORS preflight carry no key.
-    for (const url of ['/v1/uploads', '/v1/uploads/:uploadId']) {
+    for (const url of discovery) {
       app.route({
         method: 'OPTIONS',
         url,

@@ -10,6 +10,7 @@ import * as captions from './0008-captions.ts';
 import * as accounts from './0009-accounts.ts';
 import * as hardening from './0010-hardening.ts';
 import * as mediaLoudness from './0011-media-loudness.ts';
+import * as uploadHardening from './0012-upload-hardening.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009-accounts': accounts,
   '0010-hardening': hardening,
   '0011-media-loudness': mediaLoudness,
+  '0012-upload-hardening': uploadHardening,
 };
 
 export const migrationProvider: MigrationProvider = {
