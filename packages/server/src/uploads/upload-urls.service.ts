@@ -1,3 +1,4 @@
+import { waitingMediaRow } from '../media/waiting-media.ts';
 import { createHash } from 'node:crypto';
 import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import { ApiError, notFound } from '../http/problem.ts';
@@ -68,22 +69,15 @@ export class UploadUrlsService {
       upload_id: null,
     };
     await this.deps.transaction(async (repos) => {
-      await repos.media.create({
-        id: row.media_id,
-        tenant_id: tenantId,
-        title: input.title ?? '',
-        description: '',
-        tags: '[]',
-        visibility: input.visibility ?? 'public',
-        status: 'waiting',
-        duration_seconds: null,
-        width: null,
-        height: null,
-        error_code: null,
-        error_message: null,
-        created_at: now,
-        updated_at: now,
-      });
+      await repos.media.create(
+        waitingMediaRow({
+          id: row.media_id,
+          tenantId,
+          title: input.title ?? '',
+          visibility: input.visibility ?? 'public',
+          now,
+        }),
+      );
       await repos.uploadUrls.create(row);
     });
     return { row, token };

@@ -1,3 +1,4 @@
+import { waitingMediaRow } from '../media/waiting-media.ts';
 import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import type { UploadRow } from '../db/schema.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
@@ -65,22 +66,15 @@ export class UploadsService {
     const now = this.now();
     return this.deps.transaction(async (repos) => {
       if (plan.newMedia) {
-        await repos.media.create({
-          id: plan.mediaId,
-          tenant_id: plan.tenantId,
-          title: plan.metadata.title ?? titleFromFilename(plan.metadata.filename),
-          description: '',
-          tags: '[]',
-          visibility: plan.metadata.visibility ?? 'public',
-          status: 'waiting',
-          duration_seconds: null,
-          width: null,
-          height: null,
-          error_code: null,
-          error_message: null,
-          created_at: now,
-          updated_at: now,
-        });
+        await repos.media.create(
+          waitingMediaRow({
+            id: plan.mediaId,
+            tenantId: plan.tenantId,
+            title: plan.metadata.title ?? titleFromFilename(plan.metadata.filename),
+            visibility: plan.metadata.visibility ?? 'public',
+            now,
+          }),
+        );
       }
       return repos.uploads.create({
         id: uploadId,
