@@ -102,21 +102,26 @@ export class JobQueue<C extends JobCatalog> {
     leaseMs: number,
     opts: { maxPriority?: number } = {},
   ): Promise<JobRow[]> {
-    return this.deps.transaction(async (repos) => {
-      const now = this.now();
-      // Expired leases are rare and a second late is harmless: look for them once a second, not
-      // on every claim of a busy worker.
-      if (now - this.lastRescueAt >= RESCUE_EVERY_MS) {
-        await repos.jobs.rescueExpired(now);
-        this.lastRescueAt = now;
-      }
-      return repos.jobs.claim(owner, {
+    const now = this.now();
+    const take = (repos: Pick<Repositories, 'jobs'>) =>
+      repos.jobs.claim(owner, {
         limit,
         tenantCap: this.deps.tenantConcurrency,
         leaseUntil: now + leaseMs,
         now,
         ...(opts.maxPriority !== undefined && { maxPriority: opts.maxPriority }),
       });
+    // Expired leases are rare and a second late is harmless: look for them once a second, not on
+    // every claim of a busy worker. A claim on its own is a single statement on PostgreSQL, which
+    // needs no transaction around it; SQLite's takes several, inside one immediate transaction.
+    const rescueDue = now - this.lastRescueAt >= RESCUE_EVERY_MS;
+    if (!rescueDue && this.deps.repos.jobs.claimsInOneStatement) return take(this.deps.repos);
+    return this.deps.transaction(async (repos) => {
+      if (rescueDue) {
+        await repos.jobs.rescueExpired(now);
+        this.lastRescueAt = now;
+      }
+      return take(repos);
     });
   }
 

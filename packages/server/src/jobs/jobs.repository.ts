@@ -36,6 +36,11 @@ export class JobsRepository {
     private readonly dialect: Dialect,
   ) {}
 
+  /** True where `claim` is one statement, atomic without a transaction around it (PostgreSQL). */
+  get claimsInOneStatement(): boolean {
+    return this.dialect === 'postgres';
+  }
+
   /** Inserts a job; with an idempotency key already held by an unfinished job, returns that job. */
   async insert(row: JobRow): Promise<{ job: JobRow; created: boolean }> {
     const inserted = await this.db
@@ -143,16 +148,14 @@ export class JobsRepository {
   ): Promise<JobRow[]> {
     const { limit, tenantCap, leaseUntil, now } = opts;
     if (limit <= 0) return [];
-    const postgres = this.dialect === 'postgres';
-    const wanted = postgres ? limit * CANDIDATES_PER_SLOT : limit;
     const maxPriority = opts.maxPriority ?? ANY_PRIORITY;
-    const ids = await this.claimOrder(now, wanted, Math.min(wanted, tenantCap), tenantCap, maxPriority);
+    if (this.dialect === 'postgres') {
+      return this.claimOnPostgres(owner, { limit, tenantCap, leaseUntil, now, maxPriority });
+    }
+    const order = sql<{ id: string }>`${this.claimOrder(now, limit, Math.min(limit, tenantCap), tenantCap, maxPriority)}
+      select id from ordered order by ord`;
+    const ids = (await order.execute(this.db)).rows.map((r) => r.id);
     if (ids.length === 0) return [];
-    // PostgreSQL: the first `limit` candidates no other claimer has locked, in claim order.
-    const lockable = sql<string>`(select j.id from jobs j
-      join unnest(cast(${ids} as text[])) with ordinality as c(id, ord) on j.id = c.id
-      where j.state in ('available', 'retrying')
-      order by c.ord limit ${limit} for update of j skip locked)`;
     const claimed = await this.db
       .updateTable('jobs')
       .set((eb) => ({
@@ -165,7 +168,7 @@ export class JobsRepository {
         progress_percent: null,
         progress_message: null,
       }))
-      .where('id', 'in', postgres ? lockable : ids)
+      .where('id', 'in', ids)
       .where('state', 'in', WAITING)
       .returningAll()
       .execute();
@@ -173,22 +176,50 @@ export class JobsRepository {
       claimed.map((j) => j.tenant_id),
       now,
     );
-    const order = new Map(ids.map((id, i) => [id, i]));
-    return claimed.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    const position = new Map(ids.map((id, i) => [id, i]));
+    return claimed.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
   }
 
   /**
-   * Up to `limit` due job ids of priority `maxPriority` or less in claim order, ranking at most
-   * `perTenant` jobs of each tenant. A tenant's running jobs count against its cap within the same
-   * priority range: the playable lane's cap is not used up by the tenant's long encodes.
+   * The PostgreSQL claim as one prepared statement (one round trip, no explicit transaction): rank
+   * more candidates than there are free slots, lock the first `limit` that no other claimer holds
+   * (SKIP LOCKED), mark them running and record the tenants' turns, their rows taken in key order so
+   * concurrent claimers cannot deadlock.
    */
-  private async claimOrder(
-    now: number,
-    limit: number,
-    perTenant: number,
-    tenantCap: number,
-    maxPriority: number,
-  ): Promise<string[]> {
+  private async claimOnPostgres(
+    owner: string,
+    opts: { limit: number; tenantCap: number; leaseUntil: number; now: number; maxPriority: number },
+  ): Promise<JobRow[]> {
+    const { limit, tenantCap, leaseUntil, now, maxPriority } = opts;
+    const wanted = limit * CANDIDATES_PER_SLOT;
+    const rows = await sql<JobRow & { claim_order: number }>`${this.claimOrder(now, wanted, Math.min(wanted, tenantCap), tenantCap, maxPriority)},
+      lockable as (
+        select j.id, o.ord from jobs j join ordered o on o.id = j.id
+        where j.state in ('available', 'retrying')
+        order by o.ord limit ${limit}
+        for update of j skip locked
+      ), claimed as (
+        update jobs set state = 'running', attempt = attempt + 1, lease_owner = ${owner},
+          lease_expires_at = ${leaseUntil}, started_at = ${now}, updated_at = ${now},
+          progress_percent = null, progress_message = null
+        from lockable where jobs.id = lockable.id and jobs.state in ('available', 'retrying')
+        returning jobs.*, lockable.ord as claim_order
+      ), turns as (
+        insert into job_tenant_turns (tenant_key, last_claimed_at)
+        select distinct coalesce(tenant_id, ''), cast(${now} as bigint) from claimed order by 1
+        on conflict (tenant_key) do update set last_claimed_at = excluded.last_claimed_at
+      )
+      select * from claimed order by claim_order`.execute(this.db);
+    return rows.rows.map(({ claim_order: _order, ...job }) => job);
+  }
+
+  /**
+   * The claim's ranking as a WITH clause ending in `ordered(id, ord)`: up to `limit` due job ids of
+   * priority `maxPriority` or less in claim order, ranking at most `perTenant` jobs of each tenant.
+   * A tenant's running jobs count against its cap within the same priority range: the playable
+   * lane's cap is not used up by the tenant's long encodes.
+   */
+  private claimOrder(now: number, limit: number, perTenant: number, tenantCap: number, maxPriority: number) {
     // The state lists are literal so the planner can use the partial indexes.
     const candidates =
       this.dialect === 'postgres'
@@ -238,18 +269,20 @@ export class JobsRepository {
             select firsts.*, row_number() over (partition by tenant_id order by priority, run_at, id) as rn
             from firsts
           )`;
-    const rows = await sql<{ id: string }>`${sql.raw(PREPARED)}
+    return sql`${sql.raw(PREPARED)}
       with recursive ${candidates}, running as (
         select tenant_id, count(*) as n from jobs
         where state = 'running' and tenant_id is not null and priority <= ${maxPriority} group by tenant_id
-      )
-      select c.id from candidates c
-      left join running on running.tenant_id = c.tenant_id
-      left join job_tenant_turns turns on turns.tenant_key = coalesce(c.tenant_id, '')
-      where c.tenant_id is null or c.rn + coalesce(running.n, 0) <= ${tenantCap}
-      order by c.priority, c.rn, coalesce(turns.last_claimed_at, 0), c.run_at, c.id
-      limit ${limit}`.execute(this.db);
-    return rows.rows.map((r) => r.id);
+      ), ordered as (
+        select c.id, row_number() over (
+          order by c.priority, c.rn, coalesce(turns.last_claimed_at, 0), c.run_at, c.id) as ord
+        from candidates c
+        left join running on running.tenant_id = c.tenant_id
+        left join job_tenant_turns turns on turns.tenant_key = coalesce(c.tenant_id, '')
+        where c.tenant_id is null or c.rn + coalesce(running.n, 0) <= ${tenantCap}
+        order by ord
+        limit ${limit}
+      )`;
   }
 
   /** Records that these tenants just had a turn, locking their rows in one order so claimers cannot deadlock. */
