@@ -152,7 +152,9 @@ export class JobsRepository {
     if (this.dialect === 'postgres') {
       return this.claimOnPostgres(owner, { limit, tenantCap, leaseUntil, now, maxPriority });
     }
-    const order = sql<{ id: string }>`${this.claimOrder(now, limit, Math.min(limit, tenantCap), tenantCap, maxPriority)}
+    const order = sql<{
+      id: string;
+    }>`${this.claimOrder(now, limit, Math.min(limit, tenantCap), tenantCap, maxPriority)}
       select id from ordered order by ord`;
     const ids = (await order.execute(this.db)).rows.map((r) => r.id);
     if (ids.length === 0) return [];
@@ -192,7 +194,9 @@ export class JobsRepository {
   ): Promise<JobRow[]> {
     const { limit, tenantCap, leaseUntil, now, maxPriority } = opts;
     const wanted = limit * CANDIDATES_PER_SLOT;
-    const rows = await sql<JobRow & { claim_order: number }>`${this.claimOrder(now, wanted, Math.min(wanted, tenantCap), tenantCap, maxPriority)},
+    const rows = await sql<
+      JobRow & { claim_order: number }
+    >`${this.claimOrder(now, wanted, Math.min(wanted, tenantCap), tenantCap, maxPriority)},
       lockable as (
         select j.id, o.ord from jobs j join ordered o on o.id = j.id
         where j.state in ('available', 'retrying')
