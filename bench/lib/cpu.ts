@@ -9,7 +9,7 @@ export interface CpuSample {
   busy: number;
   /** Ticks the hypervisor gave to someone else. */
   steal: number;
-  /** user + system ticks of this process and its descendants (servers, PostgreSQL). */
+  /** user + system ticks of this process and its descendants (servers, PostgreSQL), ended ones included. */
   ours: number;
 }
 
@@ -47,7 +47,9 @@ function ourTicks(): number {
       // The command name (field 2) may hold spaces and parentheses: fields after the last ')' are fixed.
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parent.set(Number(entry), Number(rest[1]));
-      ticks.set(Number(entry), Number(rest[11]) + Number(rest[12]));
+      // utime + stime, and cutime + cstime: the ticks of children it has reaped (ffmpeg runs that
+      // ended between two samples are no longer in /proc, but their time is in their parent's).
+      ticks.set(Number(entry), Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]));
     } catch {
       // The process ended while we looked.
     }
