@@ -283,9 +283,12 @@ function report(results: Measured[]): BenchReport {
       sec(Math.max(...values)),
     ];
     const playable = median(of((r) => r.playable));
-    const ready = median(of((r) => r.ready));
-    const singlePass = median(of((r) => r.singlePass));
-    const perRung = median(of((r) => r.perRung));
+    // Each round's Kino run is compared with the raw runs that follow it on the same machine state
+    // (paired), so a slow spell that hits one round does not decide the verdict.
+    const vsSinglePass = of((r) => r.ready / r.singlePass);
+    const vsPerRung = of((r) => r.ready / r.perRung);
+    const readyVsSinglePass = median(vsSinglePass);
+    const readyVsPerRung = median(vsPerRung);
     const foreign = Math.max(...of((r) => r.foreign ?? 0));
     const busy = foreign > FOREIGN_WARNING ? foreign.toFixed(2) : '-';
     const runs = String(m.rounds.length);
@@ -304,7 +307,7 @@ function report(results: Measured[]): BenchReport {
         'Kino: last byte → ready',
         runs,
         ...stats(of((r) => r.ready)),
-        `≤ ${sec(singlePass * TARGET_VS_SINGLE_PASS)} s and ≤ ${sec(perRung * TARGET_VS_PER_RUNG)} s`,
+        `≤ ${TARGET_VS_SINGLE_PASS}× (a) and ≤ ${TARGET_VS_PER_RUNG}× (b) of its round`,
         busy,
       ],
       [
@@ -328,9 +331,11 @@ function report(results: Measured[]): BenchReport {
     verdicts.push(
       `${m.label} (${m.sizeMb.toFixed(0)} MB; Kino's ladder: ${m.rungs}): playable in ${sec(playable)} s ` +
         `(target ${TARGET_PLAYABLE_S} s${m.seconds <= 30 ? `: ${met(playable <= TARGET_PLAYABLE_S * 1000)}` : ', set for the 30 s source'}); ` +
-        `ready in ${ratio(ready / singlePass)} the single-pass ladder (target ≤ ${TARGET_VS_SINGLE_PASS}×: ` +
-        `${met(ready <= singlePass * TARGET_VS_SINGLE_PASS)}) and ${ratio(ready / perRung)} one process per rung ` +
-        `(target ≤ ${TARGET_VS_PER_RUNG}×: ${met(ready <= perRung * TARGET_VS_PER_RUNG)}). Inside Kino (medians): ` +
+        `ready in ${ratio(readyVsSinglePass)} the single-pass ladder (median of the rounds' ` +
+        `${vsSinglePass.map(ratio).join(', ')}; target ≤ ${TARGET_VS_SINGLE_PASS}×: ` +
+        `${met(readyVsSinglePass <= TARGET_VS_SINGLE_PASS)}) and ${ratio(readyVsPerRung)} one process per rung ` +
+        `(${vsPerRung.map(ratio).join(', ')}; target ≤ ${TARGET_VS_PER_RUNG}×: ` +
+        `${met(readyVsPerRung <= TARGET_VS_PER_RUNG)}). Inside Kino (medians): ` +
         `the upload's last PATCH answered and the job queued ${ms(median(of((r) => r.enqueued)))} ms after the ` +
         `last byte, claimed ${ms(median(of((r) => r.claimed)))} ms after that.`,
     );
@@ -354,7 +359,8 @@ function report(results: Measured[]): BenchReport {
         'ffmpeg process one after another (PeerTube’s way), with the same x264 settings. Raw ffmpeg runs at ' +
         "Kino's ladder priority (nice 10). Rounds are interleaved so that a change in machine load hits all three. " +
         `Targets: playable within ${TARGET_PLAYABLE_S} s (median, 30 s source); ready within ` +
-        `${TARGET_VS_SINGLE_PASS}× (a) and ${TARGET_VS_PER_RUNG}× (b).`,
+        `${TARGET_VS_SINGLE_PASS}× (a) and ${TARGET_VS_PER_RUNG}× (b), each round's Kino run against the raw runs ` +
+        `that follow it, the median over the rounds.`,
     ],
     columns: ['source', 'measurement', 'runs', 'median (s)', 'min (s)', 'max (s)', 'target', 'other cores'],
     rows,
