@@ -31,7 +31,7 @@ const VERSION = 'job_bench-1';
 
 interface SegmentRow {
   label: string;
-  server: 'nginx' | 'Kino';
+  server: 'nginx' | 'node' | 'Kino';
   kind: 'video' | 'audio';
   result: WrkResult;
   foreign: number | undefined;
@@ -141,6 +141,17 @@ export default async function deliveryBenchmark(ctx: BenchContext): Promise<Benc
   const nginx = ctx.scope.track(
     await startNginx({ root: storageRoot, workDir: workDir.path, port: nginxPort }),
   );
+  const plainNodePort = await freePort();
+  const plainNode = ctx.scope.track(
+    await startNodeServer({
+      name: 'plain Node.js range server',
+      args: ['--import', 'tsx', 'bench/node-range-server.ts'],
+      env: { ...env, BENCH_PORT: String(plainNodePort), BENCH_DIR: storageRoot },
+      port: plainNodePort,
+      cwd: ctx.repoRoot,
+      readyPath: '/healthz',
+    }),
+  );
   // nginx gets the playlist as a static file, the closest thing it can serve.
   const masterPath = `/play/${pub.id}/master.m3u8`;
   const master = await (await fetch(kino.url + masterPath)).text();
@@ -159,7 +170,7 @@ export default async function deliveryBenchmark(ctx: BenchContext): Promise<Benc
   const versionDir = (id: string) => `/media/${tenant.id}/${id}/${VERSION}`;
   const targets: {
     label: string;
-    server: 'nginx' | 'Kino';
+    server: 'nginx' | 'node' | 'Kino';
     kind: 'video' | 'audio';
     url: string;
     requests: WrkRequest[];
@@ -171,6 +182,13 @@ export default async function deliveryBenchmark(ctx: BenchContext): Promise<Benc
         server: 'nginx',
         kind,
         url: nginx.url,
+        requests: ranges(kind, (f) => `${versionDir(pub.id)}/${f}`),
+      },
+      {
+        label: 'plain Node.js http, the file by Range (reference)',
+        server: 'node',
+        kind,
+        url: plainNode.url,
         requests: ranges(kind, (f) => `${versionDir(pub.id)}/${f}`),
       },
       {
@@ -250,6 +268,7 @@ export default async function deliveryBenchmark(ctx: BenchContext): Promise<Benc
     playlistRows.push({ label, result, foreign });
   }
   await ctx.scope.release(nginx);
+  await ctx.scope.release(plainNode);
   await ctx.scope.release(kino);
   return report(segmentRows, playlistRows, nginxVersion());
 }
@@ -351,6 +370,8 @@ function report(segments: SegmentRow[], playlists: PlaylistRow[], nginx: string)
         `each segment's Range (what hls.js and Safari send); nginx gets exactly those requests. "DASH segment" asks ` +
         `for \`{rendition}/{n}.m4s\`, which Kino maps to the same byte window. "Token" is the private media through ` +
         `\`/play/t/{token}/…\` (token verified on every request). Bandwidth counts response bytes, headers included. ` +
+        `A plain Node.js http server (\`bench/node-range-server.ts\`: the file's range read into a buffer and ` +
+        `written, nothing else) shows what Node itself reaches on the same requests, below any framework. ` +
         `Target: at least ${TARGET_SHARE * 100}% of nginx.`,
       `Playlists: an open-loop generator sends ${PLAYLIST_RATE.toLocaleString('en')} req/s for ${SECONDS} s ` +
         `(bench/lib/load.ts: request i at i / rate whatever earlier ones did), after 1 s at that rate.`,
@@ -391,7 +412,8 @@ function report(segments: SegmentRow[], playlists: PlaylistRow[], nginx: string)
         : []),
       'nginx sends files with sendfile (no copy through user space); Node.js reads each range into a buffer and ' +
         'writes it to the socket, so on large segments the gap is mostly that second copy. On small segments ' +
-        'the gap is the per-request cost of Node.js and Fastify, which Kino GET /healthz shows in the API benchmark.',
+        'the gap is the per-request cost of Node.js itself (the plain Node.js row) and, above it, of Fastify and ' +
+        "Kino's routing, access rules and caching headers.",
       'The master playlist and MPD reuse the media row for up to 0.1 s (a change of visibility reaches new ' +
         'players within that time) and read its caption tracks on every request; requests inside a version ' +
         'reuse the row for up to a second.',
