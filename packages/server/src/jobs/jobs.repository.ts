@@ -498,6 +498,17 @@ export class JobsRepository {
     return Number(result.numDeletedRows);
   }
 
+  /** The ids among `ids` of jobs running now, with the attempt they are on. */
+  async runningAttempts(ids: readonly string[]): Promise<{ id: string; attempt: number }[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .selectFrom('jobs')
+      .select(['id', 'attempt'])
+      .where('id', 'in', ids)
+      .where('state', '=', 'running')
+      .execute();
+  }
+
   /** Takes a recurring schedule's slot; true for exactly one caller per (name, slot). */
   async takeScheduleSlot(name: string, slot: number): Promise<boolean> {
     await this.db

@@ -13,11 +13,20 @@ import { importMediaHandler, type ImportFetchOptions } from '../imports/import-m
 import { reconcileHandler, removeFilesHandler } from '../media/media-jobs.ts';
 import { processMediaHandler } from '../processing/process-media.handler.ts';
 import { encodeMediaHandler } from '../processing/encode-media.handler.ts';
+import { sweepWorkFolders } from '../processing/work-folders.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts';
 import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
 import { mediaEventSink } from '../webhooks/media-events.ts';
 import type { SourceCaptions } from '../captions/source-captions.ts';
+
+/** How often a worker process looks for work folders left by killed attempts. */
+const WORK_FOLDER_SWEEP_MS = 10 * 60_000;
+/**
+ * A folder written to within this long stays even when its attempt no longer runs: ffmpeg of a
+ * worker whose lease lapsed may still be writing into it.
+ */
+const WORK_FOLDER_QUIET_MS = 10 * 60_000;
 
 export interface JobRuntime {
   queue: JobQueue<KinoJobCatalog>;
@@ -113,14 +122,34 @@ export function createJobRuntime(deps: {
     schedules: recurringJobs,
   });
   local.worker = worker;
+  // Work folders of attempts whose worker was killed; this process's own are never touched while
+  // their attempt runs.
+  const sweep = () => {
+    sweepWorkFolders({
+      workRoot: deps.workRoot,
+      runningAttempts: (ids) => deps.repos.jobs.runningAttempts(ids),
+      quietForMs: WORK_FOLDER_QUIET_MS,
+    }).then(
+      (removed) => {
+        if (removed.length) deps.logger.info({ removed }, 'removed work folders of attempts that ended');
+      },
+      (err: unknown) => {
+        deps.logger.warn({ err }, 'could not sweep the work folders');
+      },
+    );
+  };
+  let sweeping: NodeJS.Timeout | undefined;
   return {
     queue,
     worker,
     start() {
       worker.start();
       scheduler.start();
+      sweep();
+      sweeping = setInterval(sweep, WORK_FOLDER_SWEEP_MS).unref();
     },
     async stop(graceMs) {
+      clearInterval(sweeping);
       scheduler.stop();
       await worker.stop(graceMs);
     },

@@ -1,0 +1,34 @@
+import type { MediaRow } from '../db/schema.ts';
+import { joinKey } from '../storage/keys.ts';
+import type { ProcessDeps } from './processing-steps.ts';
+
+/** The storage prefix an attempt of a processing job writes its version under. */
+export function attemptPrefix(media: Pick<MediaRow, 'tenant_id' | 'id'>, jobId: string, attempt: number) {
+  return joinKey('media', media.tenant_id, media.id, `${jobId}-${attempt}`) + '/';
+}
+
+/**
+ * Schedules the removal of versions that attempts wrote but that are not the media's published
+ * one: an attempt that failed, or one whose worker was killed (found when the next attempt starts).
+ * Such a prefix may still have been published for a while and then replaced; a replacement keeps
+ * the version readable for `graceMs` after it, so the removal waits that long too and cannot cut a
+ * player short. The idempotency key makes scheduling the same prefix twice a no-op.
+ */
+export async function removeUnpublishedLater(
+  deps: Pick<ProcessDeps, 'queue' | 'now'>,
+  media: Pick<MediaRow, 'tenant_id' | 'playback_prefix'>,
+  prefixes: readonly string[],
+  graceMs: number,
+): Promise<void> {
+  const now = deps.now?.() ?? Date.now();
+  for (const prefix of prefixes) {
+    if (prefix === media.playback_prefix) continue;
+    await deps.queue.add({
+      type: 'media.remove-files',
+      payload: { prefix, keys: [] },
+      tenantId: media.tenant_id,
+      runAt: now + graceMs,
+      idempotencyKey: `remove-unpublished:${prefix}`,
+    });
+  }
+}
