@@ -50,6 +50,23 @@ export function subtitleRendition(track: CaptionTrackRow): SubtitleRendition {
 }
 
 /**
+ * The tracks as a manifest of a playback session lists them: under its version path, which
+ * carries the session's grant (`../../{grant}/{media}/{version}`), like the renditions. A grant
+ * opens one version only, so caption files are also served inside every version (see
+ * `captionInVersion`), where the version's own index times them.
+ */
+export function subtitlesUnder(list: readonly SubtitleRendition[], base: string): SubtitleRendition[] {
+  return list.map((s) => ({ ...s, playlist: `${base}/${s.playlist}`, file: `${base}/${s.file}` }));
+}
+
+/** `{version}/captions/{name}`: a caption file named inside a version; null for any other path. */
+export function captionInVersion(rest: string): { version: string; name: string } | null {
+  const slash = rest.indexOf('/');
+  if (slash < 0 || !rest.startsWith(CAPTIONS_PATH, slash + 1)) return null;
+  return { version: rest.slice(0, slash), name: rest.slice(slash + 1 + CAPTIONS_PATH.length) };
+}
+
+/**
  * A WebVTT file as an HLS segment: X-TIMESTAMP-MAP puts cue time 0 at the media time where the
  * presentation starts (renditions are written `timeOffsetSeconds` into their timeline, see
  * MEDIA_TIME_OFFSET_SECONDS), so a cue at t shows with the frame at t. Other readers (DASH

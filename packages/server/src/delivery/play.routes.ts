@@ -12,7 +12,13 @@ import {
   type PublishedRendition,
 } from '../processing/manifests.ts';
 import type { PlaybackIndex } from '../processing/playback-index.ts';
-import { CAPTIONS_PATH, type PlayCaptions, type PlaySubtitles } from '../captions/caption-playback.ts';
+import {
+  CAPTIONS_PATH,
+  captionInVersion,
+  subtitlesUnder,
+  type PlayCaptions,
+  type PlaySubtitles,
+} from '../captions/caption-playback.ts';
 import { allowCrossOrigin, answerPreflight } from './cors.ts';
 import { cacheControl, neverCacheErrors, noneMatch, textEtag, type CacheClass } from './http-caching.ts';
 import { admit, type Admission, type PlayAccessDeps } from './play-access.ts';
@@ -152,17 +158,19 @@ export function playRoutes(deps: PlayRoutesDeps) {
       if (!index) return notFound(reply);
       // Caption tracks belong to the media, not the version: the memo is per index and track list.
       const subtitles = (await deps.captions?.subtitles(media)) ?? NO_SUBTITLES;
-      const manifest = (base: string) => {
+      // A session's caption URLs go under its version path too, so they carry its grant.
+      const manifest = (base: string, sessionCaptions = false) => {
         const inVersion = index.renditions.map((r) => ({ ...r, id: `${base}/${r.id}` }));
+        const tracks = sessionCaptions ? subtitlesUnder(subtitles.list, base) : subtitles.list;
         return rest === 'master.m3u8'
           ? textOf(
               masterPlaylist(
                 inVersion.map((r) => ({ ...r, file: `${base}/${r.file}` })),
-                subtitles.list,
+                tracks,
               ),
               TYPES.m3u8,
             )
-          : textOf(dashManifest(inVersion, index.durationSeconds, subtitles.list), TYPES.mpd);
+          : textOf(dashManifest(inVersion, index.durationSeconds, tracks), TYPES.mpd);
       };
       // A session started with a token: its child URLs carry a grant in the token's place (see
       // playback-session.ts), `/play/t/{grant}/{media}/{version}/…`, relative to this one.
@@ -170,14 +178,19 @@ export function playRoutes(deps: PlayRoutesDeps) {
         token !== null && admission.claims
           ? manifest(
               `../../${await playback.signSessionGrant(admission.claims, current, index.durationSeconds)}/${media.id}/${current}`,
+              true,
             )
           : memo(index, `@${rest}${subtitles.key}`, () => manifest(current));
       if (text?.kind !== 'text') return notFound(reply);
       return sendText(request, reply, text, policy('manifest'));
     }
-    if (deps.captions && rest.startsWith(CAPTIONS_PATH)) {
-      const index = current ? await playback.index(media, current) : null;
-      const found = index && (await deps.captions.file(media, rest.slice(CAPTIONS_PATH.length), index));
+    // Caption files by the media's stable path (timed by the current version), or inside a version.
+    const inVersionCaption = deps.captions ? captionInVersion(rest) : null;
+    if (deps.captions && (rest.startsWith(CAPTIONS_PATH) || inVersionCaption)) {
+      const version = inVersionCaption ? inVersionCaption.version : current;
+      const name = inVersionCaption ? inVersionCaption.name : rest.slice(CAPTIONS_PATH.length);
+      const index = version ? await playback.index(media, version) : null;
+      const found = index && (await deps.captions.file(media, name, index));
       if (!found) return notFound(reply);
       return sendText(request, reply, textOf(found.body, found.type), policy(found.cache));
     }

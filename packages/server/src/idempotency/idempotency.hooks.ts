@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import type { IdempotencyRepository } from './idempotency.repository.ts';
+import { redactAnswer, secretPolicyOf, withoutRequestSecrets } from './secret-answers.ts';
 
 /** How long a key's first answer is kept and replayed. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -13,7 +14,7 @@ const PRUNE_EVERY_MS = 60_000;
 declare module 'fastify' {
   interface FastifyRequest {
     /** The Idempotency-Key this request claimed, whose answer is saved when it is sent. */
-    idempotency?: { scope: string; key: string; settled: boolean };
+    idempotency?: { scope: string; key: string; settled: boolean; redact: readonly string[] };
   }
 }
 
@@ -26,14 +27,14 @@ export function scopeOf(principal: Principal): { scope: string; tenantId: string
 
 /**
  * What makes two requests "the same": method, path and body. A JSON body is compared as parsed
- * and serialised again; a form upload by its length only (its bytes are not read twice, and its
- * boundary changes with every try).
+ * and serialised again, without its secret fields (see secret-answers.ts); a form upload by its
+ * length only (its bytes are not read twice, and its boundary changes with every try).
  */
-export function requestFingerprint(request: FastifyRequest): string {
+export function requestFingerprint(request: FastifyRequest, requestSecrets: readonly string[] = []): string {
   const type = request.headers['content-type'] ?? '';
   const body = type.startsWith('multipart/')
     ? `multipart ${request.headers['content-length'] ?? '?'}`
-    : JSON.stringify(request.body ?? null);
+    : JSON.stringify(withoutRequestSecrets(request.body ?? null, requestSecrets));
   return createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('hex');
 }
 
@@ -43,7 +44,8 @@ export function requestFingerprint(request: FastifyRequest): string {
  * with the same key and request gets that answer again, with `Idempotent-Replayed: true`; the same
  * key with another request gets 422 `idempotency_key_reused`; a retry while the first is still
  * running gets 409 `conflict` with Retry-After. Two concurrent requests with one key cannot both
- * run: the key is inserted before the work starts and the database lets one insert win.
+ * run: the key is inserted before the work starts and the database lets one insert win. Answers
+ * holding a credential are kept without it, or not at all (see secret-answers.ts).
  *
  * @example installIdempotency(app, new IdempotencyRepository(db))
  */
@@ -58,6 +60,8 @@ export function installIdempotency(
     const header = request.headers['idempotency-key'];
     if (request.method !== 'POST' || header === undefined || !request.principal) return;
     if (request.url === '/v1/uploads' || request.url.startsWith('/v1/uploads/')) return;
+    const secrets = secretPolicyOf(request.method, request.routeOptions.url);
+    if (secrets?.kind === 'rerun') return;
     const key = Array.isArray(header) ? (header[0] ?? '') : header;
     if (!KEY.test(key)) {
       throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
@@ -68,7 +72,7 @@ export function installIdempotency(
       prunedAt = at;
       await store.pruneBefore(at - IDEMPOTENCY_TTL_MS);
     }
-    const fingerprint = requestFingerprint(request);
+    const fingerprint = requestFingerprint(request, secrets?.requestSecrets);
     const row = { scope, key, tenant_id: tenantId, request_hash: fingerprint, created_at: at };
     let claimed = await store.claim(row);
     if (!claimed) {
@@ -76,7 +80,7 @@ export function installIdempotency(
       claimed = await store.claim(row);
     }
     if (claimed) {
-      request.idempotency = { scope, key, settled: false };
+      request.idempotency = { scope, key, settled: false, redact: secrets?.redact ?? [] };
       return;
     }
     const first = await store.get(scope, key);
@@ -100,8 +104,9 @@ export function installIdempotency(
     const claim = request.idempotency;
     if (!claim || claim.settled) return payload;
     claim.settled = true;
-    const body =
+    const sent =
       typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null;
+    const body = sent === null ? null : redactAnswer(sent, claim.redact);
     if (reply.statusCode >= 500 || body === null) {
       await store.release(claim.scope, claim.key);
     } else {

@@ -77,7 +77,8 @@ describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
     const k1 = await post(tenant.key, '/v1/keys', { scope: 'read' }, 'key-1');
     const k2 = await post(tenant.key, '/v1/keys', { scope: 'read' }, 'key-1');
     expect(k1.statusCode).toBe(201);
-    expect(k2.body).toBe(k1.body);
+    // The key itself is shown once: the replay names the same key without it (secret-answers.ts).
+    expect(k2.json<{ id: string }>().id).toBe(k1.json<{ id: string }>().id);
   });
 
   it('a request that failed on the client’s side is answered the same again; a malformed key is refused', async () => {

@@ -89,4 +89,37 @@ describe.each(DIALECTS)('MediaRepository.failAbandoned on %s', (dialect) => {
     });
     expect(await repos.media.get(tenant, processing.id)).toMatchObject({ status: 'processing' });
   });
+
+  it('puts a stopped reprocess back to ready on its complete version; a first version alone errs', async () => {
+    const published = async (index: string) => {
+      const row = await processingMedia('upl_r');
+      const prefix = `media/${tenant}/${row.id}/job_old-1/`;
+      await repos.media.update(tenant, row.id, {
+        playable: 1,
+        playback_prefix: prefix,
+        playback_index: index,
+      });
+      return { id: row.id, prefix };
+    };
+    const reprocessed = await published('index.json');
+    const firstOnly = await published('index-playable.json');
+
+    await repos.media.failAbandoned(5000, 7000);
+    expect(await repos.media.get(tenant, reprocessed.id)).toMatchObject({
+      status: 'ready',
+      playable: 1,
+      playback_prefix: reprocessed.prefix,
+      playback_index: 'index.json',
+      error_code: 'processing_failed',
+      error_message: expect.stringMatching(
+        /^Reprocessing stopped before it finished; the previous version keeps playing/,
+      ),
+      updated_at: 7000,
+    });
+    expect(await repos.media.get(tenant, firstOnly.id)).toMatchObject({
+      status: 'errored',
+      playback_prefix: firstOnly.prefix,
+      error_message: expect.stringMatching(/^Processing stopped before it finished/),
+    });
+  });
 });

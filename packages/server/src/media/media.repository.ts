@@ -105,14 +105,17 @@ export class MediaRepository {
    */
   async failAbandoned(updatedBefore: number, now: number): Promise<number> {
     const importing = sql<boolean>`source_key is null`;
+    const published = sql<boolean>`playback_index = ${FULL_INDEX} and playback_prefix is not null`;
     const result = await this.db
       .updateTable('media')
       .set({
-        status: sql<MediaStatus>`case when playback_index = ${FULL_INDEX} and playback_prefix is not null
-          then 'ready' else 'errored' end`,
+        status: sql<MediaStatus>`case when ${published} then 'ready' else 'errored' end`,
         error_code: sql<string>`case when ${importing} then 'import_failed' else 'processing_failed' end`,
+        // The same words as a reprocess that failed on its own (processing-steps.ts recordFailure).
         error_message: sql<string>`case when ${importing}
           then 'The import stopped before it finished; create the media again to retry.'
+          when ${published}
+          then 'Reprocessing stopped before it finished; the previous version keeps playing. Reprocess the media to try again.'
           else 'Processing stopped before it finished; reprocess the media to try again.' end`,
         updated_at: now,
       })

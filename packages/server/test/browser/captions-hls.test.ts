@@ -240,7 +240,10 @@ describe('caption tracks in headless Chromium (hls.js), ffmpeg and the MPD', () 
     const [entry] = Object.values(subtitles);
     expect(entry?.language).toBe('de');
     const vttUrl = entry?.playlists[0]?.segments[0]?.resolvedUri ?? '';
-    expect(vttUrl).toBe(dashUrl.replace(/manifest\.mpd$/, `captions/${track.id}/1.vtt`));
+    // Through the session's grant and version, like the renditions: not the token of the MPD's URL.
+    const [, token = '', mediaPath = ''] = /\/play\/t\/([^/]+)\/(.+)\/manifest\.mpd$/.exec(dashUrl) ?? [];
+    expect(vttUrl).toMatch(new RegExp(`/play/t/[^/]+/${mediaPath}/job_[^/]+/captions/${track.id}/1\\.vtt$`));
+    expect(vttUrl).not.toContain(token);
     const vtt = await fetch(vttUrl);
     expect(vtt.status).toBe(200);
     expect(await vtt.text()).toContain('00:00:04.000 --> 00:00:06.000\nZweite Zeile über Ärger');

@@ -28,10 +28,11 @@
 
   window.kinoHls = {
     supported: () => Hls.isSupported(),
-    load(src) {
+    // `buffer` (optional) only bounds how far ahead hls.js loads: { maxBufferLength, maxMaxBufferLength }.
+    load(src, buffer) {
       if (hls) hls.destroy();
       state = freshState(src);
-      hls = new Hls();
+      hls = new Hls(buffer || {});
       hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
         state.manifestParsed = true;
         state.levels = data.levels.map((l) => ({
