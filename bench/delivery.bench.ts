@@ -414,8 +414,8 @@ function report(segments: SegmentRow[], playlists: PlaylistRow[], nginx: string)
         'writes it to the socket, so on large segments the gap is mostly that second copy. On small segments ' +
         'the gap is the per-request cost of Node.js itself (the plain Node.js row) and, above it, of Fastify and ' +
         "Kino's routing, access rules and caching headers.",
-      'The master playlist and MPD reuse the media row for up to 0.1 s (a change of visibility reaches new ' +
-        'players within that time) and read its caption tracks on every request; requests inside a version ' +
+      'The master playlist and MPD reuse the media row and its caption tracks for up to 0.1 s (a change of visibility reaches new ' +
+        'players within that time); requests inside a version ' +
         'reuse the row for up to a second.',
     ],
   };

@@ -7,6 +7,7 @@ import type { PlaybackIndex } from '../processing/playback-index.ts';
 import type { Storage } from '../storage/storage.ts';
 import { CaptionsRepository } from './captions.repository.ts';
 import { readText } from './stored-text.ts';
+import { trackChanges } from './track-changes.ts';
 
 /** Where caption files live under a media's stable /play path. */
 export const CAPTIONS_PATH = 'captions/';
@@ -30,6 +31,16 @@ export interface PlayCaptions {
 
 const M3U8 = 'application/vnd.apple.mpegurl';
 const VTT = 'text/vtt; charset=utf-8';
+/** How long a media's track list serves /play (as long as its row serves manifests). */
+const TRACKS_TTL_MS = 100;
+/** Track lists kept at once; beyond, the memo starts over. */
+const MAX_RECENT_MEDIA = 10_000;
+
+interface Listed {
+  tracks: CaptionTrackRow[];
+  subtitles: PlaySubtitles;
+}
+
 /** Stored files kept in memory: a revision's file never changes. */
 const MAX_CACHED_FILES = 200;
 
@@ -90,25 +101,46 @@ export function withTimestampMap(vtt: string, index: PlaybackIndex): string {
 export class CaptionPlayback implements PlayCaptions {
   private readonly tracks: CaptionsRepository;
   private readonly files = new Map<string, string>();
+  /** Each media's tracks as last read, shared by the requests of the next TRACKS_TTL_MS. */
+  private readonly recent = new Map<string, { at: number; generation: number; read: Promise<Listed> }>();
 
   constructor(
     db: Db,
     private readonly storage: Storage,
+    private readonly now: () => number = Date.now,
   ) {
     this.tracks = new CaptionsRepository(db);
   }
 
   async subtitles(media: PlayableMedia): Promise<PlaySubtitles> {
-    const tracks = await this.tracks.listForPlayback(media.id);
-    const list = tracks.map(subtitleRendition);
-    const key = list.length ? createHash('sha1').update(JSON.stringify(list)).digest('base64url') : '';
-    return { key, list };
+    return (await this.listed(media.id)).subtitles;
+  }
+
+  /**
+   * A media's tracks, read at most once per TRACKS_TTL_MS: every player starting a session asks
+   * for a master playlist, and thousands may start within a second. The same staleness as the
+   * media row's (see MANIFEST_TTL_MS in playback.service.ts).
+   */
+  private listed(mediaId: string): Promise<Listed> {
+    const at = this.now();
+    const generation = trackChanges.current();
+    const recent = this.recent.get(mediaId);
+    if (recent && recent.generation === generation && at - recent.at < TRACKS_TTL_MS) return recent.read;
+    if (this.recent.size >= MAX_RECENT_MEDIA) this.recent.clear();
+    const read = this.tracks.listForPlayback(mediaId).then((tracks) => {
+      const list = tracks.map(subtitleRendition);
+      const key = list.length ? createHash('sha1').update(JSON.stringify(list)).digest('base64url') : '';
+      return { tracks, subtitles: { key, list } };
+    });
+    this.recent.set(mediaId, { at, generation, read });
+    read.catch(() => this.recent.delete(mediaId));
+    return read;
   }
 
   async file(media: PlayableMedia, name: string, index: PlaybackIndex) {
     const match = /^(cap_[0-9a-z]{26})(?:\.m3u8|\/(\d{1,9})\.vtt)$/.exec(name);
     if (!match?.[1]) return null;
-    const track = (await this.tracks.listForPlayback(media.id)).find((t) => t.id === match[1]);
+    const track = (await this.listed(media.id)).tracks.find((t) => t.id === match[1]);
     if (!track) return null;
     if (match[2] === undefined) {
       // Relative to the playlist's own URL, which is under captions/ too.

@@ -1,4 +1,5 @@
 import type { CaptionTrackRow, MediaRow } from '../db/schema.ts';
+import { trackChanges } from './track-changes.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -124,6 +125,8 @@ export class CaptionsService {
     } catch (err) {
       await this.forget(key);
       throw err;
+    } finally {
+      trackChanges.record();
     }
   }
 
@@ -165,6 +168,7 @@ export class CaptionsService {
       if (normalized) await this.forget(key);
       throw err;
     }
+    trackChanges.record();
     if (normalized) await this.forget(track.storage_key);
     return updated;
   }
@@ -172,6 +176,7 @@ export class CaptionsService {
   async delete(tenantId: string, mediaId: string, trackId: string): Promise<void> {
     const deleted = await this.deps.captions.delete(tenantId, mediaId, trackId);
     if (!deleted) throw notFound('caption track');
+    trackChanges.record();
     await this.forget(deleted.storage_key);
   }
 

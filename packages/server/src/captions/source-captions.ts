@@ -4,6 +4,7 @@ import type { MediaRow } from '../db/schema.ts';
 import { ApiError } from '../http/problem.ts';
 import { checkClosedCaptions, extractClosedCaptionsArgs } from '../processing/closed-captions.ts';
 import { MediaToolError, runMediaTool } from '../processing/media-tools.ts';
+import type { ToolLimits } from '../processing/tool-limits.ts';
 import { defaultLabel } from './captions.service.ts';
 import type { CaptionsService } from './captions.service.ts';
 import {
@@ -24,6 +25,8 @@ export interface SourceCaptions {
     signal: AbortSignal,
     /** The demuxer processing found for the source: forced on these runs too. */
     demuxer?: string,
+    /** The source's processing limits: reading a long source whole takes more than the defaults. */
+    limits?: ToolLimits,
   ): Promise<void>;
 }
 
@@ -58,7 +61,7 @@ function trackFields(stream: SourceSubtitle) {
  */
 export function sourceCaptions(captions: Pick<CaptionsService, 'addExtracted'>): SourceCaptions {
   return {
-    async fromSource(media, source, workdir, signal, demuxer) {
+    async fromSource(media, source, workdir, signal, demuxer, limits) {
       const skipped = (err: unknown) =>
         !signal.aborted && (err instanceof MediaToolError || (err instanceof ApiError && err.status < 500));
       const addTrack = async (stream: number, fields: ReturnType<typeof trackFields>, file: string) => {
@@ -81,6 +84,7 @@ export function sourceCaptions(captions: Pick<CaptionsService, 'addExtracted'>):
           await runMediaTool('ffmpeg', extractSubtitlesArgs(source, streams, dir, demuxer), {
             signal,
             workdir,
+            limits,
           });
           for (const stream of streams) {
             await addTrack(stream.ordinal, trackFields(stream), extractedFile(dir, stream.ordinal));
@@ -103,6 +107,7 @@ export function sourceCaptions(captions: Pick<CaptionsService, 'addExtracted'>):
         await runMediaTool('ffmpeg', extractClosedCaptionsArgs(movie, demuxer, file), {
           signal,
           workdir,
+          limits,
           background: true,
         });
         const fields = { language: CC1_LANGUAGE, label: `${defaultLabel(CC1_LANGUAGE)} (CC1)` };
