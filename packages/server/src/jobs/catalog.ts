@@ -18,6 +18,8 @@ export const jobCatalog = defineJobCatalog({
     // or database down, a worker killed). Four retries, 10 s doubling (±50 %), ride out an outage
     // of 75 s at the least and about 150 s typically.
     maxAttempts: 5,
+    // Only when an enqueue names none: each attempt is sized from the original's bytes
+    // (processTimeoutMs), and media.encode's from the probed source (processing/job-timeouts.ts).
     timeoutMs: 6 * HOUR,
     retryBaseMs: 10_000,
     retryMaxMs: 2 * 60_000,

@@ -32,7 +32,11 @@ export type JobType<C extends JobCatalog> = keyof C & string;
 export type PayloadOf<C extends JobCatalog, T extends JobType<C>> = z.infer<C[T]['payload']>;
 
 const MIN_TIMEOUT_MS = 1000;
-const MAX_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+/**
+ * The longest attempt: a 12-hour 4K60 source's encode is given about 13 days on two cores (see
+ * processing/job-timeouts.ts). Node's timers hold at most 2^31 - 1 ms (24.8 days).
+ */
+export const MAX_TIMEOUT_MS = 14 * 24 * 3600 * 1000;
 
 /**
  * Checks a catalogue once at load: a timeout under a second almost always means seconds were

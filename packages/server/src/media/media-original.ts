@@ -2,6 +2,7 @@ import type { Repositories } from '../db/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { processingKey } from './media-jobs.ts';
+import { processTimeoutMs } from '../processing/job-timeouts.ts';
 import { emitEvent } from '../webhooks/emit-event.ts';
 import { mediaEventData } from '../webhooks/media-events.ts';
 
@@ -43,6 +44,7 @@ export async function startProcessing(
     payload: { tenantId: original.tenantId, mediaId: original.mediaId },
     tenantId: original.tenantId,
     idempotencyKey: processingKey(original.mediaId),
+    timeoutMs: processTimeoutMs(original.size),
   });
   if (updated) {
     const event = {

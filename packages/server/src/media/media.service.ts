@@ -12,6 +12,7 @@ import { newId } from '../lib/ids.ts';
 import { startProcessing, type StoredOriginal } from './media-original.ts';
 import { titleFromUrl } from './media-title.ts';
 import { maxUploadBytes } from './upload-limit.ts';
+import { processTimeoutMs } from '../processing/job-timeouts.ts';
 import type { CreateMediaInput, ListMediaQuery, MediaFields, UpdateMediaInput } from './media.schemas.ts';
 
 export class MediaService {
@@ -162,6 +163,7 @@ export class MediaService {
         payload: { tenantId, mediaId: id },
         tenantId,
         idempotencyKey: processingKey(id),
+        timeoutMs: processTimeoutMs(media.source_size ?? 0),
       });
       if (!created) throw new ApiError('conflict', 'the media is already being processed');
       const updated = await repos.media.update(tenantId, id, {

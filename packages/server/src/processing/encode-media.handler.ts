@@ -58,7 +58,7 @@ export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> 
             await download(s);
             await upload([outputs.download]);
           }
-          await deps.captions?.fromSource(media, source, workdir, s, demuxer);
+          await deps.captions?.fromSource(media, source, workdir, s, demuxer, limits);
         },
       );
       if (top && !top.copy) await download(signal);

@@ -71,4 +71,9 @@ describe('parsePacketScan', () => {
     ];
     expect(parsePacketScan(csv.join('\n')).get(0)?.peakBitrate).toBe(32_000);
   });
+
+  it('reads a source of 40 hours (more seconds than one call takes arguments)', () => {
+    const csv = Array.from({ length: 40 * 3600 }, (_, n) => line('audio', 1, n, 1, n === 9 ? 2000 : 1000));
+    expect(parsePacketScan(csv.join('\n')).get(1)?.peakBitrate).toBe(16_000);
+  });
 });

@@ -94,7 +94,10 @@ function peakBitrateOf(list: readonly Packet[]): number {
     const second = Math.floor(p.pts);
     bytesPerSecond.set(second, (bytesPerSecond.get(second) ?? 0) + p.size);
   }
-  return Math.max(0, ...[...bytesPerSecond.values()].map((bytes) => bytes * 8));
+  // A loop, not a spread: a source of more than about 36 hours has too many seconds for one call.
+  let peak = 0;
+  for (const bytes of bytesPerSecond.values()) peak = Math.max(peak, bytes * 8);
+  return peak;
 }
 
 function frameRateOf(list: readonly Packet[]): StreamScan['frameRate'] {

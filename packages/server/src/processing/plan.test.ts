@@ -363,6 +363,14 @@ describe('planProcessing: storyboard, poster, keyframes', () => {
     expect(square.storyboard).toMatchObject({ tileWidth: 160, tileHeight: 160 });
   });
 
+  it('keeps every sprite sheet within JPEG’s 65,535 pixels, even for a picture 1:100 tall', () => {
+    const strip = planProcessing(probeOf({ video: h264Video({ width: 20, height: 2000 }) }), EVERY_2S);
+    const sb = strip.storyboard!;
+    expect(sb.tileHeight).toBe(1600);
+    expect(sb.columns * sb.tileWidth).toBeLessThanOrEqual(65_535);
+    expect(sb.rows * sb.tileHeight).toBeLessThanOrEqual(65_535);
+  });
+
   it('takes the poster a tenth in, at least 1 s in, and at least 1 s before the end', () => {
     const at = (durationSeconds: number) => planProcessing(probeOf({ durationSeconds }), [0]).posterAtSeconds;
     expect(at(100)).toBe(10);

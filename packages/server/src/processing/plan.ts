@@ -405,13 +405,19 @@ export function withLoudness(plan: ProcessingPlan, measuredLufs: number | null):
   return { ...plan, audio: gained(plan.audio), alternateAudio: plan.alternateAudio.map(gained) };
 }
 
+/** The largest width or height a JPEG can state: no sprite sheet is larger. */
+const JPEG_MAX_SIDE = 65_535;
+
 function storyboardPlan(video: VideoStreamInfo, durationSeconds: number): StoryboardPlan {
   const intervalSeconds = Math.max(1, Math.ceil(durationSeconds / 100));
   const count = Math.max(1, Math.ceil(durationSeconds / intervalSeconds));
   const tileWidth = 160;
-  const tileHeight = even((tileWidth * video.displayHeight) / video.displayWidth);
+  // A picture far taller than wide (a 1:50 strip) gets tiles at most ten times taller than wide.
+  const tileHeight = Math.min(10 * tileWidth, even((tileWidth * video.displayHeight) / video.displayWidth));
   const columns = Math.min(10, count);
-  return { intervalSeconds, tileWidth, tileHeight, columns, rows: Math.ceil(count / columns), count };
+  // Tiles past JPEG's limit go on further sheets (the tile filter starts a new one when full).
+  const rows = Math.min(Math.ceil(count / columns), Math.floor(JPEG_MAX_SIDE / tileHeight));
+  return { intervalSeconds, tileWidth, tileHeight, columns, rows, count };
 }
 
 /**

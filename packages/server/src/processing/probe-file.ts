@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { MediaRejectedError, parseProbe } from './probe.ts';
 import type { ProbeResult } from './probe-result.ts';
 import { parsePacketScan, type PacketScan } from './packet-scan.ts';
@@ -11,7 +11,7 @@ import {
   UNSUPPORTED_FORMAT_MESSAGE,
   UNTRUSTED_INPUT as SAFE_INPUT,
 } from './input-format.ts';
-import { PROBE_LIMITS } from './tool-limits.ts';
+import { packetScanLimits, PROBE_LIMITS } from './tool-limits.ts';
 import { checkClosedCaptions, mayCarryClosedCaptions } from './closed-captions.ts';
 
 /** How probes run: short limits, in the work folder when there is one (see media-sandbox.ts). */
@@ -139,7 +139,9 @@ export function packetScanArgs(file: string): string[] {
 
 /** Keyframes, timing, gaps and peak bitrate of each stream (see packet-scan.ts). */
 export async function scanPackets(file: string, opts: ProbeOptions = {}): Promise<PacketScan> {
-  return parsePacketScan(await runMediaTool('ffprobe', packetScanArgs(file), probeRun(opts)));
+  // Its CPU grows with the packets: a long source has hundreds of thousands (see packetScanLimits).
+  const run = { ...probeRun(opts), limits: packetScanLimits((await stat(file)).size) };
+  return parsePacketScan(await runMediaTool('ffprobe', packetScanArgs(file), run));
 }
 
 /**

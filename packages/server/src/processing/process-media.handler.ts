@@ -4,6 +4,8 @@ import { encodingKey } from '../media/media-jobs.ts';
 import { instantArgs } from './ffmpeg-commands.ts';
 import { playableRungs } from './plan.ts';
 import { runMediaTool } from './media-tools.ts';
+import { timeoutForCpuLimit } from './job-timeouts.ts';
+import { withinAttempt } from './tool-limits.ts';
 import {
   buildIndex,
   publish,
@@ -36,7 +38,8 @@ export function processMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload>
         progress(20, 'making a first version to play');
         await runMediaTool('ffmpeg', instantArgs(source, plan, workdir, prepared.demuxer), {
           signal: ctx.signal,
-          limits: prepared.limits,
+          // This attempt is sized from the bytes (processTimeoutMs), not from the ladder's work.
+          limits: withinAttempt(prepared.limits, ctx.job.timeout_ms),
           workdir,
         });
         const index = await buildIndex(workdir, plan, { onlyCopy: true });
@@ -49,6 +52,8 @@ export function processMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload>
         payload: { tenantId: media.tenant_id, mediaId: media.id },
         tenantId: media.tenant_id,
         idempotencyKey: encodingKey(media.id),
+        // Long enough for the ladder's ffmpeg to spend its CPU limit (see encodeTimeoutMs).
+        timeoutMs: timeoutForCpuLimit(prepared.limits.cpuSeconds, media.source_size ?? 0),
       });
     }),
   );

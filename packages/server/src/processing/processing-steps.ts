@@ -8,7 +8,6 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import { PermanentJobError } from '../jobs/job-errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { JobContext } from '../jobs/job-registry.ts';
-import { joinKey } from '../storage/keys.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { MediaEventSink } from '../webhooks/media-events.ts';
 import type { SourceCaptions } from '../captions/source-captions.ts';
@@ -19,6 +18,7 @@ import type { PublishedRendition } from './manifests.ts';
 import { prepareWorkdir, sourceInWorkdir } from './media-sandbox.ts';
 import { planProcessing, playableRungs, type ProcessingPlan, type VideoRung } from './plan.ts';
 import { audioRendition } from './audio-rendition.ts';
+import { attemptPrefix, removeUnpublishedLater } from './unpublished-versions.ts';
 import { summarize, type PlaybackIndex } from './playback-index.ts';
 import { readSource } from './probe-file.ts';
 import { MediaRejectedError } from './probe.ts';
@@ -60,6 +60,7 @@ export interface PreparedSource {
   plan: ProcessingPlan;
   /** The demuxer ffprobe chose for the source; later runs force it. */
   demuxer: string;
+  /** Derived from the source (processingLimits), as the encode's timeout is (job-timeouts.ts). */
   limits: ToolLimits;
   /** The storage prefix this attempt writes its version under. */
   prefix: string;
@@ -80,6 +81,11 @@ export async function withPreparedSource(
   if (!media) throw new PermanentJobError('the media was deleted');
   if (!media.source_key) throw new PermanentJobError('the media has no source');
   const workdir = path.join(deps.workRoot, `${ctx.job.id}-${ctx.job.attempt}`);
+  // Earlier attempts of this job that ended without publishing (their worker killed) left files.
+  const earlier = Array.from({ length: ctx.job.attempt - 1 }, (_, i) =>
+    attemptPrefix(media, ctx.job.id, i + 1),
+  );
+  await removeUnpublishedLater(deps, media, earlier, OLD_VERSION_GRACE_MS);
   await fs.mkdir(workdir, { recursive: true });
   const progress = forwardProgress(ctx);
   try {
@@ -101,13 +107,19 @@ export async function withPreparedSource(
         pixels: probe.video ? probe.video.width * probe.video.height : 0,
         frameRate: probe.video?.frameRate ?? null,
         maxOutputKbps: Math.max(0, ...(plan.video?.rungs.map((r) => r.bitrateKbps) ?? [])),
+        encodedRungPixels: plan.video?.rungs.filter((r) => !r.copy).map((r) => r.width * r.height) ?? [],
       },
       os.availableParallelism(),
     );
-    const prefix = joinKey('media', media.tenant_id, media.id, `${ctx.job.id}-${ctx.job.attempt}`) + '/';
+    const prefix = attemptPrefix(media, ctx.job.id, ctx.job.attempt);
     await step({ media, workdir, source, plan, demuxer: probe.demuxer, limits, prefix }, progress);
   } catch (err) {
     await recordFailure(deps, ctx, media, err);
+    const latest = await deps.repos.media.get(media.tenant_id, media.id);
+    if (latest) {
+      const own = attemptPrefix(media, ctx.job.id, ctx.job.attempt);
+      await removeUnpublishedLater(deps, latest, [own], OLD_VERSION_GRACE_MS);
+    }
     throw err;
   } finally {
     await fs.rm(workdir, { recursive: true, force: true });

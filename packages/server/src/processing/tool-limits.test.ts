@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { demuxerOf, UNTRUSTED_INPUT } from './input-format.ts';
 import {
   confinedCommand,
+  packetScanLimits,
   PROBE_LIMITS,
   processingLimits,
   relativeToWorkdir,
+  withinAttempt,
   type Sandbox,
 } from './tool-limits.ts';
 
@@ -60,24 +62,37 @@ describe('confinedCommand', () => {
 });
 
 describe('processingLimits', () => {
-  it('grows with duration, picture size and frame rate, and always allows the source to be copied', () => {
+  it('grows with duration, picture size, frame rate and the rungs encoded, and always allows the source to be copied', () => {
     const hd = {
       durationSeconds: 600,
       sizeBytes: 800e6,
       pixels: 1920 * 1080,
       frameRate: 30,
       maxOutputKbps: 5000,
+      encodedRungPixels: [1280 * 720],
     };
     const limits = processingLimits(hd, 2);
-    expect(limits.cpuSeconds).toBe(120 + 600 * 10);
+    // 4 × (0.1 + 0.5 decoding 1080p30 + 2 × 4/9 encoding 720p30) per second of video.
+    expect(limits.cpuSeconds).toBe(Math.ceil(120 + 4 * 600 * (0.1 + 0.5 + (2 * 4) / 9)));
     expect(limits.fileSizeBytes).toBeGreaterThanOrEqual(2 * 800e6);
     expect(limits.addressSpaceBytes).toBeGreaterThan(2 * 1024 ** 3);
     const uhd = processingLimits({ ...hd, pixels: 3840 * 2160, frameRate: 60 }, 2);
-    expect(uhd.cpuSeconds).toBe(120 + 600 * 10 * 4 * 2);
+    expect(uhd.cpuSeconds).toBe(Math.ceil(120 + 4 * 600 * (0.1 + 0.5 * 8 + ((2 * 4) / 9) * 2)));
     expect(uhd.addressSpaceBytes).toBeGreaterThan(limits.addressSpaceBytes);
+    const ladder = processingLimits({ ...hd, encodedRungPixels: [1920 * 1080, 1280 * 720] }, 2);
+    expect(ladder.cpuSeconds - limits.cpuSeconds).toBe(4 * 600 * 2);
     // A small, very compressed source still has room for its encoded renditions.
     const small = processingLimits({ ...hd, sizeBytes: 10e6, durationSeconds: 4 * 3600 }, 2);
     expect(small.fileSizeBytes).toBeGreaterThan(((5000 * 1000) / 8) * 1.5 * 4 * 3600);
+  });
+
+  it('gives the packet scan more CPU for more bytes, and caps a tool at what its attempt allows', () => {
+    expect(packetScanLimits(0).cpuSeconds).toBe(PROBE_LIMITS.cpuSeconds);
+    expect(packetScanLimits(10 * 1024 ** 3).cpuSeconds).toBe(PROBE_LIMITS.cpuSeconds + 2560);
+    const limits = { ...PROBE_LIMITS, cpuSeconds: 100_000 };
+    expect(withinAttempt(limits, 1800_000).cpuSeconds).toBe(3600);
+    expect(withinAttempt(limits, 1800_000, 4).cpuSeconds).toBe(7200);
+    expect(withinAttempt(PROBE_LIMITS, 1800_000)).toEqual(PROBE_LIMITS);
   });
 });
 
