@@ -1,7 +1,8 @@
 // Real-world sources: time from the last upload byte to playable and to ready over a corpus of
 // awkward fixtures (HDR, rotation, interlacing, anamorphic, odd sizes, VFR with broken sound, a 30 s
 // GOP, several audio tracks, quiet sound) on a real Kino process; and the picture quality of
-// Kino's ladder (SSIM per rung) beside an x264 "medium" ladder at the same bitrates.
+// Kino's capped-CRF ladder (SSIM and PSNR per rung, its bitrate beside its cap) beside an x264
+// "medium" ladder at the bitrates Kino produced.
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,9 @@ import {
   sourceFixture,
   type SourceFixtureName,
 } from '../packages/testkit/src/source-fixtures.ts';
-import type { BenchContext, BenchReport } from './lib/harness.ts';
+import { rateControl, rungFilters } from '../packages/server/src/processing/ffmpeg-commands.ts';
+import { rungBitrateKbps, type VideoRung } from '../packages/server/src/processing/plan.ts';
+import { markdownTable, textTable, type BenchContext, type BenchReport } from './lib/harness.ts';
 import { freePort, startNodeServer, tempDir, type ServerProcess } from './lib/processes.ts';
 import { tusUpload } from './lib/tus-upload.ts';
 
@@ -20,6 +23,8 @@ import { tusUpload } from './lib/tus-upload.ts';
 const RUNS = Number(process.env.BENCH_SOURCES_RUNS ?? 3);
 /** BENCH_SOURCES_SSIM=0 leaves the quality comparison out. */
 const SSIM = process.env.BENCH_SOURCES_SSIM !== '0';
+/** BENCH_SOURCES_TIMES=0 leaves the time-to-playable corpus out (the quality comparison alone). */
+const TIMES = process.env.BENCH_SOURCES_TIMES !== '0';
 const POLL_MS = 50;
 const QUALITY_SECONDS = 10;
 const MEDIA_CACHE = join(tmpdir(), 'kino-bench-media');
@@ -44,9 +49,11 @@ interface MediaState {
 
 export default async function sourcesBenchmark(ctx: BenchContext): Promise<BenchReport> {
   if (!(Number.isInteger(RUNS) && RUNS > 0)) throw new Error('BENCH_SOURCES_RUNS must be a positive integer');
+  if (!TIMES && !SSIM)
+    throw new Error('BENCH_SOURCES_TIMES=0 and BENCH_SOURCES_SSIM=0 leave nothing to measure');
   const kino = await startKino(ctx);
   const times = new Map<SourceFixtureName, Timed[]>();
-  for (let round = 1; round <= RUNS; round++) {
+  for (let round = 1; TIMES && round <= RUNS; round++) {
     for (const name of SOURCE_FIXTURE_NAMES) {
       const timed = await throughKino(kino, await sourceFixture(name), name);
       ctx.log(
@@ -123,73 +130,150 @@ async function throughKino(kino: Kino, file: string, label: string): Promise<Tim
   }
 }
 
-interface RungQuality {
-  rung: string;
-  kbps: number;
-  kino: number;
-  reference: number;
+interface Scores {
+  /** Mean SSIM over frames, all planes. */
+  ssim: number;
+  /** dB, from the mean squared error over frames (all planes), as ffmpeg's psnr filter sums it. */
+  psnr: number;
 }
 
+interface RungQuality {
+  source: string;
+  rung: string;
+  /** Kino's rate cap for the rung (its -maxrate). */
+  capKbps: number;
+  /** The video bitrate Kino produced (packets only, no container). */
+  kinoKbps: number;
+  /** The reference's video bitrate, encoded to match kinoKbps. */
+  referenceKbps: number;
+  kino: Scores;
+  reference: Scores;
+}
+
+interface QualitySource {
+  name: string;
+  description: string;
+  lavfi: string;
+}
+
+const QUALITY_RATE = 30;
+/** HEVC sources, so Kino encodes every rung, the top one included. */
+const QUALITY_SOURCES: QualitySource[] = [
+  {
+    name: 'grain',
+    description: 'moving test pattern with grain: hard, held at the caps',
+    lavfi: `testsrc2=size=1920x1080:rate=${QUALITY_RATE}:duration=${QUALITY_SECONDS},noise=alls=12:allf=t+u`,
+  },
+  {
+    name: 'slides',
+    description: 'a slide with text and a moving pointer: easy, far under the caps',
+    lavfi:
+      `color=c=0xf4f4f4:size=1920x1080:rate=${QUALITY_RATE}:duration=${QUALITY_SECONDS},` +
+      'drawbox=x=160:y=120:w=1600:h=120:color=0x1f3a93:t=fill,' +
+      'drawbox=x=160:y=320:w=1200:h=28:color=0x555555:t=fill,' +
+      "drawtext=text='Quarterly review':fontsize=72:x=200:y=520:fontcolor=0x222222," +
+      "drawbox=x='160+mod(t*300\\,1400)':y=700:w=24:h=24:color=red:t=fill",
+  },
+];
+
 /**
- * A 10 s 1080p30 HEVC source (moving test pattern with grain, so every rung is encoded) through
- * Kino; each rung's SSIM against the source scaled to its size, beside x264 preset medium at that
- * rung's measured bitrate, with the same rate cap.
+ * Each quality source through Kino; each rung's SSIM and PSNR against the source scaled to its
+ * size, beside x264 preset medium (two passes) at the bitrate Kino produced for that rung, with
+ * Kino's rate cap and keyframe interval: a reference ladder at the same bitrate.
  */
 async function qualityLadder(ctx: BenchContext, kino: Kino): Promise<RungQuality[]> {
-  const source = await qualitySource(ctx);
-  const { media } = await throughKino(kino, source, 'quality');
-  if (!media.playback) throw new Error('the quality source is ready but has no playback');
-  const master = new URL(new URL(media.playback.hls).pathname, kino.server.url).toString();
-  const variants = [
-    ...(await (await fetch(master)).text()).matchAll(
-      /AVERAGE-BANDWIDTH=(\d+).*RESOLUTION=(\d+)x(\d+).*\n(.+)/g,
-    ),
-  ];
-  const dir = ctx.scope.track(await tempDir('kino-sources-quality-'));
   const results: RungQuality[] = [];
-  for (const [, averageBps, width, height, uri] of variants) {
-    if (!averageBps || !width || !height || !uri) continue;
-    const rendition = new URL(uri, master).toString();
-    // The variant's average counts the audio too (128 kbit/s).
-    const kbps = Math.round(Number(averageBps) / 1000 - 128);
-    const reference = join(dir.path, `reference-${height}.mp4`);
-    await runMediaTool('ffmpeg', [
-      ...['-nostdin', '-hide_banner', '-v', 'error', '-y', '-i', source, '-an'],
-      ...['-vf', `scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p`],
-      ...['-c:v', 'libx264', '-preset', 'medium', '-b:v', `${kbps}k`],
-      ...['-maxrate', `${Math.round(kbps * 1.5)}k`, '-bufsize', `${kbps * 2}k`, reference],
-    ]);
-    const row = {
-      rung: `${height}p`,
-      kbps,
-      kino: await ssim(rendition, source, Number(width), Number(height)),
-      reference: await ssim(reference, source, Number(width), Number(height)),
-    };
-    ctx.log(
-      `${row.rung} at ${kbps} kbit/s: SSIM Kino ${row.kino.toFixed(4)}, x264 medium ${row.reference.toFixed(4)}`,
-    );
-    results.push(row);
+  for (const quality of QUALITY_SOURCES) {
+    const source = await qualitySource(ctx, quality);
+    const { media } = await throughKino(kino, source, `quality-${quality.name}`);
+    if (!media.playback) throw new Error('the quality source is ready but has no playback');
+    const master = new URL(new URL(media.playback.hls).pathname, kino.server.url).toString();
+    const variants = [...(await (await fetch(master)).text()).matchAll(/RESOLUTION=(\d+)x(\d+).*\n(.+)/g)];
+    const dir = ctx.scope.track(await tempDir('kino-sources-quality-'));
+    for (const [, w, h, uri] of variants) {
+      if (!w || !h || !uri) continue;
+      const width = Number(w);
+      const height = Number(h);
+      const rung: VideoRung = {
+        name: `${height}p`,
+        width,
+        height,
+        bitrateKbps: rungBitrateKbps(width, height, QUALITY_RATE),
+        copy: false,
+      };
+      const cap = rateControl(rung);
+      // Kino's rendition, as a local file.
+      const rendition = join(dir.path, `kino-${height}.mp4`);
+      await ffmpeg(['-i', new URL(uri, master).toString(), '-map', '0:v', '-c', 'copy', rendition]);
+      const kinoKbps = await videoKbps(rendition);
+      const reference = join(dir.path, `reference-${height}.mp4`);
+      const passLog = join(dir.path, `reference-${height}`);
+      const encode = [
+        ...['-i', source, '-an', '-vf', `fps=${QUALITY_RATE},${rungFilters(rung)}`],
+        ...['-c:v', 'libx264', '-preset', 'medium', '-profile:v', 'high', '-b:v', `${Math.round(kinoKbps)}k`],
+        ...['-maxrate', `${cap.maxrateKbps}k`, '-bufsize', `${cap.bufsizeKbits}k`],
+        ...['-force_key_frames', 'expr:gte(t,n_forced*2)', '-sc_threshold', '0', '-passlogfile', passLog],
+      ];
+      await ffmpeg([...encode, '-pass', '1', '-f', 'null', '-']);
+      await ffmpeg([...encode, '-pass', '2', reference]);
+      const row: RungQuality = {
+        source: quality.name,
+        rung: rung.name,
+        capKbps: cap.maxrateKbps,
+        kinoKbps,
+        referenceKbps: await videoKbps(reference),
+        kino: await scores(rendition, source, width, height),
+        reference: await scores(reference, source, width, height),
+      };
+      ctx.log(
+        `${quality.name} ${row.rung}: Kino ${kbps(row.kinoKbps)} of ${row.capKbps} kbit/s, SSIM ` +
+          `${row.kino.ssim.toFixed(4)}, PSNR ${row.kino.psnr.toFixed(2)} dB; x264 medium at ` +
+          `${kbps(row.referenceKbps)} kbit/s: SSIM ${row.reference.ssim.toFixed(4)}, PSNR ${row.reference.psnr.toFixed(2)} dB`,
+      );
+      results.push(row);
+    }
+    await ctx.scope.release(dir);
   }
-  await ctx.scope.release(dir);
+  ctx.log(`ladder quality:\n${textTable(QUALITY_COLUMNS, qualityRows(results))}`);
   return results;
 }
 
-/** Mean SSIM (all planes) of `distorted` against `source` scaled to its size; each input starts at 0. */
-async function ssim(distorted: string, source: string, width: number, height: number): Promise<number> {
+const ffmpeg = (args: string[]) =>
+  runMediaTool('ffmpeg', ['-nostdin', '-hide_banner', '-v', 'error', '-y', ...args]);
+
+/** The first video stream's bitrate (kbit/s): its packets' bytes over its frame count at 30 fps. */
+async function videoKbps(file: string): Promise<number> {
+  const out = await runMediaTool('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', file],
+  ]);
+  const sizes = out
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(Number);
+  const bytes = sizes.reduce((a, b) => a + b, 0);
+  return (bytes * 8) / (sizes.length / QUALITY_RATE) / 1000;
+}
+
+/** SSIM and PSNR of `distorted` against `source` scaled to its size, both from their first frame. */
+async function scores(distorted: string, source: string, width: number, height: number): Promise<Scores> {
   const out = await runMediaTool('ffmpeg', [
     ...['-nostdin', '-hide_banner', '-v', 'error', '-i', distorted, '-i', source],
     ...[
       '-lavfi',
-      `[1:v]scale=${width}:${height}:flags=bicubic,setsar=1[ref];[0:v]setsar=1[d];[d][ref]ssim=stats_file=-`,
+      '[0:v]setpts=PTS-STARTPTS,setsar=1,split[d1][d2];' +
+        `[1:v]setpts=PTS-STARTPTS,scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,split[r1][r2];` +
+        '[d1][r1]ssim=stats_file=-;[d2][r2]psnr=stats_file=-',
     ],
     ...['-f', 'null', '-'],
   ]);
-  const values = [...out.matchAll(/All:([\d.]+)/g)].map((m) => Number(m[1]));
-  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const ssim = mean([...out.matchAll(/All:([\d.]+)/g)].map((m) => Number(m[1])));
+  const mse = mean([...out.matchAll(/mse_avg:([\d.]+)/g)].map((m) => Number(m[1])));
+  return { ssim, psnr: mse > 0 ? 10 * Math.log10((255 * 255) / mse) : Number.POSITIVE_INFINITY };
 }
 
-async function qualitySource(ctx: BenchContext): Promise<string> {
-  const file = join(MEDIA_CACHE, `hevc-1080p30-grain-${QUALITY_SECONDS}s.mp4`);
+async function qualitySource(ctx: BenchContext, quality: QualitySource): Promise<string> {
+  const file = join(MEDIA_CACHE, `hevc-1080p30-${quality.name}-${QUALITY_SECONDS}s.mp4`);
   try {
     await access(file);
     return file;
@@ -197,16 +281,13 @@ async function qualitySource(ctx: BenchContext): Promise<string> {
     // Made below.
   }
   await mkdir(MEDIA_CACHE, { recursive: true });
-  ctx.log(`making the ${QUALITY_SECONDS} s 1080p HEVC quality source (kept in ${MEDIA_CACHE})`);
+  ctx.log(
+    `making the ${QUALITY_SECONDS} s 1080p HEVC quality source ${quality.name} (kept in ${MEDIA_CACHE})`,
+  );
   const partial = `${file}.${process.pid}.partial.mp4`;
   await runMediaTool('ffmpeg', [
     ...['-nostdin', '-hide_banner', '-v', 'error', '-y'],
-    ...[
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=1920x1080:rate=30:duration=${QUALITY_SECONDS},noise=alls=12:allf=t+u`,
-    ],
+    ...['-f', 'lavfi', '-i', quality.lavfi],
     ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${QUALITY_SECONDS}`],
     ...['-map', '0:v', '-map', '1:a', '-c:v', 'libx265', '-preset', 'fast', '-crf', '18', '-tag:v', 'hvc1'],
     ...['-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p'],
@@ -222,7 +303,55 @@ const percentile = (values: number[], p: number) => {
 };
 const sec = (milliseconds: number) => (milliseconds / 1000).toFixed(milliseconds < 10_000 ? 2 : 1);
 
+const kbps = (value: number) => value.toFixed(0);
+
+const QUALITY_COLUMNS = [
+  'source',
+  'rung',
+  'cap kbit/s',
+  'Kino kbit/s',
+  'medium kbit/s',
+  'SSIM Kino',
+  'SSIM medium',
+  'SSIM diff',
+  'PSNR Kino (dB)',
+  'PSNR medium (dB)',
+];
+
+function qualityRows(quality: RungQuality[]): string[][] {
+  return quality.map((q) => [
+    q.source,
+    q.rung,
+    String(q.capKbps),
+    kbps(q.kinoKbps),
+    kbps(q.referenceKbps),
+    q.kino.ssim.toFixed(4),
+    q.reference.ssim.toFixed(4),
+    (q.kino.ssim - q.reference.ssim).toFixed(4),
+    q.kino.psnr.toFixed(2),
+    q.reference.psnr.toFixed(2),
+  ]);
+}
+
+const QUALITY_METHOD =
+  `Picture quality of the ladder: ${QUALITY_SOURCES.length} sources of ${QUALITY_SECONDS} s, 1080p30 HEVC ` +
+  `(${QUALITY_SOURCES.map((q) => `${q.name}: ${q.description}`).join('; ')}), so every rung is encoded. ` +
+  "Kino encodes each rung at x264 veryfast, CRF with the rung's planned bitrate as the cap (-maxrate, a " +
+  '2 s VBV buffer), in one pass. The reference encodes the same frames at x264 medium in two passes at ' +
+  'the video bitrate Kino produced for that rung, with the same cap and keyframes every 2 s. SSIM (mean ' +
+  'over frames) and PSNR (from the mean squared error) over all planes, against the source scaled to ' +
+  "the rung's size; bitrates count the video packets only.";
+
 function report(times: Map<SourceFixtureName, Timed[]>, quality: RungQuality[]): BenchReport {
+  if (!TIMES) {
+    return {
+      title: 'Real-world sources: ladder quality',
+      intro: [QUALITY_METHOD],
+      columns: QUALITY_COLUMNS,
+      rows: qualityRows(quality),
+      notes: [],
+    };
+  }
   const rows: string[][] = [];
   const all = [...times.values()].flat();
   for (const [name, list] of [...times, ['all fixtures', all] as const]) {
@@ -242,20 +371,7 @@ function report(times: Map<SourceFixtureName, Timed[]>, quality: RungQuality[]):
       '(HDR, rotated, interlaced, anamorphic, odd-sized, VFR, 30 s GOP) is first played from one rung ' +
       'of at most 480p encoded at x264 superfast; the ladder follows.',
   ];
-  if (quality.length > 0) {
-    notes.push(
-      'Picture quality of the ladder, a 10 s 1080p30 HEVC source (moving test pattern with grain): SSIM ' +
-        '(all planes, mean over frames) of each Kino rung against the source scaled to its size, beside ' +
-        'x264 preset medium at the same bitrate and rate cap.',
-      '',
-      '| rung | kbit/s | SSIM Kino (veryfast, one pass) | SSIM x264 medium | difference |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...quality.map(
-        (q) =>
-          `| ${q.rung} | ${q.kbps} | ${q.kino.toFixed(4)} | ${q.reference.toFixed(4)} | ${(q.kino - q.reference).toFixed(4)} |`,
-      ),
-    );
-  }
+  if (quality.length > 0) notes.push(QUALITY_METHOD, markdownTable(QUALITY_COLUMNS, qualityRows(quality)));
   return {
     title: 'Real-world sources: time to playable and ladder quality',
     intro: [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aacTrack, h264Video, keyframesEvery, probeOf } from '../../test/probe-fixtures.ts';
 import {
+  LADDER_CRF,
   MEDIA_TIME_OFFSET_SECONDS,
   audioArgs,
   audioFilters,
@@ -10,6 +11,7 @@ import {
   instantArgs,
   ladderArgs,
   outputs,
+  rateControl,
   toneMapFilters,
 } from './ffmpeg-commands.ts';
 import { planProcessing, type AudioPlan, type ProcessingPlan } from './plan.ts';
@@ -197,9 +199,14 @@ describe('ladderArgs', () => {
     expect(allValuesOf(args, '-map')).toEqual(['[r0]', '[r1]', '[r2]', '[r3]', '[sb]', '[poster]']);
     expect(allValuesOf(args, '-c:v')).toEqual(['libx264', 'libx264', 'libx264', 'libx264']);
     expect(args).not.toContain('copy');
-    expect(allValuesOf(args, '-b:v')).toEqual(
-      passthrough.video!.rungs.filter((r) => !r.copy).map((r) => `${r.bitrateKbps}k`),
-    );
+    // Capped CRF: constant quality, the rung's planned bitrate as the cap, a 2 s VBV buffer.
+    const rungs = passthrough.video!.rungs.filter((r) => !r.copy);
+    expect(args).not.toContain('-b:v');
+    expect(allValuesOf(args, '-crf')).toEqual(rungs.map(() => String(LADDER_CRF)));
+    expect(allValuesOf(args, '-maxrate')).toEqual(rungs.map((r) => `${r.bitrateKbps}k`));
+    expect(allValuesOf(args, '-bufsize')).toEqual(rungs.map((r) => `${r.bitrateKbps * 2}k`));
+    expect(allValuesOf(args, '-maxrate')).toEqual(['2350k', '1230k', '690k', '310k']);
+    expect(allValuesOf(args, '-preset')).toEqual(Array(4).fill('veryfast'));
     expect(cmafOutputs(args).map((o) => o.file)).toEqual(
       ['720p', '480p', '360p', '240p'].map((n) => `${DIR}/video-${n}.mp4`),
     );
@@ -405,6 +412,16 @@ describe('real-world sources', () => {
     expect(valueOf(args, '-filter_complex')).not.toContain('split');
     expect(allValuesOf(args, '-map')).toEqual(['[first]', '0:1']);
     expect(valueOf(args, '-preset')).toBe('superfast');
+    // The same capped CRF as the ladder's rung of that size.
+    expect(args.slice(args.indexOf('-crf'), args.indexOf('-crf') + 6)).toEqual([
+      '-crf',
+      String(LADDER_CRF),
+      '-maxrate',
+      '1230k',
+      '-bufsize',
+      '2460k',
+    ]);
+    expect(args).not.toContain('-b:v');
     expect(valueOf(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
     expect(cmafOutputs(args).map((o) => o.file)).toEqual([`${DIR}/video-480p.mp4`, `${DIR}/audio.mp4`]);
   });
@@ -443,5 +460,12 @@ describe('real-world sources', () => {
       /^\[0:0\]showwavespic=s=1280x720:/,
     );
     expect(audioPosterArgs(SOURCE, passthrough, DIR)).toEqual([]);
+  });
+
+  it('caps constant quality at the planned bitrate of the rung, with a buffer of 2 s at that rate', () => {
+    const rung = { name: '720p', width: 1280, height: 720, bitrateKbps: 2350, copy: false };
+    expect(rateControl(rung)).toEqual({ crf: LADDER_CRF, maxrateKbps: 2350, bufsizeKbits: 4700 });
+    expect(LADDER_CRF).toBeGreaterThanOrEqual(18);
+    expect(LADDER_CRF).toBeLessThanOrEqual(23);
   });
 });

@@ -1,4 +1,4 @@
-import { bandwidth, type RenditionIndex } from './rendition-index.ts';
+import { bandwidth, targetDuration, type RenditionIndex } from './rendition-index.ts';
 
 /** A published rendition: its file, its byte index and what players need to choose it. */
 export interface PublishedRendition {
@@ -35,7 +35,7 @@ export const playlistName = (r: PublishedRendition) => `${r.id}.m3u8`;
 
 /** A VOD media playlist over one CMAF file, with byte ranges (HLS version 7). */
 export function mediaPlaylist(r: PublishedRendition): string {
-  const target = Math.max(1, Math.ceil(Math.max(...r.index.segments.map((s) => s.duration)) - 0.001));
+  const target = targetDuration(r.index);
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:7',

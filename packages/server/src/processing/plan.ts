@@ -6,7 +6,7 @@ export interface VideoRung {
   name: string;
   width: number;
   height: number;
-  /** Average bitrate target in kbit/s; the copied rung reports the source's. */
+  /** The most kbit/s the rung is encoded at (capped CRF: easy content uses less); the copied rung reports the source's. */
   bitrateKbps: number;
   /** The source's own stream, repackaged without re-encoding. */
   copy: boolean;

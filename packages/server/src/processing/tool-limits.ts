@@ -120,7 +120,7 @@ export function cpuLimitSeconds(source: SourceFacts): number {
 export function processingLimits(source: SourceFacts, cpus: number): ToolLimits {
   const size = Math.max(1, source.pixels / FULL_HD_PIXELS);
   const duration = Math.max(1, source.durationSeconds);
-  // Encoded outputs are at most maxrate (1.5 × target) for the whole duration; copies are the source's size.
+  // Encoded outputs average at most maxrate (the rung's cap) plus one buffer; 1.5 × keeps a margin. Copies are the source's size.
   const encodedBytes = ((source.maxOutputKbps * 1000) / 8) * 1.5 * duration;
   return {
     cpuSeconds: cpuLimitSeconds(source),
