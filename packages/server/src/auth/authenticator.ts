@@ -7,6 +7,7 @@ import { checkCsrf } from '../users/csrf.ts';
 import { sessionTokenOf } from '../users/session-cookie.ts';
 import type { SessionWithUser } from '../users/sessions.repository.ts';
 import type { Principal } from './principal.ts';
+import type { VerifiedKeyCache } from './verified-keys.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
@@ -29,6 +30,8 @@ export function createAuthenticator(deps: {
   /** Finds the live session of a cookie; without it, only keys are accepted. */
   sessions?: { resolve(token: string): Promise<SessionWithUser | undefined> };
   publicUrl?: string | undefined;
+  /** Keys verified in the last seconds, checked before the database (verified-keys.ts). */
+  verifiedKeys?: VerifiedKeyCache;
   now?: () => number;
 }): Authenticate {
   const operatorDigest = sha256(deps.operatorKey);
@@ -50,16 +53,26 @@ export function createAuthenticator(deps: {
     if (!presented) throw new ApiError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
 
     // Digests have equal length, so the comparison takes the same time whatever was presented.
-    if (timingSafeEqual(sha256(presented), operatorDigest))
-      return { kind: 'operator', via: { kind: 'operator-key' } };
+    const digest = sha256(presented);
+    if (timingSafeEqual(digest, operatorDigest)) return { kind: 'operator', via: { kind: 'operator-key' } };
 
-    const parsed = parseApiKey(presented);
-    const key = parsed ? await deps.apiKeys.findActive(parsed.keyId) : undefined;
-    if (!parsed || !key || !secretMatches(parsed.secret, key.secret_hash)) {
-      throw new ApiError('invalid_api_key', 'the API key is unknown or has been revoked');
+    const cacheKey = digest.toString('base64');
+    let verified = deps.verifiedKeys?.get(cacheKey);
+    if (!verified) {
+      const parsed = parseApiKey(presented);
+      const key = parsed ? await deps.apiKeys.findActive(parsed.keyId) : undefined;
+      if (!parsed || !key || !secretMatches(parsed.secret, key.secret_hash)) {
+        throw new ApiError('invalid_api_key', 'the API key is unknown or has been revoked');
+      }
+      verified = { keyId: key.id, tenantId: key.tenant_id, scope: key.scope };
+      deps.verifiedKeys?.set(cacheKey, verified);
     }
-    await touch(key.id);
-    return { kind: 'tenant', tenantId: key.tenant_id, via: { kind: 'key', keyId: key.id, scope: key.scope } };
+    await touch(verified.keyId);
+    return {
+      kind: 'tenant',
+      tenantId: verified.tenantId,
+      via: { kind: 'key', keyId: verified.keyId, scope: verified.scope },
+    };
   };
 
   const bySession = async (request: FastifyRequest, token: string): Promise<Principal> => {

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { ApiKeysService } from '../api-keys/api-keys.service.ts';
 import { apiKeysRoutes } from '../api-keys/api-keys.routes.ts';
 import { createAuthenticator } from '../auth/authenticator.ts';
+import { forgetDeletedTenants, forgetOnRevoke, VerifiedKeyCache } from '../auth/verified-keys.ts';
 import type { Config } from '../config/config.ts';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
 import { createRepositories, unitOfWork } from '../db/repositories.ts';
@@ -100,6 +101,8 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     if (config.roles.has('worker')) checks.push(ffmpegCheck());
 
     const accounts = createAccounts(database, { publicUrl: config.publicUrl });
+    // Keys verified in the last seconds skip the database; a revocation or tenant deletion here drops them at once.
+    const verifiedKeys = new VerifiedKeyCache();
     const app = await createHttpApp({
       logger: opts.logger,
       metrics,
@@ -108,6 +111,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       authenticate: createAuthenticator({
         operatorKey: opts.operatorKey,
         apiKeys: repos.apiKeys,
+        verifiedKeys,
         sessions: accounts.sessions,
         publicUrl: config.publicUrl,
       }),
@@ -119,8 +123,16 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     await app.register(healthRoutes({ checks, metrics }));
     if (config.roles.has('api')) {
       await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
-      await app.register(tenantAdminRoutes({ transaction, queue: jobs.queue, quotas: repos.quotas }));
-      await app.register(apiKeysRoutes(new ApiKeysService(repos)));
+      await app.register(
+        tenantAdminRoutes({
+          transaction: forgetDeletedTenants(transaction, verifiedKeys),
+          queue: jobs.queue,
+          quotas: repos.quotas,
+        }),
+      );
+      await app.register(
+        apiKeysRoutes(new ApiKeysService({ ...repos, apiKeys: forgetOnRevoke(repos.apiKeys, verifiedKeys) })),
+      );
       await app.register(
         mediaRoutes(new MediaService(repos, transaction, jobs.queue), {
           publicUrl: config.publicUrl,

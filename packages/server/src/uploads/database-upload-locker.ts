@@ -23,6 +23,14 @@ export class UploadLockTimeout extends Error {
   }
 }
 
+/**
+ * The lock of a creation (POST): nobody else can reach an upload before its creation answers with
+ * its URL, so there is nothing to keep apart and no lock row to write and delete.
+ */
+export const creationLocker: Locker = {
+  newLock: () => ({ lock: () => Promise.resolve(), unlock: () => Promise.resolve() }),
+};
+
 export const DEFAULT_UPLOAD_LOCK_TIMINGS: UploadLockTimings = {
   leaseMs: 5000,
   renewEveryMs: 1000,

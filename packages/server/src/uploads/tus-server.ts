@@ -1,8 +1,8 @@
 import { FileStore } from '@tus/file-store';
-import { S3Store } from '@tus/s3-store';
 import { Server } from '@tus/server';
 import type { DataStore } from '@tus/utils';
 import type { StorageConfig } from '../config/config.ts';
+import { KinoS3Store } from './kino-s3-store.ts';
 
 /** Abandoned (never finished) uploads expire after this long; a recurring job deletes them. */
 export const UPLOAD_EXPIRY_MS = 24 * 3600 * 1000;
@@ -16,8 +16,9 @@ export function createTusDatastore(storage: StorageConfig): DataStore {
     case 'file':
       return new FileStore({ directory: storage.dir, expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS });
     case 's3':
-      return new S3Store({
-        // 8 MiB parts: S3's 10,000-part limit then allows uploads up to ~80 GB.
+      return new KinoS3Store({
+        // 8 MiB parts: S3's 10,000-part limit then allows uploads up to ~80 GB. An upload of at
+        // most one part is stored with one PutObject (kino-s3-store.ts).
         partSize: 8 * 1024 * 1024,
         expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS,
         // Expiry is handled by Kino's own cleanup, not object tags (not every S3-compatible store has them).

@@ -10,6 +10,7 @@ import { problemSchema } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import type { UploadRow } from '../db/schema.ts';
 import { newId } from '../lib/ids.ts';
+import { creationLocker } from './database-upload-locker.ts';
 import { parseUploadLength, parseUploadMetadata } from './upload-metadata.ts';
 import { TUS_EXPOSED_HEADERS, createTusServer } from './tus-server.ts';
 import { asProblemResponse } from './tus-problem.ts';
@@ -25,6 +26,8 @@ interface UploadRequestContext {
   tenantId: string;
   requestId: string;
   plan?: UploadPlan;
+  /** The upload the request reaches: found before tus runs, or recorded by this creation. */
+  row?: UploadRow;
   /** The id the created upload gets (a one-time URL claims it before tus creates the upload). */
   uploadId?: string;
   /** A one-time URL's endpoint: the created upload's location goes below it. */
@@ -63,6 +66,7 @@ export function uploadsRoutes(deps: {
   logger: FastifyBaseLogger;
 }) {
   const log = deps.logger;
+  const locker = deps.locker;
   const contexts = new WeakMap<IncomingMessage, UploadRequestContext>();
   const contextOf = (req: Request): UploadRequestContext => {
     const node = nodeRequestOf(req);
@@ -84,17 +88,21 @@ export function uploadsRoutes(deps: {
       const node = nodeRequestOf(req);
       return (node && contexts.get(node)?.uploadId) ?? newId('upl');
     },
-    ...(deps.locker && { locker: deps.locker }),
+    // A creation takes no lock row: nobody can reach the upload before its URL is answered.
+    ...(locker && { locker: (req: Request) => (req.method === 'POST' ? creationLocker : locker) }),
+    // What Kino already knows, without asking the database again: a creation's limit was read by
+    // its plan, and an existing upload's length was checked against it when it was created.
     // Discovery (OPTIONS) carries no key, so it reports the server-wide limit.
     maxSize: async (req) => {
       const node = nodeRequestOf(req);
       const ctx = node && contexts.get(node);
-      return ctx ? deps.uploads.maxUploadBytes(ctx.tenantId) : DEFAULT_MAX_UPLOAD_BYTES;
+      if (!ctx) return DEFAULT_MAX_UPLOAD_BYTES;
+      return ctx.row?.size ?? ctx.plan?.maxBytes ?? deps.uploads.maxUploadBytes(ctx.tenantId);
     },
     onUploadCreate: async (req, upload) => {
       const ctx = contextOf(req);
       if (!ctx.plan) throw new TusHookError(500, 'upload created without a plan\n');
-      await deps.uploads.create(ctx.plan, upload.id);
+      ctx.row = await deps.uploads.create(ctx.plan, upload.id);
       return {};
     },
     onResponseError: async (req, err) => {
@@ -106,8 +114,8 @@ export function uploadsRoutes(deps: {
       return undefined;
     },
     onUploadFinish: async (req, upload) => {
-      await deps.uploads.finish(upload.id);
       const ctx = contextOf(req);
+      await deps.uploads.finish(upload.id, ctx.row);
       return ctx.plan ? { headers: { 'Kino-Media-Id': ctx.plan.mediaId } } : {};
     },
   });
@@ -125,7 +133,7 @@ export function uploadsRoutes(deps: {
         response.status === 200 &&
         response.headers.get('upload-offset') === String(row.size)
       ) {
-        await deps.uploads.finish(row.id);
+        await deps.uploads.finish(row.id, row);
       }
     } catch (err) {
       log.error({ err, requestId: request.id, uploadId: row.id }, 'upload bookkeeping failed');
@@ -164,7 +172,7 @@ export function uploadsRoutes(deps: {
     const ctx: UploadRequestContext = { tenantId: tenantOf(request), requestId: request.id };
     const uploadId = request.params.uploadId;
     // Another tenant's upload is refused here, as a 404 that says nothing about it.
-    const row = uploadId === undefined ? undefined : await deps.uploads.authorize(ctx.tenantId, uploadId);
+    if (uploadId !== undefined) ctx.row = await deps.uploads.authorize(ctx.tenantId, uploadId);
     if (request.method === 'POST') {
       // Refusals before any byte is stored: a precise problem+json rather than tus's plain text.
       const size = parseUploadLength(request.headers['upload-length'] as string | undefined);
@@ -172,7 +180,7 @@ export function uploadsRoutes(deps: {
       ctx.plan = await deps.uploads.plan(ctx.tenantId, size, metadata);
       reply.raw.setHeader('Kino-Media-Id', ctx.plan.mediaId);
     }
-    await serve(request, reply, ctx, row);
+    await serve(request, reply, ctx, ctx.row);
   };
 
   const serve = async (
@@ -211,10 +219,9 @@ export function uploadsRoutes(deps: {
         requestId: request.id,
         directPath: `${DIRECT_UPLOADS_PATH}/${token}`,
       };
-      let row: UploadRow | undefined;
       if (uploadId !== undefined) {
         urls.assertOwnUpload(url, uploadId);
-        row = await deps.uploads.authorize(url.tenant_id, uploadId);
+        ctx.row = await deps.uploads.authorize(url.tenant_id, uploadId);
       }
       let afterwards: ((response: Response) => Promise<void>) | undefined;
       if (request.method === 'POST') {
@@ -231,7 +238,7 @@ export function uploadsRoutes(deps: {
         };
         reply.raw.setHeader('Kino-Media-Id', ctx.plan.mediaId);
       }
-      await serve(request, reply, ctx, row, afterwards);
+      await serve(request, reply, ctx, ctx.row, afterwards);
     };
 
   return async (app: App) => {

@@ -20,6 +20,8 @@ export interface UploadPlan {
   newMedia: boolean;
   size: number;
   metadata: UploadMetadata;
+  /** The largest upload the tenant accepts (the size was checked against it). */
+  maxBytes: number;
 }
 
 export class UploadsService {
@@ -51,14 +53,14 @@ export class UploadsService {
     }
     await assertWithinQuota(this.deps.repos.quotas, tenantId, { bytes: size, minutes: 0 });
     if (metadata.mediaId === undefined) {
-      return { tenantId, mediaId: newId('med', this.now()), newMedia: true, size, metadata };
+      return { tenantId, mediaId: newId('med', this.now()), newMedia: true, size, metadata, maxBytes: limit };
     }
     const media = await this.deps.repos.media.get(tenantId, metadata.mediaId);
     if (!media) throw notFound('media');
     if (media.status !== 'waiting') {
       throw new ApiError('conflict', `media ${media.id} already has its source (it is ${media.status})`);
     }
-    return { tenantId, mediaId: media.id, newMedia: false, size, metadata };
+    return { tenantId, mediaId: media.id, newMedia: false, size, metadata, maxBytes: limit };
   }
 
   /** Records a created upload, and the media it fills when that is new, together. */
@@ -105,12 +107,13 @@ export class UploadsService {
 
   /**
    * The last byte arrived: the media moves to `processing` and its ingest is enqueued, in one
-   * transaction. Seeing the same finish twice changes nothing.
+   * transaction. Seeing the same finish twice changes nothing. `known` is the upload's row when the
+   * caller has it already (what it names never changes), which saves reading it again.
    */
-  finish(uploadId: string): Promise<void> {
+  finish(uploadId: string, known?: UploadRow): Promise<void> {
     const now = this.now();
     return this.deps.transaction(async (repos) => {
-      const upload = await repos.uploads.get(uploadId);
+      const upload = known?.id === uploadId ? known : await repos.uploads.get(uploadId);
       if (!upload || !(await repos.uploads.markCompleted(uploadId, now))) return;
       const { tenant_id: tenantId, media_id: mediaId, id: key, size, filename } = upload;
       await startProcessing(repos, this.deps.queue, { tenantId, mediaId, key, size, filename }, now);

@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { setSessionPriority } from '@kino/testkit/cluster';
 import { generate } from '@kino/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookEventBody } from '../../src/webhooks/webhook-events.ts';
@@ -135,8 +135,9 @@ describe('a cluster taking webhooks and a burst of uploads', () => {
 
       // The 200 clients and the S3 stand-in (s3rver) live in this process; in production they are
       // other machines. They run below the cluster's priority so that they take its spare CPU, not
-      // its share (the probe was started before, at normal priority).
-      os.setPriority(LOAD_GENERATOR_NICE);
+      // its share: this process's session is lowered, as Linux shares CPU time between sessions
+      // first (the probe runs in a session of its own, at normal priority).
+      const niceBefore = setSessionPriority(process.pid, LOAD_GENERATOR_NICE);
       const startedAt = Date.now();
       try {
         const uploads = await Promise.all(
@@ -208,23 +209,24 @@ describe('a cluster taking webhooks and a burst of uploads', () => {
         expect(report.failures).toEqual([]);
       } finally {
         probe.kill();
-        os.setPriority(0);
+        setSessionPriority(process.pid, niceBefore);
       }
     },
     BURST_DEADLINE_MS + 120_000,
   );
 
-  // The target is 100 ms at p99 for the whole burst, not met on two cores shared by the cluster,
-  // its database, the S3 stand-in and 200 clients: a p50 of about 15 ms, a p99 of 80-130 ms while
-  // the burst is processed and 250-500 ms while the uploads arrive (it was 20 s and more before
-  // uploads waited their turn: KINO_UPLOAD_SLOTS). The bounds below catch a return to that; the
-  // figures are printed.
-  it('a GET through nginx stays fast during the burst (p50 under 50 ms; p99 under 250 ms while processed, 1 s while arriving)', () => {
+  // The issue's target: p99 under 100 ms for the whole burst, on two cores shared by the cluster,
+  // its database, the S3 stand-in and 200 clients (four runs: p99 21-53 ms in all, 39-79 ms while
+  // the uploads arrived, 18-47 ms while they were processed; p50 4-5 ms). It holds because the
+  // workers and their tools run in a cgroup of low CPU weight (nice alone does not order sessions)
+  // and an upload costs the API a few S3 requests and database statements (kino-s3-store.ts).
+  it('a GET through nginx stays fast during the burst (p99 under 100 ms while uploads arrive and while they are processed)', () => {
     if (!burst) throw new Error('the burst did not run');
     const figures = `GET /v1/media/{id} through nginx, ms (${JSON.stringify(burst.getThroughNginxMs)})`;
     expect(burst.getThroughNginxMs.requests).toBeGreaterThan(1000);
-    expect(burst.getThroughNginxMs.p50, figures).toBeLessThan(50);
-    expect(burst.getThroughNginxMs.p99WhileProcessing, figures).toBeLessThan(250);
-    expect(burst.getThroughNginxMs.p99WhileUploading, figures).toBeLessThan(1000);
+    expect(burst.getThroughNginxMs.p50, figures).toBeLessThan(25);
+    expect(burst.getThroughNginxMs.p99, figures).toBeLessThan(100);
+    expect(burst.getThroughNginxMs.p99WhileUploading, figures).toBeLessThan(100);
+    expect(burst.getThroughNginxMs.p99WhileProcessing, figures).toBeLessThan(100);
   });
 });

@@ -15,9 +15,12 @@ export interface LatencyReport {
  * omission: a stall is counted for every request it delays).
  */
 export function startLatencyProbe(url: string, headers: Record<string, string>, everyMs = 50) {
+  // Its own session: where the kernel shares CPU time between sessions (autogroup), the probe
+  // then stands apart from the load this process generates, as a client on another machine would.
   const child = fork(fileURLToPath(new URL('./latency-probe-process.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
     stdio: 'ignore',
+    detached: true,
   });
   const report = new Promise<LatencyReport>((resolve, reject) => {
     child.once('message', (message) => {

@@ -5,10 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startS3Server, type S3Server } from '../s3.ts';
+import { CpuGroup, removeOrphanedGroups } from './cpu-priority.ts';
 import { KinoNode, REPO_ROOT } from './kino-node.ts';
 
 export { KinoNode } from './kino-node.ts';
 export { PostgresNode } from './postgres-node.ts';
+export { setSessionPriority } from './cpu-priority.ts';
 import { LoadBalancer } from './nginx-lb.ts';
 import { PostgresNode } from './postgres-node.ts';
 import { TcpGate } from './tcp-gate.ts';
@@ -59,6 +61,8 @@ export interface Cluster {
 }
 
 const DIR_PREFIX = 'kino-cluster-';
+/** Workers' CPU weight beside everything else's 100 (systemd's CPUWeight= scale). */
+const WORKER_CPU_WEIGHT = 25;
 
 /**
  * Brings up Kino as a multi-process deployment on this machine, without containers: PostgreSQL,
@@ -72,6 +76,7 @@ const DIR_PREFIX = 'kino-cluster-';
  */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   removeOrphanedDirs();
+  removeOrphanedGroups(DIR_PREFIX, isAlive);
   // The pid in the name lets a later run remove the folder if this process dies without cleaning up.
   const dir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   // PostgreSQL runs as another user (as root), who must be able to pass through this folder.
@@ -132,10 +137,24 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...opts.env,
     });
-    // Workers run at a lower CPU priority than the API processes (nice 5; their encodes at 10), as
-    // on any machine that hosts both: requests first, background work with what is left.
-    const node = async (name: string, role: 'api' | 'worker') =>
-      new KinoNode(
+    // Workers run below the API processes, as on any machine that hosts both: requests first,
+    // background work with what is left. Each worker and the tools it runs share a cgroup of CPU
+    // weight 25 (what systemd's CPUWeight=25 gives a unit); inside it the worker runs at nice 5
+    // and its encodes at 10 (cpu-priority.ts says why nice alone is not enough).
+    const clusterLog = log('cluster');
+    const node = async (name: string, role: 'api' | 'worker') => {
+      let cpuGroup: CpuGroup | undefined;
+      if (role === 'worker') {
+        const group = CpuGroup.create(`${DIR_PREFIX}${process.pid}-${name}`, WORKER_CPU_WEIGHT, {
+          fallbackNice: 5,
+          onFallback: (reason) => {
+            clusterLog.write(`${name}: no cgroup (${reason}); its session gets nice 5\n`);
+          },
+        });
+        stops.push(() => group.remove());
+        cpuGroup = group;
+      }
+      return new KinoNode(
         name,
         role,
         await freePort(),
@@ -143,7 +162,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         env,
         logsDir,
         role === 'worker' ? 5 : 0,
+        cpuGroup,
       );
+    };
     const api = await Promise.all(range(opts.apiProcesses ?? 2).map((i) => node(`api-${i + 1}`, 'api')));
     const workers = await Promise.all(
       range(opts.workerProcesses ?? 2).map((i) => node(`worker-${i + 1}`, 'worker')),

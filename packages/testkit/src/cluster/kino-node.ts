@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CpuGroup } from './cpu-priority.ts';
 import { exited, isRunning, ProcessLog, spawnTied, terminate, waitForHttp } from './tied-process.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -28,6 +29,8 @@ export class KinoNode {
     logsDir: string,
     /** CPU niceness (0 = the default); workers run below the API processes. */
     private readonly nice = 0,
+    /** The cgroup whose CPU weight it shares with the tools it starts (workers: a low one). */
+    private readonly cpuGroup?: CpuGroup,
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.log = new ProcessLog(join(logsDir, `${name}.log`));
@@ -55,7 +58,10 @@ export class KinoNode {
       log: this.log,
     });
     this.child = child;
-    if (this.nice !== 0 && child.pid !== undefined) os.setPriority(child.pid, this.nice);
+    if (child.pid !== undefined) {
+      this.cpuGroup?.add(child.pid);
+      if (this.nice !== 0) os.setPriority(child.pid, this.nice);
+    }
     await waitForHttp(`${this.url}/readyz`, child, this.name, this.log);
   }
 
