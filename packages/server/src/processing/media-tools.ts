@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { confinedRun, type ConfinementOptions } from './media-sandbox.ts';
 
@@ -83,6 +84,9 @@ export function runMediaTool(tool: 'ffmpeg' | 'ffprobe', args: readonly string[]
       } catch {
         // Lowering priority is best effort (some containers forbid it).
       }
+      // A detached child starts a session, and Linux with autogroup shares the CPU between
+      // sessions before it looks at nice: the session's own nice is what ranks it below the API.
+      writeFile(`/proc/${child.pid}/autogroup`, '10').catch(() => undefined);
     }
     let stdout = '';
     let stderr = '';
