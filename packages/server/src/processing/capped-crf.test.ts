@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { cachedMedia } from '@kino/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instantArgs, ladderArgs, outputs, rateControl } from './ffmpeg-commands.ts';
-import { masterPlaylist, type PublishedRendition } from './manifests.ts';
+import { instantArgs, ladderArgs, rateControl } from './ffmpeg-commands.ts';
+import { masterPlaylist } from './manifests.ts';
 import { planProcessing, type ProcessingPlan, type VideoRung } from './plan.ts';
 import { readSource } from './probe-file.ts';
 import { runMediaTool } from './media-tools.ts';
-import { avcCodecString, bandwidth, parseFfmpegPlaylist } from './rendition-index.ts';
+import { bandwidth } from './rendition-index.ts';
+import { videoRendition } from './processing-steps.ts';
 
 const SECONDS = 8;
 
@@ -62,18 +63,8 @@ async function encode(label: string, lavfi: string, root: string): Promise<Encod
 }
 
 async function measure(plan: ProcessingPlan, rung: VideoRung, dir: string): Promise<Encoded> {
-  const index = parseFfmpegPlaylist(await fs.readFile(path.join(dir, outputs.videoIndex(rung)), 'utf8'));
-  const init = (await fs.readFile(path.join(dir, outputs.video(rung)))).subarray(0, index.initLength);
-  const rendition: PublishedRendition = {
-    id: `video-${rung.name}`,
-    kind: 'video',
-    file: outputs.video(rung),
-    codec: avcCodecString(init),
-    width: rung.width,
-    height: rung.height,
-    frameRate: plan.video?.frameRate ?? null,
-    index,
-  };
+  const rendition = await videoRendition(dir, rung, plan);
+  const { index } = rendition;
   const master = masterPlaylist([rendition]);
   const declared = {
     peak: Number(/BANDWIDTH=(\d+)/.exec(master)?.[1]),

@@ -225,7 +225,8 @@ export async function buildIndex(
 
 const sheetNo = (file: string) => Number(/(\d+)/.exec(file)?.[1] ?? 0);
 
-async function videoRendition(
+/** A written rung as the index publishes it: its byte-range index and codec string. */
+export async function videoRendition(
   workdir: string,
   rung: VideoRung,
   plan: ProcessingPlan,
