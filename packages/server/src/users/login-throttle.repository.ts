@@ -2,22 +2,23 @@ import type { Db } from '../db/database.ts';
 
 export interface ThrottleRow {
   key: string;
+  /** Attempts counted in the window: failures, and attempts still being checked. */
   failures: number;
   window_started_at: number;
 }
 
-/** Failed-login counters in the database, so every API process sees the same ones. */
+/** Login attempt counters in the database, so every API process sees the same ones. */
 export class LoginThrottleRepository {
   constructor(private readonly db: Db) {}
 
-  get(keys: string[]): Promise<ThrottleRow[]> {
-    return this.db.selectFrom('login_throttle').selectAll().where('key', 'in', keys).execute();
-  }
-
-  /** Counts one failure in the key's window, opening a new window when the old one has ended. */
-  async recordFailure(key: string, now: number, windowMs: number): Promise<void> {
+  /**
+   * Counts one attempt in the key's window (a new window when the old one has ended) and returns
+   * the counter as this attempt left it. One statement, so concurrent attempts each see their own
+   * count.
+   */
+  async countAttempt(key: string, now: number, windowMs: number): Promise<ThrottleRow> {
     const windowOver = now - windowMs;
-    await this.db
+    return this.db
       .insertInto('login_throttle')
       .values({ key, failures: 1, window_started_at: now })
       .onConflict((oc) =>
@@ -36,6 +37,17 @@ export class LoginThrottleRepository {
             .end(),
         })),
       )
+      .returning(['key', 'failures', 'window_started_at'])
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Takes back one counted attempt (it turned out to be a good login). */
+  async uncount(key: string): Promise<void> {
+    await this.db
+      .updateTable('login_throttle')
+      .set((eb) => ({ failures: eb('failures', '-', 1) }))
+      .where('key', '=', key)
+      .where('failures', '>', 0)
       .execute();
   }
 

@@ -2,9 +2,9 @@ import { digestOf } from './account-secrets.ts';
 import type { ThrottleRow } from './login-throttle.repository.ts';
 
 export interface ThrottleLimits {
-  /** Failures allowed per email in a window. */
+  /** Failed (or still unchecked) attempts allowed per email in a window. */
   perEmail: number;
-  /** Failures allowed per client address in a window (several people may share one). */
+  /** The same per client address (several people may share one). */
   perAddress: number;
   windowMs: number;
 }
@@ -25,18 +25,22 @@ export function throttleKeys(email: string, address: string): ThrottleKeys {
   return { email: digestOf(`email:${email}`), address: digestOf(`ip:${address}`) };
 }
 
-/** How long logins for these keys must wait, in ms; 0 when they may try now. */
+/**
+ * How long an attempt must wait, in ms, given the counters it left (its own attempt counted):
+ * 0 when it may be checked now. A counter past its limit refuses until its window ends.
+ */
 export function throttleWaitMs(
-  rows: readonly ThrottleRow[],
-  keys: ThrottleKeys,
+  counted: { email: ThrottleRow; address: ThrottleRow },
   limits: ThrottleLimits,
   now: number,
 ): number {
   let wait = 0;
-  for (const row of rows) {
-    const limit = row.key === keys.email ? limits.perEmail : limits.perAddress;
+  for (const [row, limit] of [
+    [counted.email, limits.perEmail],
+    [counted.address, limits.perAddress],
+  ] as const) {
     const windowEnds = row.window_started_at + limits.windowMs;
-    if (row.failures >= limit && windowEnds > now) wait = Math.max(wait, windowEnds - now);
+    if (row.failures > limit && windowEnds > now) wait = Math.max(wait, windowEnds - now);
   }
   return wait;
 }

@@ -97,6 +97,40 @@ describe.each(DIALECTS)('sessions on %s', (dialect) => {
     ).toBe('innocent@example.com');
   });
 
+  const codesOf = (outcomes: PromiseSettledResult<unknown>[]) =>
+    outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : 'signed in'));
+
+  it('checks at most the limit of 20 concurrent wrong logins for one email', async () => {
+    await member('raced@example.com');
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        sessions.login({
+          email: 'raced@example.com',
+          password: 'guess number two',
+          clientAddress: `10.5.0.${i}`,
+        }),
+      ),
+    );
+    const codes = codesOf(outcomes);
+    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(3);
+    expect(codes.filter((c) => c === 'too_many_attempts')).toHaveLength(17);
+  });
+
+  it('checks at most the limit of 20 concurrent wrong logins from one address', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        sessions.login({
+          email: `crowd${i}@example.com`,
+          password: 'guess number three',
+          clientAddress: '10.6.0.1',
+        }),
+      ),
+    );
+    const codes = codesOf(outcomes);
+    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'too_many_attempts')).toHaveLength(15);
+  });
+
   it('ends a session after 12 idle hours, slides while used, and ends after 14 days regardless', async () => {
     await member('idle@example.com');
     const login = () =>

@@ -7,6 +7,7 @@ import {
   DEFAULT_THROTTLE_LIMITS,
   throttleKeys,
   throttleWaitMs,
+  type ThrottleKeys,
   type ThrottleLimits,
 } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './password.ts';
@@ -45,26 +46,35 @@ export class SessionsService {
   async login(input: { email: string; password: string; clientAddress: string }): Promise<StartedSession> {
     const email = normalizeEmail(input.email);
     const keys = throttleKeys(email, input.clientAddress);
-    const waitMs = throttleWaitMs(
-      await this.repos.throttle.get([keys.email, keys.address]),
-      keys,
-      this.limits,
-      this.now(),
-    );
-    if (waitMs > 0) throw new TooManyAttemptsError(Math.ceil(waitMs / 1000));
+    await this.countAttempt(keys);
 
     const user = await this.repos.users.findByEmail(email);
     const stored = user?.password_hash ?? (await this.decoy());
     const matches = await verifyPassword(input.password, stored);
     if (!user || user.password_hash === null || user.disabled_at !== null || !matches) {
-      const now = this.now();
-      await this.repos.throttle.recordFailure(keys.email, now, this.limits.windowMs);
-      await this.repos.throttle.recordFailure(keys.address, now, this.limits.windowMs);
-      await this.repos.throttle.pruneBefore(now - this.limits.windowMs);
+      await this.repos.throttle.pruneBefore(this.now() - this.limits.windowMs);
       throw new ApiError('invalid_credentials', 'the email or the password is wrong');
     }
+    // A good login forgets its email's failures, and does not count against its address.
     await this.repos.throttle.clear(keys.email);
+    await this.repos.throttle.uncount(keys.address);
     return this.start(user);
+  }
+
+  /**
+   * Counts the attempt before its password is checked, so that of many concurrent attempts only
+   * the limit's worth are checked; the rest, and every attempt after them in the window, are
+   * refused (refused attempts count too).
+   */
+  private async countAttempt(keys: ThrottleKeys): Promise<void> {
+    const now = this.now();
+    const { windowMs } = this.limits;
+    const counted = {
+      email: await this.repos.throttle.countAttempt(keys.email, now, windowMs),
+      address: await this.repos.throttle.countAttempt(keys.address, now, windowMs),
+    };
+    const waitMs = throttleWaitMs(counted, this.limits, now);
+    if (waitMs > 0) throw new TooManyAttemptsError(Math.ceil(waitMs / 1000));
   }
 
   /** Opens a session for a user who has just proven who they are. */
