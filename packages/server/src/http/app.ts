@@ -14,6 +14,7 @@ import { checkAccess } from './access.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import type { AdmissionQueue } from '../lib/admission-queue.ts';
 import type { HttpMetrics } from './metrics.ts';
+import { refuseNulCharacters } from './nul-characters.ts';
 import { ApiError } from './problem.ts';
 import type { App } from './types.ts';
 
@@ -78,6 +79,8 @@ export async function createHttpApp(opts: HttpOptions): Promise<App> {
     checkAccess(principal, access);
     request.principal = principal;
   });
+
+  app.addHook('preValidation', refuseNulCharacters);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { findNul, nulRefused } from '../http/nul-characters.ts';
 import { ApiError } from '../http/problem.ts';
 import type { Storage } from '../storage/storage.ts';
 import { mediaFieldsSchema, type MediaFields } from './media.schemas.ts';
@@ -42,6 +43,10 @@ export async function receiveMediaForm(
       limits: { fileSize: maxBytes + 1, fieldSize: 64 * 1024, fields: 50, parts: 60 },
     });
     for await (const part of parts) {
+      if (findNul([part.fieldname, part.type === 'file' ? part.filename : part.value]) !== undefined) {
+        if (part.type === 'file') part.file.resume();
+        throw nulRefused('body', `/${part.fieldname}`);
+      }
       if (part.type === 'file') {
         if (original) {
           part.file.resume();

@@ -25,6 +25,18 @@ describe('parseUploadMetadata', () => {
   );
 });
 
+describe('parseUploadMetadata and U+0000', () => {
+  it.each(['title', 'filename', 'mediaId'])('refuses a NUL character in %s', (key) => {
+    expect(() => parseUploadMetadata(`${key} ${b64('a\u0000b')}`)).toThrow(
+      expect.objectContaining({ code: 'invalid_request', message: expect.stringMatching(/Upload-Metadata/) }),
+    );
+  });
+
+  it('ignores one in a key Kino does not read', () => {
+    expect(parseUploadMetadata(`filetype ${b64('a\u0000b')}`)).toEqual({});
+  });
+});
+
 describe('parseUploadLength', () => {
   it.each([undefined, '-1', '1.5', 'abc', '99999999999999999'])('refuses %j', (v) => {
     expect(() => parseUploadLength(v)).toThrow(/Upload-Length/);

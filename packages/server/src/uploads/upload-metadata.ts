@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findNul } from '../http/nul-characters.ts';
 import { ApiError } from '../http/problem.ts';
 
 /** The Upload-Metadata keys Kino reads; others are ignored (tus clients add their own, like filetype). */
@@ -36,6 +37,10 @@ export function parseUploadMetadata(header: string | undefined): UploadMetadata 
       'invalid_request',
       `Upload-Metadata ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
     );
+  }
+  const nul = findNul(parsed.data);
+  if (nul !== undefined) {
+    throw new ApiError('invalid_request', `Upload-Metadata ${nul.slice(1)}: must not contain U+0000`);
   }
   return parsed.data;
 }
