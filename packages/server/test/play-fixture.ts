@@ -144,7 +144,7 @@ export async function publishMedia(
   ]);
   const prefix = `media/${tenant.id}/${id}/${version}/`;
   for (const [name, bytes] of files) await kino.storage.put(prefix + name, bytes);
-  await new MediaRepository(kino.database.db).update(tenant.id, id, {
+  await new MediaRepository(kino.database.db).transition(tenant.id, id, {
     playback_prefix: prefix,
     playback_index: 'index.json',
     renditions: '[]',

@@ -7,7 +7,7 @@ import { newId, randomToken } from '../lib/ids.ts';
 import { mediaPrefix } from '../media/media-jobs.ts';
 import type { MediaRepository } from '../media/media.repository.ts';
 import type { Storage } from '../storage/storage.ts';
-import { emitEvent } from '../webhooks/emit-event.ts';
+import { recordEvent } from '../events/record-event.ts';
 import { CaptionsError, type CaptionFormat } from './caption-cue.ts';
 import type { CaptionsRepository } from './captions.repository.ts';
 import type { CaptionsRepositories, CaptionsUnitOfWork } from './captions-unit-of-work.ts';
@@ -221,7 +221,7 @@ export class CaptionsService {
   }
 
   private announce(repos: CaptionsRepositories, track: CaptionTrackRow) {
-    return emitEvent(
+    return recordEvent(
       repos,
       this.deps.queue,
       {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
+import { EventsRepository } from '../events/events.repository.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { QuotasRepository } from '../tenants/quotas.repository.ts';
@@ -17,6 +18,7 @@ export interface Repositories {
   uploads: UploadsRepository;
   uploadUrls: UploadUrlsRepository;
   webhooks: WebhooksRepository;
+  events: EventsRepository;
   quotas: QuotasRepository;
 }
 
@@ -29,6 +31,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     uploads: new UploadsRepository(db),
     uploadUrls: new UploadUrlsRepository(db),
     webhooks: new WebhooksRepository(db),
+    events: new EventsRepository(db),
     quotas: new QuotasRepository(db),
   };
 }

@@ -188,6 +188,17 @@ export interface WebhookEndpointsTable {
   updated_at: number;
 }
 
+/** The event outbox (events/): written with the change it announces, dispatched after. */
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  /** The exact JSON body every delivery of the event sends. */
+  body: string;
+  created_at: number;
+  dispatched_at: number | null;
+}
+
 export interface WebhookDeliveriesTable {
   id: string;
   tenant_id: string;
@@ -341,6 +352,7 @@ export interface Database {
   workers: WorkersTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  events: EventsTable;
   users: UsersTable;
   sessions: SessionsTable;
   invites: InvitesTable;
@@ -359,6 +371,7 @@ export type WorkerRow = Selectable<WorkersTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type EventRow = Selectable<EventsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type InviteRow = Selectable<InvitesTable>;

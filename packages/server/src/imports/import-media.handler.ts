@@ -4,13 +4,13 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import { PermanentJobError } from '../jobs/job-errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { JobContext, JobHandler, PayloadOf } from '../jobs/job-registry.ts';
-import { startProcessing } from '../media/media-original.ts';
+import { failAttempt, restartImport, storeSource } from '../media/lifecycle/media-lifecycle.ts';
 import { maxUploadBytes } from '../media/upload-limit.ts';
 import type { Storage } from '../storage/storage.ts';
+import { failpoint } from '../lib/failpoints.ts';
 import { isImportError } from './import-error.ts';
 import type { DownloadOptions } from './resumable-download.ts';
 import { importFromUrl } from './url-import.ts';
-import type { MediaEventSink } from '../webhooks/media-events.ts';
 
 /** What an operator or a test may tune about how imports reach their sources. */
 export type ImportFetchOptions = Pick<
@@ -31,8 +31,6 @@ export interface ImportMediaDeps {
   timeoutMs?: number;
   fetch?: ImportFetchOptions;
   now?: () => number;
-  /** Announces media.errored (webhooks). */
-  events?: MediaEventSink;
 }
 
 type Payload = PayloadOf<KinoJobCatalog, 'media.import'>;
@@ -61,11 +59,10 @@ export function importMediaHandler(deps: ImportMediaDeps): JobHandler<Payload> {
     if (media.source_key !== null) return;
     if (media.status === 'errored') {
       // The job was retried by hand after the import had failed: the media is importing again.
-      await deps.repos.media.update(tenantId, mediaId, {
-        status: 'processing',
-        error_code: null,
-        error_message: null,
-        updated_at: now(),
+      await deps.transaction(async (repos) => {
+        const current = await repos.media.get(tenantId, mediaId);
+        if (current?.status === 'errored')
+          await restartImport({ repos, queue: deps.queue, now: now() }, current);
       });
     }
 
@@ -95,11 +92,9 @@ export function importMediaHandler(deps: ImportMediaDeps): JobHandler<Payload> {
       if (!current) return false;
       if (current.source_key !== null) return true;
       const original = { tenantId, mediaId, key: sourceKey, size: stored.stored.size };
-      await startProcessing(
-        repos,
-        deps.queue,
+      await storeSource(
+        { repos, queue: deps.queue, now: now() },
         { ...original, filename: stored.filename ?? null, sha256: stored.stored.sha256 },
-        now(),
       );
       return true;
     });
@@ -129,14 +124,19 @@ async function recordFailure(
   const last = ctx.job.attempt >= ctx.job.max_attempts;
   if (!permanent && !last) return error;
   const reason = isImportError(err) ? err.message : 'the file could not be stored';
-  const errored = await deps.repos.media.update(ctx.payload.tenantId, ctx.payload.mediaId, {
-    status: 'errored',
-    error_code: 'import_failed',
-    error_message: permanent
-      ? `The import failed: ${reason}.`
-      : `The import failed after ${ctx.job.attempt} attempts: ${reason}.`,
-    updated_at: now,
+  const message = permanent
+    ? `The import failed: ${reason}.`
+    : `The import failed after ${ctx.job.attempt} attempts: ${reason}.`;
+  await deps.transaction(async (repos) => {
+    const media = await repos.media.get(ctx.payload.tenantId, ctx.payload.mediaId);
+    // Deleted meanwhile, or no longer importing (another attempt stored the original).
+    if (media?.status !== 'processing' || media.source_key !== null) return;
+    await failAttempt({ repos, queue: deps.queue, now }, media, {
+      code: 'import_failed',
+      message,
+      messageIfKept: message,
+    });
   });
-  if (errored) await deps.events?.('media.errored', errored);
+  failpoint('import.after-failure-commit');
   return permanent ? new PermanentJobError(reason, { cause: err }) : error;
 }

@@ -75,6 +75,26 @@ export const jobCatalog = defineJobCatalog({
     maxAttempts: 3,
     timeoutMs: 30 * 60_000,
   },
+  // The outbox's dispatcher: an event row becomes one delivery per subscribed endpoint.
+  'events.dispatch': {
+    payload: z.object({ tenantId: z.string(), eventId: z.string() }),
+    priority: 25,
+    maxAttempts: 10,
+    timeoutMs: 60_000,
+    retryBaseMs: 5_000,
+    retryMaxMs: 10 * 60_000,
+  },
+  // Events whose dispatch job was lost (cancelled or pruned by hand) are dispatched again, and
+  // dispatched ones are dropped once their deliveries carry them.
+  'events.sweep': {
+    payload: z.object({
+      undispatchedForMs: z.number().int().positive(),
+      keepDispatchedForMs: z.number().int().positive(),
+    }),
+    priority: 60,
+    maxAttempts: 3,
+    timeoutMs: 5 * 60_000,
+  },
   'webhook.deliver': {
     payload: z.object({ tenantId: z.string(), deliveryId: z.string() }),
     priority: 30,
@@ -109,6 +129,12 @@ export const recurringJobs = [
     everyMs: 15 * 60_000,
     type: 'uploads.expire' as const,
     payload: { graceMs: HOUR },
+  },
+  {
+    name: 'sweep-events',
+    everyMs: 5 * 60_000,
+    type: 'events.sweep' as const,
+    payload: { undispatchedForMs: 5 * 60_000, keepDispatchedForMs: 14 * DAY },
   },
   {
     name: 'prune-finished-jobs',

@@ -7,7 +7,7 @@ import { findNul, nulRefused } from '../http/nul-characters.ts';
 import { ApiError } from '../http/problem.ts';
 import type { Storage } from '../storage/storage.ts';
 import { mediaFieldsSchema, type MediaFields } from './media.schemas.ts';
-import type { StoredOriginal } from './media-original.ts';
+import type { StoredOriginal } from './lifecycle/media-lifecycle.ts';
 
 /** The largest file a form upload takes (100 MB, decimal); larger files go through tus. */
 export const FORM_MAX_BYTES = 100_000_000;

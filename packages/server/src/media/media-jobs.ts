@@ -1,5 +1,8 @@
 import type { DataStore } from '@tus/utils';
-import type { Repositories } from '../db/repositories.ts';
+import type { UnitOfWork } from '../db/repositories.ts';
+import type { KinoJobCatalog } from '../jobs/catalog.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { reconcileStuckMedia } from './lifecycle/stuck-media.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import type { Storage } from '../storage/storage.ts';
 import { isGone } from '../uploads/tus-gone.ts';
@@ -39,11 +42,13 @@ export function removeFilesHandler(
   };
 }
 
+/** Media stuck in `processing` with no job left to finish them end errored (lifecycle/stuck-media.ts). */
 export function reconcileHandler(
-  repos: Pick<Repositories, 'media'>,
-  now: () => number,
+  transaction: UnitOfWork,
+  queue: JobQueue<KinoJobCatalog>,
+  now: () => number = queue.now,
 ): JobHandler<{ stuckForMs: number }> {
   return async ({ payload }) => {
-    await repos.media.failAbandoned(now() - payload.stuckForMs, now());
+    await reconcileStuckMedia(transaction, { queue }, now(), payload.stuckForMs);
   };
 }

@@ -7,11 +7,14 @@ import { jobCatalog } from '../jobs/catalog.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';
 import { importKey, processingKey } from './media-jobs.ts';
+import { reconcileStuckMedia } from './lifecycle/stuck-media.ts';
 
-describe.each(DIALECTS)('MediaRepository.failAbandoned on %s', (dialect) => {
+describe.each(DIALECTS)('reconcileStuckMedia on %s', (dialect) => {
   let handle: DatabaseHandle;
   let repos: Repositories;
   let queue: JobQueue<typeof jobCatalog>;
+  const reconcile = (now: number, stuckForMs: number) =>
+    reconcileStuckMedia(unitOfWork(handle), { queue }, now, stuckForMs);
   const tenant = newId('ten');
 
   beforeAll(async () => {
@@ -71,7 +74,7 @@ describe.each(DIALECTS)('MediaRepository.failAbandoned on %s', (dialect) => {
       idempotencyKey: processingKey(processing.id),
     });
 
-    expect(await repos.media.failAbandoned(5000, 6000)).toBe(2);
+    expect(await reconcile(6000, 1000)).toBe(2);
     expect(await repos.media.get(tenant, importGone.id)).toMatchObject({
       status: 'errored',
       error_code: 'import_failed',
@@ -104,7 +107,7 @@ describe.each(DIALECTS)('MediaRepository.failAbandoned on %s', (dialect) => {
     const reprocessed = await published('index.json');
     const firstOnly = await published('index-playable.json');
 
-    await repos.media.failAbandoned(5000, 7000);
+    await reconcile(7000, 2000);
     expect(await repos.media.get(tenant, reprocessed.id)).toMatchObject({
       status: 'ready',
       playable: 1,

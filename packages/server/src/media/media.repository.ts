@@ -12,8 +12,8 @@ export interface MediaListQuery {
   search?: string | undefined;
 }
 
-/** The index file of a complete version (the first playable one is `index-playable.json`). */
-const FULL_INDEX = 'index.json';
+/** Every field a media has, but its status. */
+export type MediaFieldChanges = Omit<MediaRowUpdate, 'status'>;
 
 /** Media rows. Every read and write is scoped by tenant: another tenant's id finds nothing. */
 export class MediaRepository {
@@ -56,7 +56,20 @@ export class MediaRepository {
       .execute();
   }
 
-  async update(tenantId: string, id: string, changes: MediaRowUpdate): Promise<MediaRow | undefined> {
+  /**
+   * Changes a media's fields; never its status, which only the lifecycle writes (`transition`).
+   * Run it in a transaction when it changes searched fields: the search text is written after.
+   */
+  async update(tenantId: string, id: string, changes: MediaFieldChanges): Promise<MediaRow | undefined> {
+    return this.write(tenantId, id, changes);
+  }
+
+  /** Writes a new status with its changes: for media/lifecycle only (media-lifecycle.test.ts checks). */
+  transition(tenantId: string, id: string, changes: MediaRowUpdate & { status: MediaStatus }) {
+    return this.write(tenantId, id, changes);
+  }
+
+  private async write(tenantId: string, id: string, changes: MediaRowUpdate): Promise<MediaRow | undefined> {
     await this.db
       .updateTable('media')
       .set(changes)
@@ -77,67 +90,16 @@ export class MediaRepository {
     return { ...row, search_text };
   }
 
-  /**
-   * Applies `changes` only while the media has a complete version published (its index is the
-   * full `index.json`, not only the first playable one); undefined when it has none.
-   */
-  async updateIfFullyPublished(
-    tenantId: string,
-    id: string,
-    changes: MediaRowUpdate,
-  ): Promise<MediaRow | undefined> {
-    const result = await this.db
-      .updateTable('media')
-      .set(changes)
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('playback_index', '=', FULL_INDEX)
-      .where('playback_prefix', 'is not', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0 ? this.get(tenantId, id) : undefined;
-  }
-
-  /**
-   * Media left `processing` with no unfinished processing or import job (its worker died on the
-   * last attempt, or the job was cancelled) end `errored`, so nothing stays "converting" forever.
-   * One without an original stopped while importing; one with a complete version published (a
-   * reprocess that stopped) goes back to `ready`, that version playing.
-   */
-  async failAbandoned(updatedBefore: number, now: number): Promise<number> {
-    const importing = sql<boolean>`source_key is null`;
-    const published = sql<boolean>`playback_index = ${FULL_INDEX} and playback_prefix is not null`;
-    const result = await this.db
-      .updateTable('media')
-      .set({
-        status: sql<MediaStatus>`case when ${published} then 'ready' else 'errored' end`,
-        error_code: sql<string>`case when ${importing} then 'import_failed' else 'processing_failed' end`,
-        // The same words as a reprocess that failed on its own (processing-steps.ts recordFailure).
-        error_message: sql<string>`case when ${importing}
-          then 'The import stopped before it finished; create the media again to retry.'
-          when ${published}
-          then 'Reprocessing stopped before it finished; the previous version keeps playing. Reprocess the media to try again.'
-          else 'Processing stopped before it finished; reprocess the media to try again.' end`,
-        updated_at: now,
-      })
+  /** Media `processing` since before `updatedBefore`, oldest first: candidates for the reconcile. */
+  listProcessingSince(updatedBefore: number, limit: number): Promise<Pick<MediaRow, 'tenant_id' | 'id'>[]> {
+    return this.db
+      .selectFrom('media')
+      .select(['tenant_id', 'id'])
       .where('status', '=', 'processing')
       .where('updated_at', '<', updatedBefore)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('jobs')
-              .select('jobs.id')
-              .where('jobs.idempotency_key', 'in', [
-                sql<string>`'media:' || media.id || ':process'`,
-                sql<string>`'media:' || media.id || ':encode'`,
-                sql<string>`'media:' || media.id || ':import'`,
-              ])
-              .where('jobs.state', 'in', ['available', 'running', 'retrying']),
-          ),
-        ),
-      )
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
   }
 
   /** The storage keys of a tenant's originals. */

@@ -2,17 +2,24 @@ import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError } from '../http/problem.ts';
-import { encodingKey, importKey, mediaPrefix, processingKey } from './media-jobs.ts';
-import { importTargets, originalKeys, scheduleRemoval } from './stored-objects.ts';
+import { encodingKey } from './media-jobs.ts';
 import { assertWithinQuota } from '../tenants/quotas.ts';
-import type { JobRow, MediaRow, MediaStatus, NewMediaRow } from '../db/schema.ts';
+import type { MediaRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';
 import { decodeCursor, toPage } from '../lib/cursor.ts';
 import { newId } from '../lib/ids.ts';
-import { startProcessing, type StoredOriginal } from './media-original.ts';
+import {
+  createImporting,
+  createWaiting,
+  startReprocess,
+  storeSource,
+  type LifecycleTx,
+  type NewMedia,
+  type StoredOriginal,
+} from './lifecycle/media-lifecycle.ts';
+import { deleteMedia } from './lifecycle/media-deletion.ts';
 import { titleFromUrl } from './media-title.ts';
 import { maxUploadBytes } from './upload-limit.ts';
-import { processTimeoutMs } from '../processing/job-timeouts.ts';
 import type { CreateMediaInput, ListMediaQuery, MediaFields, UpdateMediaInput } from './media.schemas.ts';
 
 export class MediaService {
@@ -26,20 +33,15 @@ export class MediaService {
   /** A media waiting for an upload, or, with `input.url`, one whose import is enqueued with it. */
   async create(tenantId: string, input: CreateMediaInput): Promise<MediaRow> {
     const url = input.input?.url;
-    if (url === undefined) return this.repos.media.create(this.newRow(tenantId, input, 'waiting'));
+    if (url === undefined) return createWaiting(this.repos, this.newRow(tenantId, input));
     await assertWithinQuota(this.repos.quotas, tenantId, { bytes: 0, minutes: 0 });
-    return this.transaction(async (repos) => {
-      const row = await repos.media.create(
-        this.newRow(tenantId, { ...input, title: input.title ?? titleFromUrl(url) }, 'processing'),
-      );
-      await this.queue.enqueue(repos, {
-        type: 'media.import',
-        payload: { tenantId, mediaId: row.id, url, sourceKey: newId('upl') },
-        tenantId,
-        idempotencyKey: importKey(row.id),
-      });
-      return row;
-    });
+    return this.transaction((repos) =>
+      createImporting(
+        this.lifecycle(repos),
+        this.newRow(tenantId, { ...input, title: input.title ?? titleFromUrl(url) }),
+        { url, sourceKey: newId('upl') },
+      ),
+    );
   }
 
   /** A media whose original is already stored (a form upload): it goes straight to processing. */
@@ -48,12 +50,11 @@ export class MediaService {
     fields: MediaFields,
     original: Omit<StoredOriginal, 'tenantId' | 'mediaId'>,
   ): Promise<MediaRow> {
-    const row = this.newRow(tenantId, fields, 'waiting');
+    const row = this.newRow(tenantId, fields);
     await assertWithinQuota(this.repos.quotas, tenantId, { bytes: original.size, minutes: 0 });
     return this.transaction(async (repos) => {
-      await repos.media.create(row);
-      await startProcessing(repos, this.queue, { ...original, tenantId, mediaId: row.id }, this.now());
-      const created = await repos.media.get(tenantId, row.id);
+      await createWaiting(repos, row);
+      const created = await storeSource(this.lifecycle(repos), { ...original, tenantId, mediaId: row.id });
       if (!created) throw notFound('media');
       return created;
     });
@@ -67,8 +68,7 @@ export class MediaService {
   private newRow(
     tenantId: string,
     fields: MediaFields & { normalizeLoudness?: boolean | undefined },
-    status: MediaStatus,
-  ): NewMediaRow {
+  ): NewMedia {
     const now = this.now();
     return {
       id: newId('med', now),
@@ -77,7 +77,6 @@ export class MediaService {
       description: fields.description ?? '',
       tags: JSON.stringify(fields.tags ?? []),
       visibility: fields.visibility ?? 'public',
-      status,
       playable: 0,
       duration_seconds: null,
       width: null,
@@ -107,13 +106,16 @@ export class MediaService {
   }
 
   async update(tenantId: string, id: string, input: UpdateMediaInput): Promise<MediaRow> {
-    const row = await this.repos.media.update(tenantId, id, {
-      ...(input.title !== undefined && { title: input.title }),
-      ...(input.description !== undefined && { description: input.description }),
-      ...(input.tags !== undefined && { tags: JSON.stringify(input.tags) }),
-      ...(input.visibility !== undefined && { visibility: input.visibility }),
-      updated_at: this.now(),
-    });
+    // One transaction: the fields and the search text computed from them land together.
+    const row = await this.transaction((repos) =>
+      repos.media.update(tenantId, id, {
+        ...(input.title !== undefined && { title: input.title }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.tags !== undefined && { tags: JSON.stringify(input.tags) }),
+        ...(input.visibility !== undefined && { visibility: input.visibility }),
+        updated_at: this.now(),
+      }),
+    );
     if (!row) throw notFound('media');
     return row;
   }
@@ -128,23 +130,7 @@ export class MediaService {
     await this.transaction(async (repos) => {
       const media = await repos.media.get(tenantId, id);
       if (!media) throw notFound('media');
-      const now = this.now();
-      const jobs = (
-        await Promise.all(
-          [processingKey(id), encodingKey(id), importKey(id)].map((key) => repos.jobs.unfinishedWithKey(key)),
-        )
-      ).filter((job): job is JobRow => job !== undefined);
-      for (const job of jobs) await repos.jobs.cancel(job.id, now);
-      const uploads = await repos.uploads.unfinishedIds(tenantId, id);
-      if (!(await repos.media.delete(tenantId, id))) throw notFound('media');
-      const originals = [...(media.source_key ? [media.source_key] : []), ...importTargets(jobs)];
-      await scheduleRemoval(
-        repos,
-        this.queue,
-        { prefix: mediaPrefix(tenantId, id), keys: originals.flatMap(originalKeys), uploads },
-        tenantId,
-        now,
-      );
+      await deleteMedia(this.lifecycle(repos), media);
     });
   }
 
@@ -158,22 +144,13 @@ export class MediaService {
         throw new ApiError('conflict', 'the media is already being processed');
       }
       await assertWithinQuota(repos.quotas, tenantId, { minutes: (media.duration_seconds ?? 0) / 60 });
-      const { created } = await this.queue.enqueue(repos, {
-        type: 'media.process',
-        payload: { tenantId, mediaId: id },
-        tenantId,
-        idempotencyKey: processingKey(id),
-        timeoutMs: processTimeoutMs(media.source_size ?? 0),
-      });
-      if (!created) throw new ApiError('conflict', 'the media is already being processed');
-      const updated = await repos.media.update(tenantId, id, {
-        status: 'processing',
-        error_code: null,
-        error_message: null,
-        updated_at: this.now(),
-      });
-      if (!updated) throw notFound('media');
+      const { media: updated, started } = await startReprocess(this.lifecycle(repos), media);
+      if (!started) throw new ApiError('conflict', 'the media is already being processed');
       return updated;
     });
+  }
+
+  private lifecycle(repos: Repositories): LifecycleTx {
+    return { repos, queue: this.queue, now: this.now() };
   }
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tusUpload, waitForMedia } from '../../test/media-upload.ts';
 import { parseHls } from '../../test/stream-parsers.ts';
 import { startTestKino, type TestKino } from '../../test/test-kino.ts';
-import { createRepositories, type Repositories } from '../db/repositories.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../db/repositories.ts';
 import type { JobRow } from '../db/schema.ts';
 import { recurringJobs } from '../jobs/catalog.ts';
 import { encodingKey, processingKey, reconcileHandler } from './media-jobs.ts';
@@ -86,7 +86,8 @@ describe('a reprocess whose job dies, then the reconcile job', () => {
   };
   const reconcile = (atMs: number) =>
     reconcileHandler(
-      repos,
+      unitOfWork(kino.database),
+      kino.jobs.queue,
       () => atMs,
     )({
       job: {} as JobRow,

@@ -1,4 +1,5 @@
 import type { NewMediaRow } from '../db/schema.ts';
+import type { NewMedia } from './lifecycle/media-lifecycle.ts';
 
 /** A new media row waiting for its source bytes (an upload, or an upload URL not used yet). */
 export function waitingMediaRow(m: {
@@ -7,7 +8,7 @@ export function waitingMediaRow(m: {
   title: string;
   visibility: NewMediaRow['visibility'];
   now: number;
-}): NewMediaRow {
+}): NewMedia {
   return {
     id: m.id,
     tenant_id: m.tenantId,
@@ -15,7 +16,6 @@ export function waitingMediaRow(m: {
     description: '',
     tags: '[]',
     visibility: m.visibility,
-    status: 'waiting',
     duration_seconds: null,
     width: null,
     height: null,

@@ -1,6 +1,8 @@
 import { withWorkSpaceCheck } from './disk-space.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
+import { failpoint } from '../lib/failpoints.ts';
 import { sha256Of } from '../lib/sha256.ts';
+import { publishedByJob } from './unpublished-versions.ts';
 import {
   audioArgs,
   audioPosterArgs,
@@ -32,10 +34,14 @@ import {
  * Idempotent by a fresh location, as `media.process` is.
  */
 export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> {
-  return withWorkSpaceCheck(deps, (ctx) =>
-    withPreparedSource(deps, ctx, async (prepared, progress) => {
+  return withWorkSpaceCheck(deps, async (ctx) => {
+    // A retry after this job's publish committed (its worker died just after): the work is done.
+    const known = await deps.repos.media.get(ctx.payload.tenantId, ctx.payload.mediaId);
+    if (known?.status === 'ready' && publishedByJob(known, ctx.job.id)) return;
+    await withPreparedSource(deps, ctx, async (prepared, progress) => {
       const { media, plan, source, workdir, prefix, demuxer, limits } = prepared;
       const { signal } = ctx;
+      failpoint('encode.running');
       // Everything here is background work: below the API's and the playable lane's CPU priority.
       const run = (args: string[], s: AbortSignal) =>
         runMediaTool('ffmpeg', args, { signal: s, limits, workdir, background: true });
@@ -82,8 +88,8 @@ export function encodeMediaHandler(deps: ProcessDeps): JobHandler<MediaPayload> 
           source_sha256: await sha256Of(body, signal),
         });
       }
-    }),
-  );
+    });
+  });
 }
 
 /** One ffmpeg run for every encoded rung, the storyboard and the poster, below the API's CPU priority. */

@@ -9,7 +9,9 @@ import { PermanentJobError } from '../jobs/job-errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { JobContext } from '../jobs/job-registry.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { MediaEventSink } from '../webhooks/media-events.ts';
+import { failAttempt, publishVersion } from '../media/lifecycle/media-lifecycle.ts';
+import { TransitionRefusedError } from '../media/lifecycle/media-transitions.ts';
+import { failpoint } from '../lib/failpoints.ts';
 import type { SourceCaptions } from '../captions/source-captions.ts';
 import { eachConcurrently } from './concurrency.ts';
 import { MEDIA_TIME_OFFSET_SECONDS, outputs } from './ffmpeg-commands.ts';
@@ -36,12 +38,8 @@ export interface ProcessDeps {
   /** Local folder for per-attempt work files. */
   workRoot: string;
   now?: () => number;
-  /** Announces media.playable, media.ready and media.errored (webhooks). */
-  events?: MediaEventSink;
   /** Makes caption tracks of the source's text subtitle streams. */
   captions?: SourceCaptions;
-  /** Counts the minutes a tenant had processed (quotas). */
-  processed?: (tenantId: string, seconds: number) => Promise<void>;
 }
 
 /**
@@ -138,23 +136,15 @@ async function recordFailure(
   if (!rejected && !last && !(err instanceof PermanentJobError)) return;
   const code = rejected ? err.code : 'processing_failed';
   const message = rejected ? err.message : 'Processing failed after several attempts.';
-  const updated_at = deps.now?.() ?? Date.now();
-  // A reprocess that failed: the published complete version keeps playing and the media stays
-  // `ready`; the failure shows in its `error` (cleared by the next successful publish).
-  const kept = await deps.repos.media.updateIfFullyPublished(media.tenant_id, media.id, {
-    status: 'ready',
-    error_code: code,
-    error_message: `Reprocessing failed; the previous version keeps playing. ${message}`,
-    updated_at,
+  await deps.transaction(async (repos) => {
+    const current = await repos.media.get(media.tenant_id, media.id);
+    if (current?.status !== 'processing') return;
+    await failAttempt({ repos, queue: deps.queue, now: nowOf(deps) }, current, {
+      code,
+      message,
+      messageIfKept: `Reprocessing failed; the previous version keeps playing. ${message}`,
+    });
   });
-  if (kept) return;
-  const errored = await deps.repos.media.update(media.tenant_id, media.id, {
-    status: 'errored',
-    error_code: code,
-    error_message: message,
-    updated_at,
-  });
-  if (errored) await deps.events?.('media.errored', errored);
 }
 
 export type Progress = (percent: number, message: string) => void;
@@ -270,25 +260,26 @@ export async function publish(
     contentType: 'application/json',
   });
   const top = index.renditions.find((r) => r.kind === 'video');
-  // One transaction: the row names the new version, and the replaced one's removal is scheduled
-  // for when no player can still be reading it.
-  const { current, published } = await deps.transaction(async (repos) => {
+  // One transaction: the row names the new version, its events and quota are recorded with it,
+  // and the replaced one's removal is scheduled for when no player can still be reading it.
+  const published = await deps.transaction(async (repos) => {
     const current = await repos.media.get(media.tenant_id, media.id);
-    const published =
-      current &&
-      (await repos.media.update(media.tenant_id, media.id, {
-        playback_prefix: prefix,
-        playback_index: indexFile,
-        renditions: JSON.stringify(summarize(index)),
-        playable: 1,
-        duration_seconds: index.durationSeconds,
-        width: top?.width ?? null,
-        height: top?.height ?? null,
-        ...(opts.ready && { status: 'ready', error_code: null, error_message: null }),
-        updated_at: now,
-      }));
-    const replaced = current?.playback_prefix;
-    if (published && replaced && replaced !== prefix) {
+    if (!current) return undefined;
+    const version = {
+      prefix,
+      indexFile,
+      renditions: JSON.stringify(summarize(index)),
+      durationSeconds: index.durationSeconds,
+      width: top?.width ?? null,
+      height: top?.height ?? null,
+      complete: opts.ready,
+    };
+    await publishVersion({ repos, queue: deps.queue, now }, current, version).catch((err: unknown) => {
+      // The media moved on meanwhile (ready by another attempt, or waiting again): nothing to publish.
+      throw err instanceof TransitionRefusedError ? new PermanentJobError(err.message, { cause: err }) : err;
+    });
+    const replaced = current.playback_prefix;
+    if (replaced && replaced !== prefix) {
       await deps.queue.enqueue(repos, {
         type: 'media.remove-files',
         payload: { prefix: replaced, keys: [] },
@@ -296,15 +287,14 @@ export async function publish(
         runAt: now + OLD_VERSION_GRACE_MS,
       });
     }
-    return { current, published };
+    failpoint('publish.before-commit');
+    return current;
   });
-  if (!current || !published) {
+  failpoint('publish.after-commit');
+  if (!published) {
     await deps.storage.deletePrefix(prefix);
     throw new PermanentJobError('the media was deleted while it was processed');
   }
-  if (deps.events) {
-    if (current.playable !== 1) await deps.events('media.playable', published);
-    if (opts.ready) await deps.events('media.ready', published);
-  }
-  if (opts.ready) await deps.processed?.(media.tenant_id, index.durationSeconds);
 }
+
+const nowOf = (deps: Pick<ProcessDeps, 'now'>) => deps.now?.() ?? Date.now();

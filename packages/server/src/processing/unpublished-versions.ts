@@ -7,6 +7,12 @@ export function attemptPrefix(media: Pick<MediaRow, 'tenant_id' | 'id'>, jobId: 
   return joinKey('media', media.tenant_id, media.id, `${jobId}-${attempt}`) + '/';
 }
 
+/** The media's published version was written by an attempt of this job (a retry after its commit). */
+export function publishedByJob(media: Pick<MediaRow, 'tenant_id' | 'id' | 'playback_prefix'>, jobId: string) {
+  const ofJob = joinKey('media', media.tenant_id, media.id, `${jobId}-`);
+  return media.playback_prefix?.startsWith(ofJob) ?? false;
+}
+
 /**
  * Schedules the removal of versions that attempts wrote but that are not the media's published
  * one: an attempt that failed, or one whose worker was killed (found when the next attempt starts).

@@ -17,7 +17,8 @@ import { sweepWorkFolders } from '../processing/work-folders.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts';
 import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
-import { mediaEventSink } from '../webhooks/media-events.ts';
+import { eventDispatchHandler } from '../webhooks/event-dispatch.handler.ts';
+import { eventsSweepHandler } from '../events/events-sweep.handler.ts';
 import type { SourceCaptions } from '../captions/source-captions.ts';
 
 /** How often a worker process looks for work folders left by killed attempts. */
@@ -76,10 +77,7 @@ export function createJobRuntime(deps: {
     queue,
     transaction: deps.transaction,
     workRoot: deps.workRoot,
-    events: mediaEventSink(deps.transaction, queue),
     captions: deps.captions?.(queue),
-    processed: (tenantId: string, seconds: number) =>
-      deps.repos.quotas.addProcessed(tenantId, seconds * 1000),
   };
   const handlers = new JobHandlers(jobCatalog)
     .on('maintenance.prune-jobs', pruneJobsHandler(deps.repos.jobs, queue.now))
@@ -95,12 +93,13 @@ export function createJobRuntime(deps: {
         workRoot: deps.workRoot,
         allowPrivate: deps.importAllowPrivate ?? false,
         fetch: deps.importFetch,
-        events: mediaEventSink(deps.transaction, queue),
       }),
     )
     .on('uploads.expire', createExpireUploadsHandler({ ...deps, queue, datastore: deps.tusDatastore }))
     .on('media.remove-files', removeFilesHandler(deps.storage, deps.tusDatastore))
-    .on('media.reconcile', reconcileHandler(deps.repos, queue.now))
+    .on('media.reconcile', reconcileHandler(deps.transaction, queue))
+    .on('events.dispatch', eventDispatchHandler({ transaction: deps.transaction, queue }))
+    .on('events.sweep', eventsSweepHandler({ repos: deps.repos, queue }))
     .on(
       'webhook.deliver',
       webhookDeliverHandler({ repos: deps.repos, allowPrivate: deps.importAllowPrivate ?? false }),

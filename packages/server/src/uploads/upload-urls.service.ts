@@ -1,4 +1,5 @@
 import { waitingMediaRow } from '../media/waiting-media.ts';
+import { createWaiting } from '../media/lifecycle/media-lifecycle.ts';
 import { createHash } from 'node:crypto';
 import type { Repositories, UnitOfWork } from '../db/repositories.ts';
 import { ApiError, notFound } from '../http/problem.ts';
@@ -69,7 +70,8 @@ export class UploadUrlsService {
       upload_id: null,
     };
     await this.deps.transaction(async (repos) => {
-      await repos.media.create(
+      await createWaiting(
+        repos,
         waitingMediaRow({
           id: row.media_id,
           tenantId,

@@ -5,7 +5,7 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
-import { startProcessing } from '../media/media-original.ts';
+import { createWaiting, storeSource } from '../media/lifecycle/media-lifecycle.ts';
 import { assertWithinQuota } from '../tenants/quotas.ts';
 import type { UploadMetadata } from './upload-metadata.ts';
 
@@ -68,7 +68,8 @@ export class UploadsService {
     const now = this.now();
     return this.deps.transaction(async (repos) => {
       if (plan.newMedia) {
-        await repos.media.create(
+        await createWaiting(
+          repos,
           waitingMediaRow({
             id: plan.mediaId,
             tenantId: plan.tenantId,
@@ -116,7 +117,7 @@ export class UploadsService {
       const upload = known?.id === uploadId ? known : await repos.uploads.get(uploadId);
       if (!upload || !(await repos.uploads.markCompleted(uploadId, now))) return;
       const { tenant_id: tenantId, media_id: mediaId, id: key, size, filename } = upload;
-      await startProcessing(repos, this.deps.queue, { tenantId, mediaId, key, size, filename }, now);
+      await storeSource({ repos, queue: this.deps.queue, now }, { tenantId, mediaId, key, size, filename });
     });
   }
 }

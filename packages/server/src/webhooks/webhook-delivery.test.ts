@@ -9,7 +9,7 @@ import { jobCatalog } from '../jobs/catalog.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import { newId } from '../lib/ids.ts';
-import { emitEvent } from './emit-event.ts';
+import { emitAndDispatch } from '../../test/emit-event.ts';
 import { webhookDeliverHandler } from './webhook-deliver.handler.ts';
 import { PAUSE_AFTER_DEAD_DELIVERIES } from './webhook-pause.ts';
 import { newWebhookSecret, verifySignature } from './webhook-signature.ts';
@@ -108,7 +108,7 @@ describe.each(DIALECTS)('webhook delivery on %s', (dialect) => {
 
   const emit = (tenantId: string, type: 'media.ready' | 'media.errored' = 'media.ready') =>
     unitOfWork(handle)((trx) =>
-      emitEvent(trx, queue, { tenantId, type, data: { id: 'med_x', status: 'ready' } }),
+      emitAndDispatch(trx, queue, { tenantId, type, data: { id: 'med_x', status: 'ready' } }),
     );
 
   const handler = () => webhookDeliverHandler({ repos, allowPrivate: true, now }) as JobHandler<unknown>;

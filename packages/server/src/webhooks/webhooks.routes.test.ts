@@ -5,7 +5,7 @@ import { DIALECTS } from '../../test/databases.ts';
 import { startTestKino, type TestKino } from '../../test/test-kino.ts';
 import { createRepositories, unitOfWork } from '../db/repositories.ts';
 import { loggerOptions } from '../system/logger.ts';
-import { emitEvent } from './emit-event.ts';
+import { emitAndDispatch } from '../../test/emit-event.ts';
 
 interface WebhookJson {
   id: string;
@@ -114,7 +114,7 @@ describe.each(DIALECTS)('webhook endpoints API on %s', (dialect) => {
     const hook = (await create(key, { url: 'https://hooks.example.com/' })).json<WebhookJson>();
     const transaction = unitOfWork(kino.database);
     const { eventId, deliveryIds } = await transaction((repos) =>
-      emitEvent(repos, kino.jobs.queue, { tenantId, type: 'media.ready', data: { id: 'med_1' } }),
+      emitAndDispatch(repos, kino.jobs.queue, { tenantId, type: 'media.ready', data: { id: 'med_1' } }),
     );
     const list = await kino.call(key, 'GET', `/v1/webhooks/${hook.id}/deliveries`);
     expect(list.json<{ items: unknown[] }>().items).toEqual([

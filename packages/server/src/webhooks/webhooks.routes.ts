@@ -3,10 +3,10 @@ import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.ts';
 import { tenantOf } from '../http/access.ts';
 import { timestamp, toIso, withNotFound } from '../http/common-schemas.ts';
 import type { App } from '../http/types.ts';
-import { WEBHOOK_EVENT_TYPES } from './webhook-events.ts';
+import { EVENT_TYPES } from '../events/event-types.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 
-const eventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
+const eventTypeSchema = z.enum(EVENT_TYPES);
 
 export const webhookSchema = z
   .object({
@@ -46,13 +46,13 @@ export const deliverySchema = z
 
 const createBody = z.strictObject({
   url: z.string().max(2048),
-  events: z.array(eventTypeSchema).max(WEBHOOK_EVENT_TYPES.length).optional(),
+  events: z.array(eventTypeSchema).max(EVENT_TYPES.length).optional(),
   description: z.string().max(500).optional(),
 });
 
 const updateBody = z.strictObject({
   url: z.string().max(2048).optional(),
-  events: z.array(eventTypeSchema).max(WEBHOOK_EVENT_TYPES.length).optional(),
+  events: z.array(eventTypeSchema).max(EVENT_TYPES.length).optional(),
   description: z.string().max(500).optional(),
   paused: z.literal(false).optional().describe('false resumes a paused endpoint'),
 });

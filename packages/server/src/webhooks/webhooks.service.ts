@@ -4,14 +4,14 @@ import { ApiError, notFound } from '../http/problem.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';
-import { enqueueDelivery } from './emit-event.ts';
-import type { WebhookEventType } from './webhook-events.ts';
+import { enqueueDelivery } from './enqueue-delivery.ts';
+import type { EventType } from '../events/event-types.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
 import { validateWebhookUrl } from './webhook-url.ts';
 
 export interface WebhookInput {
   url: string;
-  events?: WebhookEventType[] | undefined;
+  events?: EventType[] | undefined;
   description?: string | undefined;
 }
 

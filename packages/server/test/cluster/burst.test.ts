@@ -1,7 +1,7 @@
 import { setSessionPriority } from '@kino/testkit/cluster';
 import { generate } from '@kino/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookEventBody } from '../../src/webhooks/webhook-events.ts';
+import type { EventBody } from '../../src/events/event-types.ts';
 import { verifySignature } from '../../src/webhooks/webhook-signature.ts';
 import { ClusterFixture, waitFor, type Tenant } from './cluster-fixture.ts';
 import { percentile, startLatencyProbe } from './latency-probe.ts';
@@ -113,7 +113,7 @@ describe('a cluster taking webhooks and a burst of uploads', () => {
           ).toBe(true);
         }
       }
-      const types = receiver.received.map((r) => (JSON.parse(r.body) as WebhookEventBody).type).sort();
+      const types = receiver.received.map((r) => (JSON.parse(r.body) as EventBody).type).sort();
       expect([...new Set(types)]).toEqual(['media.playable', 'media.ready', 'upload.completed']);
     } finally {
       await receiver.close();

@@ -11,6 +11,7 @@ import * as accounts from './0009-accounts.ts';
 import * as hardening from './0010-hardening.ts';
 import * as mediaLoudness from './0011-media-loudness.ts';
 import * as uploadHardening from './0012-upload-hardening.ts';
+import * as eventOutbox from './0014-event-outbox.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0010-hardening': hardening,
   '0011-media-loudness': mediaLoudness,
   '0012-upload-hardening': uploadHardening,
+  '0014-event-outbox': eventOutbox,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,57 @@
+import type { Repositories } from '../db/repositories.ts';
+import type { KinoJobCatalog } from '../jobs/catalog.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { newId } from '../lib/ids.ts';
+import type { EventBody, EventType } from './event-types.ts';
+
+export interface NewEvent {
+  tenantId: string;
+  type: EventType;
+  data: unknown;
+}
+
+/** The idempotency key of an event's dispatch: one dispatch job per event. */
+export const dispatchKey = (eventId: string) => `event:${eventId}:dispatch`;
+
+/**
+ * Writes an event into the outbox and enqueues its dispatch, both with the caller's
+ * repositories: call it inside the transaction of the change the event announces, so the event
+ * exists exactly when that change does (none for a rollback, never lost after a commit).
+ */
+export async function recordEvent(
+  repos: Pick<Repositories, 'events' | 'jobs'>,
+  queue: JobQueue<KinoJobCatalog>,
+  event: NewEvent,
+  now: number,
+): Promise<EventBody> {
+  const body: EventBody = {
+    id: newId('evt', now),
+    type: event.type,
+    createdAt: new Date(now).toISOString(),
+    data: event.data,
+  };
+  await repos.events.create({
+    id: body.id,
+    tenant_id: event.tenantId,
+    type: event.type,
+    body: JSON.stringify(body),
+    created_at: now,
+    dispatched_at: null,
+  });
+  await enqueueDispatch(repos, queue, event.tenantId, body.id);
+  return body;
+}
+
+export async function enqueueDispatch(
+  repos: Pick<Repositories, 'jobs'>,
+  queue: JobQueue<KinoJobCatalog>,
+  tenantId: string,
+  eventId: string,
+): Promise<void> {
+  await queue.enqueue(repos, {
+    type: 'events.dispatch',
+    payload: { tenantId, eventId },
+    tenantId,
+    idempotencyKey: dispatchKey(eventId),
+  });
+}
