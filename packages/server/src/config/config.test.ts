@@ -11,6 +11,13 @@ describe('loadConfig', () => {
     expect(c.storage).toEqual({ kind: 'file', dir: path.resolve('data/storage') });
     expect([...c.roles]).toEqual(['api', 'worker']);
     expect(c.importAllowPrivate).toBe(false);
+    expect(c.metricsToken).toBeUndefined();
+  });
+
+  it('reads the token /metrics asks for', () => {
+    expect(loadConfig({ KINO_METRICS_TOKEN: 'prometheus-scrape-token' }).metricsToken).toBe(
+      'prometheus-scrape-token',
+    );
   });
 
   it('reads PostgreSQL and S3 URLs', () => {
@@ -41,6 +48,8 @@ describe('loadConfig', () => {
     [{ KINO_STORAGE_URL: 'ftp://host/x' }, /^KINO_STORAGE_URL: unsupported scheme/],
     [{ KINO_ADMIN_KEY: 'short' }, /^KINO_ADMIN_KEY: must be at least 24 characters$/],
     [{ KINO_PUBLIC_URL: 'javascript:alert(1)' }, /^KINO_PUBLIC_URL: /],
+    [{ KINO_METRICS_TOKEN: 'short' }, /^KINO_METRICS_TOKEN: must be at least 16 characters$/],
+    [{ KINO_METRICS_TOKEN: 'sixteen chars ok' }, /^KINO_METRICS_TOKEN: /],
   ])('refuses %o with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

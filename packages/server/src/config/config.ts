@@ -32,6 +32,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Upload requests (tus, form uploads) each process starts at once; the rest wait in line (KINO_UPLOAD_SLOTS). */
   uploadSlots: number;
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (KINO_METRICS_TOKEN). */
+  metricsToken: string | undefined;
 }
 
 /** A configuration value that cannot be used; its message is one line meant for the operator. */
@@ -62,6 +64,11 @@ const envSchema = z.object({
   KINO_JOB_HEARTBEAT_MS: z.coerce.number().int().min(100).optional(),
   KINO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   KINO_UPLOAD_SLOTS: z.coerce.number().int().min(1).max(10_000).default(1),
+  KINO_METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters, no spaces')
+    .optional(),
 });
 
 /**
@@ -101,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jobLease: { leaseMs: e.KINO_JOB_LEASE_MS, heartbeatMs },
     rateLimitPerMinute: e.KINO_RATE_LIMIT_PER_MINUTE,
     uploadSlots: e.KINO_UPLOAD_SLOTS,
+    metricsToken: e.KINO_METRICS_TOKEN,
   };
 }
 

@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { HttpMetrics } from '../http/metrics.ts';
+import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import { runReadiness, type ReadinessCheck } from './readiness.ts';
 
@@ -8,7 +10,24 @@ const readinessSchema = z.object({
   checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional(), ms: z.number() })),
 });
 
-export function healthRoutes(deps: { checks: readonly ReadinessCheck[]; metrics: HttpMetrics }) {
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/** Whether an Authorization header carries `token` as a bearer token; in constant time. */
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  return presented !== undefined && timingSafeEqual(sha256(presented), sha256(token));
+}
+
+/**
+ * /healthz and /readyz for load balancers, and /metrics for Prometheus: open to all, or with
+ * `metricsToken` (KINO_METRICS_TOKEN) only to `Authorization: Bearer <token>`.
+ */
+export function healthRoutes(deps: {
+  checks: readonly ReadinessCheck[];
+  metrics: HttpMetrics;
+  metricsToken?: string | undefined;
+}) {
+  const { metricsToken } = deps;
   return async (app: App) => {
     app.get(
       '/healthz',
@@ -47,10 +66,19 @@ export function healthRoutes(deps: { checks: readonly ReadinessCheck[]; metrics:
       '/metrics',
       {
         config: { access: 'public' },
-        schema: { tags: ['health'], summary: 'Prometheus metrics', security: [] },
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics (with KINO_METRICS_TOKEN set, only for that bearer token)',
+          security: metricsToken === undefined ? [] : [{ apiKey: [] }],
+        },
       },
-      async (_request, reply) =>
-        reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+      async (request, reply) => {
+        if (metricsToken !== undefined && !bearerMatches(request.headers.authorization, metricsToken)) {
+          reply.header('www-authenticate', 'Bearer');
+          throw new ApiError('unauthorized', 'send the metrics token as "Authorization: Bearer <token>"');
+        }
+        return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+      },
     );
   };
 }

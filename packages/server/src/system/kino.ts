@@ -120,7 +120,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     // Before any route: per-key rate limits (after authentication) and Idempotency-Key on POSTs.
     app.addHook('onRequest', rateLimitHook(config.rateLimitPerMinute));
     installIdempotency(app, new IdempotencyRepository(database.db));
-    await app.register(healthRoutes({ checks, metrics }));
+    await app.register(healthRoutes({ checks, metrics, metricsToken: config.metricsToken }));
     if (config.roles.has('api')) {
       await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
       await app.register(
