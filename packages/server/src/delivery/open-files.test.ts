@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ const collect = async (body: Buffer | Readable) => {
   if (Buffer.isBuffer(body)) return Buffer.from(body);
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
+  // Its descriptor is released on 'close', which may follow the end by a tick.
+  if (!body.closed) await once(body, 'close');
   return Buffer.concat(chunks);
 };
 
@@ -44,6 +47,75 @@ describe('OpenFiles', () => {
     expect((await collect(again.body)).equals(bytes.subarray(2000, 2100))).toBe(true);
     again.release();
     now += 60_000;
+    files.close();
+  });
+
+  it('keeps serving a file after long reads that ended, were cut short or failed, from many readers at once', async () => {
+    const files = new OpenFiles();
+    const long = (start: number) => files.read(file, start, bytes.length - 1);
+    const whole = async (start: number) => {
+      const got = await long(start);
+      const read = await collect(got.body);
+      got.release();
+      expect(read.equals(bytes.subarray(start)), `from ${start}`).toBe(true);
+    };
+    // Read to the end, twice, by several readers at once.
+    await Promise.all([0, 1, 2, 3, 4, 5].map(whole));
+    await Promise.all([0, 1, 2, 3, 4, 5].map(whole));
+    // Cut short after the first chunk, as an aborted download is.
+    await Promise.all(
+      [0, 1, 2, 3].map(async (start) => {
+        const got = await long(start);
+        const body = got.body as Readable;
+        await once(body, 'data');
+        got.release();
+        got.release();
+        if (!body.closed) await once(body, 'close');
+      }),
+    );
+    // Released before anything was read.
+    (await long(0)).release();
+    // Short and long reads interleaved, after all that.
+    await Promise.all([
+      whole(0),
+      whole(7),
+      ...[0, 100, SINGLE_READ_BYTES - 1000].map(async (start) => {
+        const got = await files.read(file, start, start + 999);
+        expect((await collect(got.body)).equals(bytes.subarray(start, start + 1000))).toBe(true);
+        got.release();
+      }),
+    ]);
+    // Nobody holds the descriptor any more: closing gives it back.
+    expect(files.openCount).toBe(1);
+    files.close();
+    expect(files.openCount).toBe(0);
+  });
+
+  it('keeps the descriptor open while a stream reads from it, and closes it after', async () => {
+    const files = new OpenFiles();
+    const got = await files.read(file, 0, bytes.length - 1);
+    files.close();
+    // A reader still holds it: close left it open.
+    expect(files.openCount).toBe(1);
+    expect((await collect(got.body)).equals(bytes)).toBe(true);
+    got.release();
+    files.close();
+    expect(files.openCount).toBe(0);
+  });
+
+  it('gives a short read’s buffer back once, however often it is released', async () => {
+    const files = new OpenFiles();
+    const a = await files.read(file, 0, 99);
+    a.release();
+    a.release();
+    const b = await files.read(file, 100, 199);
+    const c = await files.read(file, 200, 299);
+    // Two live reads never share a buffer.
+    expect((b.body as Buffer).buffer === (c.body as Buffer).buffer).toBe(false);
+    expect((await collect(b.body)).equals(bytes.subarray(100, 200))).toBe(true);
+    expect((await collect(c.body)).equals(bytes.subarray(200, 300))).toBe(true);
+    b.release();
+    c.release();
     files.close();
   });
 
