@@ -57,17 +57,28 @@ export async function admit(
       referrerAllowed: (patterns) => referrerAllowed(patterns, false, viewer),
       version,
     });
-    if (!verdict.ok) {
-      throw new ApiError('invalid_playback_token', `the playback token is not valid (${verdict.reason})`, {
-        reason: verdict.reason,
-      });
-    }
+    if (!verdict.ok) throw invalidToken(verdict.reason);
     claims = verdict.claims;
   }
   return {
     claims,
     restricted: token !== null || media.visibility === 'private' || rules.restrictive,
   };
+}
+
+/** The refusal of a token, with the reason clients see. */
+export function invalidToken(reason: string): ApiError {
+  return new ApiError('invalid_playback_token', `the playback token is not valid (${reason})`, { reason });
+}
+
+/**
+ * Until when (Unix seconds) the request's token or grant opens a file: a session grant opens what
+ * is part of playing its version until the grant's end, anything else only until the token that
+ * started the session expires (grants without that time open nothing else).
+ */
+export function openUntil(claims: PlaybackClaims, partOfPlaying: boolean): number {
+  if (claims.session === undefined || partOfPlaying) return claims.expiresAt;
+  return Math.min(claims.expiresAt, claims.tokenExpiresAt ?? 0);
 }
 
 export function viewerOf(request: FastifyRequest, publicUrl: string | undefined): Viewer {

@@ -21,7 +21,8 @@ import {
 } from '../captions/caption-playback.ts';
 import { allowCrossOrigin, answerPreflight } from './cors.ts';
 import { cacheControl, neverCacheErrors, noneMatch, textEtag, type CacheClass } from './http-caching.ts';
-import { admit, type Admission, type PlayAccessDeps } from './play-access.ts';
+import { admit, invalidToken, openUntil, type Admission, type PlayAccessDeps } from './play-access.ts';
+import { playedInSession } from './playback-session.ts';
 import { sendBytes } from './send-bytes.ts';
 import { downloadDisposition } from './download-name.ts';
 import type { PlayableMedia } from './playable-media.repository.ts';
@@ -208,8 +209,14 @@ export function playRoutes(deps: PlayRoutesDeps) {
         return found?.kind === 'text' ? textOf(found.body, found.type) : found;
       });
     if (!resolved) return notFound(reply);
+    // A session grant opens the download, poster and storyboard only while its token is valid.
+    const left = admission.claims
+      ? openUntil(admission.claims, playedInSession(index, file)) - Math.floor(Date.now() / 1000)
+      : undefined;
+    if (left !== undefined && left <= 0) throw invalidToken('expired');
+    const filePolicy = (cls: CacheClass) => cacheControl(cls, admission.restricted, left);
     if (resolved.kind === 'text')
-      return sendText(request, reply, resolved, policy(alias ? 'alias' : 'playlist'));
+      return sendText(request, reply, resolved, filePolicy(alias ? 'alias' : 'playlist'));
     return sendBytes(
       request,
       reply,
@@ -217,7 +224,7 @@ export function playRoutes(deps: PlayRoutesDeps) {
         storage: playback.storage,
         sizeOf: (key) => playback.sizeOf(key),
         read: (key, start, end) => playback.read(key, start, end),
-        presignSeconds: presignFor(secondsLeft),
+        presignSeconds: presignFor(left),
       },
       {
         key: playback.versionPrefix(media, version) + resolved.file,
@@ -225,7 +232,7 @@ export function playRoutes(deps: PlayRoutesDeps) {
         file: resolved.file,
         type: resolved.type,
         window: resolved.range,
-        cacheControl: policy(alias ? 'alias' : 'immutable'),
+        cacheControl: filePolicy(alias ? 'alias' : 'immutable'),
         disposition: resolved.file === index.download ? downloadDisposition(media.title) : undefined,
       },
     );

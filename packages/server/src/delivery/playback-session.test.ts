@@ -105,6 +105,31 @@ describe('a playback session outliving its token', () => {
     );
   });
 
+  it("opens the download, poster and storyboard through a grant only until the token's expiry", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const token = await tokenFor({ expiresInSeconds: 10 });
+    const { playlistPath, lastSegment } = await follow(`/play/t/${token}/${priv.id}/master.m3u8`);
+    const inVersion = (file: string) => playlistPath.replace(/[^/]+$/, file);
+    const others = ['download.mp4', 'poster.jpg', 'storyboard-0.jpg', 'storyboard.vtt'];
+    for (const file of others) expect((await get(inVersion(file))).statusCode, file).toBe(200);
+
+    vi.setSystemTime(Date.now() + 11_000);
+    for (const file of others) {
+      const res = await get(inVersion(file));
+      expect(res.statusCode, file).toBe(403);
+      expect(res.json(), file).toMatchObject({ code: 'invalid_playback_token', reason: 'expired' });
+    }
+    // What playing the session needs stays open: playlists, segments, the rendition files.
+    expect((await get(playlistPath)).statusCode).toBe(200);
+    expect((await get(lastSegment)).statusCode).toBe(200);
+    expect((await get(inVersion('video-180p/init.mp4'))).statusCode).toBe(200);
+    const ranged = await kino.request('GET', inVersion('video-180p.mp4'), {
+      headers: { range: 'bytes=0-99' },
+    });
+    expect(ranged.statusCode).toBe(206);
+    expect(ranged.rawPayload.equals(priv.files.get('video-180p.mp4')!.subarray(0, 100))).toBe(true);
+  });
+
   it("keeps the token's address rule in the grant", async () => {
     const token = await tokenFor({ expiresInSeconds: 60, ip: '203.0.113.7' });
     const { lastSegment } = await follow(`/play/t/${token}/${priv.id}/master.m3u8`, '203.0.113.7');

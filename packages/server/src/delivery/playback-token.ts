@@ -25,6 +25,11 @@ export interface PlaybackClaims {
    * signed by Kino, for the child URLs of a master playlist or MPD, and never starts a session.
    */
   session?: string | undefined;
+  /**
+   * On a session grant: when the token that started the session expires (Unix seconds). Files that
+   * are not part of playing the session (the MP4 download, poster, storyboard) stop there.
+   */
+  tokenExpiresAt?: number | undefined;
 }
 
 const claimsSchema = z.strictObject({
@@ -34,6 +39,7 @@ const claimsSchema = z.strictObject({
   ip: z.string().max(64).optional(),
   r: z.array(z.string().min(1).max(260)).min(1).max(20).optional(),
   s: z.string().regex(VERSION_NAME).optional(),
+  t: z.number().int().positive().optional(),
 });
 
 const mac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest();
@@ -52,6 +58,7 @@ export function signPlaybackToken(claims: PlaybackClaims, key: { id: string; sec
       ...(claims.ip && { ip: claims.ip }),
       ...(claims.referrers?.length && { r: claims.referrers }),
       ...(claims.session !== undefined && { s: claims.session }),
+      ...(claims.tokenExpiresAt !== undefined && { t: claims.tokenExpiresAt }),
     }),
   ).toString('base64url');
   return `${body}.${mac(key.secret, body).toString('base64url')}`;
@@ -71,6 +78,7 @@ export type TokenVerdict =
         | 'wrong_referrer'
         | 'unsupported_algorithm'
         | 'not_yet_valid'
+        | 'lifetime_too_long'
         | 'wrong_session';
     };
 
@@ -130,6 +138,7 @@ export function readPlaybackToken(
       ip: parsed.ip,
       referrers: parsed.r,
       ...(parsed.s !== undefined && { session: parsed.s }),
+      ...(parsed.t !== undefined && { tokenExpiresAt: parsed.t }),
     },
   };
 }

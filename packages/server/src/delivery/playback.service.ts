@@ -14,8 +14,9 @@ import {
 } from './playback-token.ts';
 import type { SigningKeysRepository } from './signing-keys.repository.ts';
 import type { TenantKeysRepository } from './tenant-keys.repository.ts';
-import { jwtKeyId, looksLikeJwt, readTenantJwt, type TenantPublicKey } from './tenant-jwt.ts';
+import { jwtKeyId, looksLikeJwt, readTenantJwt, timesRefusal, type TenantPublicKey } from './tenant-jwt.ts';
 import { createPublicKey } from 'node:crypto';
+import { storageLayout } from '../storage/storage-layout.ts';
 import { sessionExpiresAt, VERSION_NAME } from './playback-session.ts';
 
 const INDEX_FILES = ['index.json', 'index-playable.json'];
@@ -154,7 +155,7 @@ export class PlaybackService {
   }
 
   versionPrefix(media: PlayableMedia, version: string): string {
-    return `media/${media.tenant_id}/${media.id}/${version}/`;
+    return storageLayout.versionPrefix(media.tenant_id, media.id, version);
   }
 
   /** The size of a versioned file, asked of storage once (files under a version are written once). */
@@ -226,6 +227,7 @@ export class PlaybackService {
       ip: claims.ip,
       referrers: claims.referrers,
       session: version,
+      tokenExpiresAt: claims.expiresAt,
     };
     return signPlaybackToken(grant, this.grantKey.key);
   }
@@ -258,9 +260,8 @@ export class PlaybackService {
     if (key !== undefined && key.tenantId !== expect.tenantId) return { ok: false, reason: 'unknown_key' };
     const reading = readTenantJwt(token, (id) => (id === kid ? key : undefined));
     if (!reading.ok) return reading;
-    if (reading.claims.notBefore !== undefined && reading.claims.notBefore > expect.nowSeconds) {
-      return { ok: false, reason: 'not_yet_valid' };
-    }
+    const refusal = timesRefusal(reading.claims, expect.nowSeconds);
+    if (refusal) return { ok: false, reason: refusal };
     return checkClaims(reading.claims, expect);
   }
 

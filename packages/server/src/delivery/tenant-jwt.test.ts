@@ -115,6 +115,35 @@ describe('playback tokens a tenant signs itself', () => {
     expect(await refusal(bound)).toMatchObject({ reason: 'wrong_ip' });
   });
 
+  it('refuses a token that lives longer than 7 days, like Kino’s own tokens', async () => {
+    const header = { alg: 'RS256', kid: kids.rs };
+    const now = Math.floor(Date.now() / 1000);
+    const week = 7 * 24 * 3600;
+    const refused = async (claims: Record<string, unknown>) => {
+      const body = await refusal(jwt(header, { sub: media.id, ...claims }, rsa.privateKey));
+      expect(body, JSON.stringify(claims)).toMatchObject({
+        code: 'invalid_playback_token',
+        reason: 'lifetime_too_long',
+      });
+    };
+    // A century away; more than 7 days ahead; 7 days and a second from its nbf or iat.
+    await refused({ exp: now + 100 * 365 * 24 * 3600 });
+    await refused({ exp: now + week + 60 });
+    await refused({ exp: now + 600, nbf: now + 600 - week - 1 });
+    await refused({ exp: now + 600, iat: now + 600 - week - 1 });
+    await refused({ exp: now + 600, iat: now, nbf: now + 600 - week - 1 });
+    // 7 days, counted from nbf, else iat, else now: plays.
+    for (const claims of [
+      { exp: now + week - 60 },
+      { exp: now + 600, nbf: now + 600 - week },
+      { exp: now + 600, iat: now + 600 - week },
+      { exp: now + week - 60, iat: now - 10, nbf: now - 5 },
+    ]) {
+      const res = await play(jwt(header, { sub: media.id, ...claims }, rsa.privateKey));
+      expect(res.statusCode, `${JSON.stringify(claims)}: ${res.body}`).toBe(200);
+    }
+  });
+
   it('refuses a token signed with another tenant’s key, even for the same key pair', async () => {
     const token = jwt({ alg: 'RS256', kid: kids.other }, { sub: media.id, exp: exp() }, rsa.privateKey);
     expect(await refusal(token)).toMatchObject({ reason: 'unknown_key' });

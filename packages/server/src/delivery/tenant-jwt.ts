@@ -2,7 +2,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { TenantKeyAlgorithm } from '../db/schema.ts';
 import { cidrSchema, hostPatternSchema } from '../tenants/playback-rules.ts';
-import { MAX_TOKEN_LENGTH, type PlaybackClaims } from './playback-token.ts';
+import { MAX_TOKEN_LENGTH, MAX_TOKEN_SECONDS, type PlaybackClaims } from './playback-token.ts';
 
 /**
  * Playback tokens a tenant signs itself: a JWT (RFC 7519) signed with RS256 or ES256 by a private
@@ -10,8 +10,9 @@ import { MAX_TOKEN_LENGTH, type PlaybackClaims } from './playback-token.ts';
  * Cloudflare Stream allow. It travels where Kino's own tokens do (`/play/t/<jwt>/<media>/…`).
  *
  * Header: `{"alg": "RS256" | "ES256", "kid": "<the registered key's id>"}`. Claims: `sub` (the
- * media id), `exp` (Unix seconds), optional `nbf`, `ip` (an address or CIDR network) and
- * `referrers` (domains, `*.` wildcards), with the meaning of Kino's own token fields.
+ * media id), `exp` (Unix seconds), optional `nbf`, `iat`, `ip` (an address or CIDR network) and
+ * `referrers` (domains, `*.` wildcards), with the meaning of Kino's own token fields. Like Kino's
+ * own tokens, one lives 7 days at most (see `timesRefusal`).
  */
 
 /** A tenant's registered public key, ready to verify with. */
@@ -22,8 +23,11 @@ export interface TenantPublicKey {
   key: KeyObject;
 }
 
+/** A JWT's claims: what it grants, and the times its validity is checked with. */
+export type JwtClaims = PlaybackClaims & { notBefore?: number | undefined; issuedAt?: number | undefined };
+
 export type JwtReading =
-  | { ok: true; kid: string; claims: PlaybackClaims & { notBefore?: number | undefined } }
+  | { ok: true; kid: string; claims: JwtClaims }
   | { ok: false; reason: 'malformed' | 'unknown_key' | 'unsupported_algorithm' | 'bad_signature' };
 
 const headerSchema = z.looseObject({
@@ -36,6 +40,8 @@ const claimsSchema = z.looseObject({
   sub: z.string().min(1).max(64),
   exp: z.number().int().positive(),
   nbf: z.number().int().positive().optional(),
+  // Fractions allowed (RFC 7519): many libraries add an `iat` by default.
+  iat: z.number().positive().optional(),
   ip: cidrSchema.optional(),
   referrers: z.array(hostPatternSchema).min(1).max(20).optional(),
 });
@@ -111,8 +117,25 @@ export function readTenantJwt(
       ip: claims.ip,
       referrers: claims.referrers,
       notBefore: claims.nbf,
+      issuedAt: claims.iat,
     },
   };
+}
+
+/**
+ * Why a JWT's times refuse it at `nowSeconds`, or null: before its `nbf`, or living longer than
+ * MAX_TOKEN_SECONDS, from its `nbf` (else `iat`, else now) to its `exp`, or from now to its `exp`.
+ */
+export function timesRefusal(
+  claims: JwtClaims,
+  nowSeconds: number,
+): 'not_yet_valid' | 'lifetime_too_long' | null {
+  if (claims.notBefore !== undefined && claims.notBefore > nowSeconds) return 'not_yet_valid';
+  const from = claims.notBefore ?? claims.issuedAt ?? nowSeconds;
+  if (Math.max(claims.expiresAt - from, claims.expiresAt - nowSeconds) > MAX_TOKEN_SECONDS) {
+    return 'lifetime_too_long';
+  }
+  return null;
 }
 
 /** Why a PEM cannot be registered, in words for the API answer. */
