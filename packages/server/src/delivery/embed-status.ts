@@ -45,6 +45,22 @@ export function refusedAnswer(id: string, err: ApiError): EmbedAnswer {
   return hidden(id, 'refused', err.message, err.status);
 }
 
+/**
+ * What any viewer is told of a media that failed: one sentence per error code. The error's own
+ * message (an import's DNS error, a tool's output) is for the tenant, in the API only.
+ */
+const ERRORED_MESSAGES: Record<string, string> = {
+  import_failed: 'The import failed.',
+  too_large: 'The file is too large.',
+  unsupported_media: 'This file is not a video that can be played.',
+  corrupt_media: 'The file is damaged.',
+  processing_failed: 'Processing failed.',
+};
+
+export function erroredMessage(code: string | null): string {
+  return (code !== null && ERRORED_MESSAGES[code]) || 'This video could not be processed.';
+}
+
 /** The answer for an admitted viewer, from the media row (and its progress while processing). */
 export function admittedAnswer(
   row: MediaRow,
@@ -63,7 +79,10 @@ export function admittedAnswer(
     };
   }
   if (row.status === 'errored') {
-    return { status: { ...base, state: 'errored', message: row.error_message }, httpStatus: 200 };
+    return {
+      status: { ...base, state: 'errored', message: erroredMessage(row.error_code) },
+      httpStatus: 200,
+    };
   }
   if (row.status === 'waiting') return { status: { ...base, state: 'waiting' }, httpStatus: 200 };
   return {
