@@ -268,6 +268,16 @@ describe('parseProbe', () => {
     expect(probe.durationSeconds).toBe(4.5);
   });
 
+  it('rejects a picture larger than Kino accepts as unsupported, saying the maximum', () => {
+    const huge = rejectionOf(() =>
+      parseProbe({ streams: [{ ...h264, width: 15360, height: 15360 }, aac], format }),
+    );
+    expect(huge.code).toBe('unsupported_media');
+    expect(huge.message).toMatch(/15360×15360.*8192/);
+    const fast = { ...h264, r_frame_rate: '1000/1', avg_frame_rate: '1000/1' };
+    expect(rejectionOf(() => parseProbe({ streams: [fast], format })).code).toBe('unsupported_media');
+  });
+
   it('rejects what holds nothing playable as unsupported, and a missing duration as corrupt', () => {
     expect(rejectionOf(() => parseProbe('not json at all')).code).toBe('unsupported_media');
     expect(rejectionOf(() => parseProbe({ streams: [] })).code).toBe('unsupported_media');

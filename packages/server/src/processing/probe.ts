@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PermanentJobError } from '../jobs/job-errors.ts';
+import { pictureRefusal } from './picture-limits.ts';
 import type { AudioStreamInfo, ProbeResult, VideoStreamInfo } from './probe-result.ts';
 
 /** Why a source cannot become a media, in words a person understands; ends the media `errored`. */
@@ -184,7 +185,8 @@ function audioOf(stream: z.infer<typeof streamSchema>): AudioStreamInfo | null {
 
 /**
  * Turns ffprobe's JSON into a ProbeResult, or throws MediaRejectedError when the file holds no
- * playable stream. Cover art (an attached picture) is not video.
+ * playable stream or a picture larger than Kino accepts (see picture-limits.ts). Cover art (an
+ * attached picture) is not video.
  */
 export function parseProbe(json: unknown): ProbeResult {
   const parsed = probeSchema.safeParse(json);
@@ -202,6 +204,8 @@ export function parseProbe(json: unknown): ProbeResult {
     .filter((s) => s.codec_type === 'audio')
     .map(audioOf)
     .filter((a): a is AudioStreamInfo => a !== null);
+  const refusal = video && pictureRefusal(video);
+  if (refusal) throw new MediaRejectedError('unsupported_media', refusal);
   if (!video && audio.length === 0) {
     throw new MediaRejectedError(
       'unsupported_media',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { demuxerOf, UNTRUSTED_INPUT } from './input-format.ts';
 import {
   confinedCommand,
+  cpuLimitSeconds,
   packetScanLimits,
   PROBE_LIMITS,
   processingLimits,
@@ -84,6 +85,23 @@ describe('processingLimits', () => {
     // A small, very compressed source still has room for its encoded renditions.
     const small = processingLimits({ ...hd, sizeBytes: 10e6, durationSeconds: 4 * 3600 }, 2);
     expect(small.fileSizeBytes).toBeGreaterThan(((5000 * 1000) / 8) * 1.5 * 4 * 3600);
+  });
+
+  it('grows no further than the largest picture and frame rate Kino accepts, whatever a file declares', () => {
+    const eightK = {
+      durationSeconds: 60,
+      sizeBytes: 4096,
+      pixels: 8192 * 4320,
+      frameRate: 240,
+      maxOutputKbps: 5000,
+      encodedRungPixels: [8192 * 4320],
+    };
+    const bounded = processingLimits(eightK, 2);
+    // A 4 KB file whose H.264 header claims 15360×15360 at a million frames a second.
+    const declared = { ...eightK, pixels: 15360 * 15360, frameRate: 1e6, encodedRungPixels: [15360 * 15360] };
+    expect(processingLimits(declared, 2)).toEqual(bounded);
+    expect(cpuLimitSeconds(declared)).toBe(cpuLimitSeconds(eightK));
+    expect(bounded.addressSpaceBytes).toBeLessThan(20 * 1024 ** 3);
   });
 
   it('gives the packet scan more CPU for more bytes, and caps a tool at what its attempt allows', () => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { MAX_SOURCE_FRAME_RATE, MAX_SOURCE_PIXELS } from './picture-limits.ts';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -72,6 +73,20 @@ export interface SourceFacts {
   encodedRungPixels: readonly number[];
 }
 
+/**
+ * The facts with no picture or frame rate past the largest Kino accepts (picture-limits.ts): the
+ * probe refuses larger sources, and whatever a file declares cannot raise the limits further.
+ */
+function withinPictureLimits(source: SourceFacts): SourceFacts {
+  const pixels = (p: number) => Math.min(p, MAX_SOURCE_PIXELS);
+  return {
+    ...source,
+    pixels: pixels(source.pixels),
+    frameRate: source.frameRate === null ? null : Math.min(source.frameRate, MAX_SOURCE_FRAME_RATE),
+    encodedRungPixels: source.encodedRungPixels.map(pixels),
+  };
+}
+
 const FULL_HD_30 = FULL_HD_PIXELS * 30;
 /**
  * CPU seconds an honest run takes per second of video on a slow core, per 1080p30's worth of
@@ -95,7 +110,8 @@ const CPU_LIMIT_FLOOR_SECONDS = 120;
  *
  * @example cpuLimitSeconds({ durationSeconds: 3600, pixels: 1920 * 1080, frameRate: 30, encodedRungPixels: [1280 * 720], sizeBytes: 2e9, maxOutputKbps: 3000 }) // 120 + 4 × 3600 × (0.1 + 0.5 + 2 × 0.44): 21,560
  */
-export function cpuLimitSeconds(source: SourceFacts): number {
+export function cpuLimitSeconds(facts: SourceFacts): number {
+  const source = withinPictureLimits(facts);
   const rate = source.frameRate !== null && source.frameRate > 0 ? source.frameRate : 30;
   // Outputs run at most 60 fps (faster sources are halved, see outputFrameRate).
   const outputRate = Math.min(60, rate);
@@ -113,11 +129,13 @@ export function cpuLimitSeconds(source: SourceFacts): number {
 /**
  * Limits for the runs that process one source, from what it is. They are several times what an
  * honest source needs (see cpuLimitSeconds; a 1080p ladder takes about 300 MB), so only a file
- * built to exhaust the machine meets them; the job timeout still bounds wall time.
+ * built to exhaust the machine meets them; the job timeout still bounds wall time. They stop
+ * growing at an 8K picture at 240 fps (about 19 GiB of address space on two cores).
  *
  * @example processingLimits({ durationSeconds: 60, sizeBytes: 50e6, pixels: 1920 * 1080, frameRate: 30, maxOutputKbps: 5000, encodedRungPixels: [1280 * 720] }, 2)
  */
-export function processingLimits(source: SourceFacts, cpus: number): ToolLimits {
+export function processingLimits(facts: SourceFacts, cpus: number): ToolLimits {
+  const source = withinPictureLimits(facts);
   const size = Math.max(1, source.pixels / FULL_HD_PIXELS);
   const duration = Math.max(1, source.durationSeconds);
   // Encoded outputs average at most maxrate (the rung's cap) plus one buffer; 1.5 × keeps a margin. Copies are the source's size.

@@ -22,6 +22,7 @@ describe('untrusted input to ffmpeg', () => {
   let listener: net.Server;
   let connections = 0;
   let files: Record<string, string>;
+  let tooWide: string;
   let kino: TestKino;
   let base: string;
 
@@ -85,6 +86,12 @@ describe('untrusted input to ffmpeg', () => {
         ].join('\n'),
       ),
     };
+    // 2 KB of H.264 whose pictures are 8208 pixels wide: one side past the largest Kino accepts.
+    tooWide = path.join(dir, 'too-wide.mp4');
+    await promisify(execFile)('ffmpeg', [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'color=s=8208x16:d=0.2:r=30'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', tooWide],
+    ]);
     kino = await startTestKino('sqlite');
     base = await kino.app.listen({ port: 0, host: '127.0.0.1' });
     kino.start();
@@ -130,5 +137,21 @@ describe('untrusted input to ffmpeg', () => {
       .execute();
     expect(jobs).toEqual(ids.map(() => ({ state: 'dead', attempt: 1 })));
     expect(connections).toBe(0);
+  }, 90_000);
+
+  it('a picture larger than Kino accepts ends errored with unsupported_media, without retries', async () => {
+    const { key, id: tenantId } = await kino.tenant();
+    const { mediaId } = await tusUpload(base, key, tooWide, { filename: 'too-wide.mp4' });
+    const { final } = await waitForMedia(kino, key, [mediaId], { timeoutMs: 60_000, pollMs: 100 });
+    const media = final.get(mediaId);
+    expect(media).toMatchObject({ status: 'errored', playable: false, error: { code: 'unsupported_media' } });
+    expect(media?.error?.message).toMatch(/8208×16.*8192 pixels wide or tall/);
+    const jobs = await kino.database.db
+      .selectFrom('jobs')
+      .select(['type', 'state', 'attempt'])
+      .where('tenant_id', '=', tenantId)
+      .where('type', 'in', ['media.process', 'media.encode'])
+      .execute();
+    expect(jobs).toEqual([{ type: 'media.process', state: 'dead', attempt: 1 }]);
   }, 90_000);
 });
