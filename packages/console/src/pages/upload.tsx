@@ -10,6 +10,7 @@ import { getCsrfToken, post } from '../api/client.ts';
 import type { Media, Visibility } from '../api/types.ts';
 import { ErrorNote } from '../components/error-note.tsx';
 import { PageHeader } from '../components/page-header.tsx';
+import { filledMetaFields } from '../lib/upload-meta.ts';
 import { useAction } from '../lib/use-resource.ts';
 
 interface UploadMeta extends Meta {
@@ -62,6 +63,16 @@ function createUppy(target: HTMLElement, onUploaded: (item: Uploaded) => void) {
       },
     })
     .use(GoldenRetriever);
+  // Each file's tus creation carries only the fields it has: no "undefined" title.
+  uppy.addPreProcessor((fileIDs) => {
+    for (const id of fileIDs) {
+      const file = uppy.getFile(id);
+      uppy.setFileState(id, {
+        tus: { ...file.tus, allowedMetaFields: filledMetaFields(file.meta, META_FIELDS) },
+      });
+    }
+    return Promise.resolve();
+  });
   uppy.on('upload-success', (file, response) => {
     const url = response.uploadURL ? new URL(response.uploadURL, window.location.href).href : '';
     const mediaId = mediaIds.get(url);

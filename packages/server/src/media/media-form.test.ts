@@ -121,6 +121,20 @@ describe.each(MEDIA_BACKENDS)('POST /v1/media as multipart/form-data on %s', (ba
     expect(res.json<MediaJson>().title).toBe('Launch Demo');
   });
 
+  it.each(['', ' ', 'undefined', 'null'])(
+    'names the media after the file when the title field holds %j',
+    async (title) => {
+      const res = await post(
+        formBody([
+          { name: 'title', value: title },
+          { name: 'file', filename: 'Launch Demo.mp4', data: clip },
+        ]),
+      );
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json<MediaJson>().title).toBe('Launch Demo');
+    },
+  );
+
   it(`answers 413 too_large for a file over ${FORM_MAX_BYTES} bytes and keeps nothing`, async () => {
     const { key: k } = await kino.tenant('big');
     const before = await storedOriginals();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { titleFromFilename, titleFromUrl } from './media-title.ts';
+import { givenTitle, titleFromFilename, titleFromUrl } from './media-title.ts';
 
 describe('default titles', () => {
   it.each([
@@ -18,5 +18,14 @@ describe('default titles', () => {
     [null, ''],
   ])('from the file name %s', (name, title) => {
     expect(titleFromFilename(name)).toBe(title);
+  });
+
+  it.each([undefined, '', '  ', 'undefined', 'null'])('takes %j for no title', (title) => {
+    expect(givenTitle(title)).toBeUndefined();
+  });
+
+  it('keeps a title with words in it', () => {
+    expect(givenTitle('Undefined behaviour, explained')).toBe('Undefined behaviour, explained');
+    expect(givenTitle('Null')).toBe('Null');
   });
 });

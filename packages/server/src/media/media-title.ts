@@ -1,3 +1,14 @@
+/**
+ * A title a client gave, or undefined when it gave none: blank, or the words "undefined" and
+ * "null" that clients write for an empty field (Uppy's tus plugin sends `String(undefined)`).
+ *
+ * @example givenTitle('undefined') // undefined
+ */
+export function givenTitle(title: string | undefined): string | undefined {
+  const trimmed = title?.trim();
+  return trimmed && trimmed !== 'undefined' && trimmed !== 'null' ? trimmed : undefined;
+}
+
 /** A default title from a file name: its base name without the extension. */
 export function titleFromFilename(filename: string | null | undefined): string {
   if (!filename) return '';

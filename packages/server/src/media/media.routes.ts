@@ -10,7 +10,7 @@ import type { App } from '../http/types.ts';
 import { newId } from '../lib/ids.ts';
 import type { Storage } from '../storage/storage.ts';
 import { FORM_MAX_BYTES, receiveMediaForm } from './media-form.ts';
-import { titleFromFilename } from './media-title.ts';
+import { givenTitle, titleFromFilename } from './media-title.ts';
 import { toMediaJson } from './media.json.ts';
 import {
   createMediaBody,
@@ -41,7 +41,8 @@ export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | un
   const createFromForm = async (request: FastifyRequest, tenantId: string) => {
     const maxBytes = Math.min(FORM_MAX_BYTES, await media.maxUploadBytes(tenantId));
     const form = await receiveMediaForm(request, { storage: opts.storage, key: newId('upl'), maxBytes });
-    const fields = { ...form.fields, title: form.fields.title ?? titleFromFilename(form.original.filename) };
+    const title = givenTitle(form.fields.title) ?? titleFromFilename(form.original.filename);
+    const fields = { ...form.fields, title };
     try {
       return await media.createWithOriginal(tenantId, fields, form.original);
     } catch (err) {

@@ -13,6 +13,14 @@ describe('parseUploadMetadata', () => {
     });
   });
 
+  it.each(['', '   ', 'undefined', 'null'])(
+    'leaves the title out when a client sends %j for an empty field, so the file name names the media',
+    (title) => {
+      const header = `filename ${b64('talk.mp4')},title ${b64(title)}`;
+      expect(parseUploadMetadata(header)).toEqual({ filename: 'talk.mp4' });
+    },
+  );
+
   it('accepts no metadata', () => {
     expect(parseUploadMetadata(undefined)).toEqual({});
   });

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { findNul } from '../http/nul-characters.ts';
 import { ApiError } from '../http/problem.ts';
+import { givenTitle } from '../media/media-title.ts';
 
 /** The Upload-Metadata keys Kino reads; others are ignored (tus clients add their own, like filetype). */
 export const uploadMetadataSchema = z.object({
   filename: z.string().trim().max(500).optional(),
-  title: z.string().trim().max(500).optional(),
+  title: z.string().trim().max(500).optional().transform(givenTitle),
   visibility: z.enum(['public', 'private']).optional(),
   mediaId: z.string().max(64).optional(),
 });
