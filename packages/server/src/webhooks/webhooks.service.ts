@@ -3,11 +3,12 @@ import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Resolver } from '../imports/pinned-dns.ts';
 import { newId } from '../lib/ids.ts';
 import { enqueueDelivery } from './enqueue-delivery.ts';
 import type { EventType } from '../events/event-types.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
-import { validateWebhookUrl } from './webhook-url.ts';
+import { checkWebhookHost, validateWebhookUrl } from './webhook-url.ts';
 
 export interface WebhookInput {
   url: string;
@@ -28,21 +29,31 @@ export class WebhooksService {
       transaction: UnitOfWork;
       queue: JobQueue<KinoJobCatalog>;
       allowPrivate: boolean;
+      /** How endpoint host names are resolved when set; the system resolver by default. */
+      resolver?: Resolver;
       now?: () => number;
     },
   ) {}
+
+  /** A URL endpoints may use: validated, and its host name resolved to public addresses only. */
+  private async checkedUrl(raw: string): Promise<string> {
+    const url = validateWebhookUrl(raw, this.deps.allowPrivate);
+    await checkWebhookHost(url, { allowPrivate: this.deps.allowPrivate, resolver: this.deps.resolver });
+    return url;
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
   }
 
   async create(tenantId: string, input: WebhookInput): Promise<{ row: WebhookEndpointRow; secret: string }> {
+    const url = await this.checkedUrl(input.url);
     const now = this.now();
     const secret = newWebhookSecret();
     const row = await this.deps.repos.webhooks.createEndpoint({
       id: newId('whk', now),
       tenant_id: tenantId,
-      url: validateWebhookUrl(input.url, this.deps.allowPrivate),
+      url,
       description: input.description ?? '',
       events: JSON.stringify(input.events ?? []),
       secret,
@@ -68,8 +79,9 @@ export class WebhooksService {
 
   async update(tenantId: string, id: string, changes: WebhookChanges): Promise<WebhookEndpointRow> {
     await this.get(tenantId, id);
+    const url = changes.url === undefined ? undefined : await this.checkedUrl(changes.url);
     const row = await this.deps.repos.webhooks.updateEndpoint(tenantId, id, {
-      ...(changes.url !== undefined && { url: validateWebhookUrl(changes.url, this.deps.allowPrivate) }),
+      ...(url !== undefined && { url }),
       ...(changes.events !== undefined && { events: JSON.stringify(changes.events) }),
       ...(changes.description !== undefined && { description: changes.description }),
       ...(changes.paused === false && {
