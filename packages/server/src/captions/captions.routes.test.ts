@@ -368,15 +368,17 @@ describe.each(DIALECTS)('caption tracks over HTTP on %s', (dialect) => {
       }),
     );
     await put(tenant.key, `/v1/media/${media.id}/captions/${added.id}`, { label: 'Italiano 2' });
-    const deliveries = await kino.database.db
-      .selectFrom('webhook_deliveries')
-      .select(['event_type', 'body'])
+    // Each change wrote its event into the outbox with it; the dispatcher makes the deliveries.
+    const events = await kino.database.db
+      .selectFrom('events')
+      .select(['type', 'body'])
       .where('tenant_id', '=', tenant.id)
-      .orderBy('created_at')
+      .where('type', '=', 'media.captions.ready')
       .execute();
-    const bodies = deliveries.map(
-      (d) => JSON.parse(d.body) as { type: string; data: { mediaId: string; track: CaptionTrackJson } },
-    );
+    const bodies = events
+      .map((d) => JSON.parse(d.body) as { type: string; data: { mediaId: string; track: CaptionTrackJson } })
+      .filter((b) => b.data.track.id === added.id)
+      .sort((x, y) => x.data.track.label.localeCompare(y.data.track.label));
     expect(bodies.map((b) => [b.type, b.data.mediaId, b.data.track.id, b.data.track.label])).toEqual([
       ['media.captions.ready', media.id, added.id, 'Italiano'],
       ['media.captions.ready', media.id, added.id, 'Italiano 2'],

@@ -4,7 +4,7 @@ import { ApiError, notFound } from '../http/problem.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { newId, randomToken } from '../lib/ids.ts';
-import { mediaPrefix } from '../media/media-jobs.ts';
+import { storageLayout } from '../storage/storage-layout.ts';
 import type { MediaRepository } from '../media/media.repository.ts';
 import type { Storage } from '../storage/storage.ts';
 import { recordEvent } from '../events/record-event.ts';
@@ -31,7 +31,13 @@ export interface CaptionFile {
 
 /** Where a revision of a track is stored: under its media (removed with it), never overwritten. */
 export const captionKey = (row: Pick<CaptionTrackRow, 'tenant_id' | 'media_id' | 'id'>, revision: number) =>
-  `${mediaPrefix(row.tenant_id, row.media_id)}captions/${row.id}-r${revision}-${randomToken(6).replace(/[^A-Za-z0-9]/g, 'x')}.vtt`;
+  storageLayout.captionKey(
+    row.tenant_id,
+    row.media_id,
+    row.id,
+    revision,
+    randomToken(6).replace(/[^A-Za-z0-9]/g, 'x'),
+  );
 
 /** The language's name for itself ("Deutsch" for de), the label a track gets when none is given. */
 export function defaultLabel(language: string): string {

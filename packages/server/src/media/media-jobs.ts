@@ -5,6 +5,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import { reconcileStuckMedia } from './lifecycle/stuck-media.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import type { Storage } from '../storage/storage.ts';
+import { storageLayout } from '../storage/storage-layout.ts';
 import { isGone } from '../uploads/tus-gone.ts';
 
 /** The idempotency key of a media's processing: one unfinished processing job per media. */
@@ -15,12 +16,6 @@ export const encodingKey = (mediaId: string) => `media:${mediaId}:encode`;
 
 /** The idempotency key of a media's URL import: one unfinished import per media. */
 export const importKey = (mediaId: string) => `media:${mediaId}:import`;
-
-/** The storage prefix holding every version of a media's outputs. */
-export const mediaPrefix = (tenantId: string, mediaId: string) => `media/${tenantId}/${mediaId}/`;
-
-/** What the tus stores may leave for an upload: its bytes, FileStore's `.json`, S3Store's `.info` and `.part`. */
-const tusKeys = (id: string) => [id, `${id}.json`, `${id}.info`, `${id}.part`];
 
 /**
  * Removes stored files; removing what is already gone is fine, so a retry is harmless. Unfinished
@@ -35,7 +30,7 @@ export function removeFilesHandler(
       await tus?.remove(id).catch((err: unknown) => {
         if (!isGone(err)) throw err;
       });
-      for (const key of tusKeys(id)) await storage.delete(key);
+      for (const key of storageLayout.uploadKeys(id)) await storage.delete(key);
     }
     if (payload.prefix) await storage.deletePrefix(payload.prefix);
     for (const key of payload.keys) await storage.delete(key);

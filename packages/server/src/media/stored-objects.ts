@@ -22,9 +22,6 @@ export interface StoredObjects {
   uploads: string[];
 }
 
-/** The objects an original may leave: its bytes and the tus stores' metadata files. */
-export const originalKeys = (key: string) => [key, `${key}.json`, `${key}.info`];
-
 /** Where unfinished imports were told to write their originals (the job payload fixes the key). */
 export function importTargets(jobs: readonly JobRow[]): string[] {
   return jobs.flatMap((job) => {

@@ -1,15 +1,15 @@
 import type { MediaRow } from '../db/schema.ts';
-import { joinKey } from '../storage/keys.ts';
+import { storageLayout } from '../storage/storage-layout.ts';
 import type { ProcessDeps } from './processing-steps.ts';
 
 /** The storage prefix an attempt of a processing job writes its version under. */
 export function attemptPrefix(media: Pick<MediaRow, 'tenant_id' | 'id'>, jobId: string, attempt: number) {
-  return joinKey('media', media.tenant_id, media.id, `${jobId}-${attempt}`) + '/';
+  return storageLayout.attemptPrefix(media.tenant_id, media.id, jobId, attempt);
 }
 
 /** The media's published version was written by an attempt of this job (a retry after its commit). */
 export function publishedByJob(media: Pick<MediaRow, 'tenant_id' | 'id' | 'playback_prefix'>, jobId: string) {
-  const ofJob = joinKey('media', media.tenant_id, media.id, `${jobId}-`);
+  const ofJob = storageLayout.jobVersionsStart(media.tenant_id, media.id, jobId);
   return media.playback_prefix?.startsWith(ofJob) ?? false;
 }
 

@@ -2,7 +2,8 @@ import type { UnitOfWork } from '../db/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { notFound } from '../http/problem.ts';
-import { importTargets, originalKeys, scheduleRemoval } from '../media/stored-objects.ts';
+import { importTargets, scheduleRemoval } from '../media/stored-objects.ts';
+import { storageLayout } from '../storage/storage-layout.ts';
 
 /**
  * Deletes a tenant and everything it has, in one transaction: its rows go with it (media,
@@ -29,7 +30,11 @@ export function deleteTenant(
     await scheduleRemoval(
       repos,
       queue,
-      { prefix: `media/${tenantId}/`, keys: originals.flatMap(originalKeys), uploads },
+      {
+        prefix: storageLayout.tenantPrefix(tenantId),
+        keys: originals.flatMap(storageLayout.originalKeys),
+        uploads,
+      },
       null,
       now,
     );

@@ -122,7 +122,11 @@ describe.each(UPLOAD_BACKENDS)('uploads.expire on %s', (backend) => {
     const u = await upload(2000, 2000);
     // As if the process stopped between the last byte and recording it.
     await db().updateTable('uploads').set({ completed_at: null }).where('id', '=', u.id).execute();
-    await db().updateTable('media').set({ status: 'waiting' }).where('id', '=', u.mediaId).execute();
+    await db()
+      .updateTable('media')
+      .set({ status: 'waiting', source_key: null, source_size: null })
+      .where('id', '=', u.mediaId)
+      .execute();
     await db().deleteFrom('jobs').where('type', '=', 'media.process').execute();
     await age(u.id, UPLOAD_EXPIRY_MS + 2 * HOUR);
 

@@ -5,14 +5,12 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Storage } from '../storage/storage.ts';
+import { storageLayout } from '../storage/storage-layout.ts';
 import { isGone } from './tus-gone.ts';
 import { UPLOAD_EXPIRY_MS } from './tus-server.ts';
 import { UploadsService } from './uploads.service.ts';
 
 const BATCH = 100;
-
-/** What the tus stores may leave for an upload: its bytes, FileStore's `.json`, S3Store's `.info` and `.part`. */
-const storedKeys = (id: string) => [id, `${id}.json`, `${id}.info`, `${id}.part`];
 
 export interface ExpireUploadsDeps {
   uploads: Pick<Repositories['uploads'], 'listUnfinishedBefore'>;
@@ -49,7 +47,7 @@ export function expireUploadsHandler(deps: ExpireUploadsDeps): JobHandler<{ grac
       if (!isGone(err)) throw err;
     });
     // Whatever the store's own removal missed (S3Store leaves `.part`; FileStore stops at a missing file).
-    for (const key of storedKeys(row.id)) await deps.storage.delete(key);
+    for (const key of storageLayout.uploadKeys(row.id)) await deps.storage.delete(key);
     await deps.service.forget(row.id);
   };
 

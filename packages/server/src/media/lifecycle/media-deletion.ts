@@ -1,6 +1,7 @@
 import type { JobRow, MediaRow } from '../../db/schema.ts';
-import { encodingKey, importKey, mediaPrefix, processingKey } from '../media-jobs.ts';
-import { importTargets, originalKeys, scheduleRemoval } from '../stored-objects.ts';
+import { storageLayout } from '../../storage/storage-layout.ts';
+import { encodingKey, importKey, processingKey } from '../media-jobs.ts';
+import { importTargets, scheduleRemoval } from '../stored-objects.ts';
 import { nextStatus } from './media-transitions.ts';
 import { MediaGoneError, stateOf, type LifecycleTx } from './media-lifecycle.ts';
 
@@ -24,7 +25,11 @@ export async function deleteMedia(tx: LifecycleTx, media: MediaRow): Promise<voi
   await scheduleRemoval(
     repos,
     tx.queue,
-    { prefix: mediaPrefix(media.tenant_id, media.id), keys: originals.flatMap(originalKeys), uploads },
+    {
+      prefix: storageLayout.mediaPrefix(media.tenant_id, media.id),
+      keys: originals.flatMap(storageLayout.originalKeys),
+      uploads,
+    },
     media.tenant_id,
     now,
   );
