@@ -30,6 +30,27 @@ const querystring = z.object({
     .optional(),
 });
 
+/** The player's EmbedStatus (packages/player/src/embed-status.ts), generated from this schema. */
+const embedStatusSchema = z
+  .object({
+    id: z.string(),
+    title: z.string().describe('empty unless the viewer was let through'),
+    state: z.enum(['playable', 'processing', 'waiting', 'errored', 'private', 'refused', 'not_found']),
+    percent: z
+      .number()
+      .nullable()
+      .describe('processing progress (0-100) while processing, when the worker has reported one'),
+    message: z
+      .string()
+      .nullable()
+      .describe('a sentence for people: the processing step, the error, or why playback is refused'),
+    playback: z
+      .object({ hls: z.string(), poster: z.string().nullable(), storyboard: z.string().nullable() })
+      .nullable()
+      .describe("present when playable: URLs that carry the viewer's token, if any"),
+  })
+  .meta({ id: 'EmbedStatus' });
+
 /**
  * `/embed/{id}`: the iframe target, a page with the <kino-player> web component; and
  * `/embed/{id}/status`, where that player (on this page or any other) learns whether the media
@@ -120,11 +141,26 @@ export function embedRoutes(deps: EmbedDeps) {
 
     app.get(
       '/embed/:id/status',
-      { config: { access: 'public' }, schema: { hide: true, params, querystring } },
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['playback'],
+          summary:
+            'Where a media stands for a viewer, for the embedded player (CORS open); 401 (private), 403 (refused) and 404 answer the same shape',
+          security: [],
+          params,
+          querystring,
+          // Only 200: a problem+json answer of another code must not go through this schema.
+          response: { 200: embedStatusSchema },
+        },
+      },
       async (request, reply) => {
         const { answer: found } = await answer(request, request.params.id, request.query.token ?? null);
         allowCrossOrigin(reply);
-        return reply.code(found.httpStatus).header('cache-control', 'no-store').send(found.status);
+        // 401, 403 and 404 send the same shape: the status is set apart so that the body is typed
+        // against the 200 schema, and answers of other codes keep the plain serializer.
+        reply.statusCode = found.httpStatus;
+        return reply.header('cache-control', 'no-store').send(found.status);
       },
     );
   };
