@@ -1,214 +1,99 @@
-/** The API's objects, as the console reads them (see /v1/openapi.json). */
+/**
+ * The API's objects, as the console reads them: names for the types generated from the server's
+ * OpenAPI document (openapi.gen.ts; `npm run api-types` writes it, `npm run check` fails when it is
+ * out of date).
+ */
+import type { components, paths } from './openapi.gen.ts';
 
-export type Role = 'operator' | 'admin' | 'editor' | 'viewer';
+type Schemas = components['schemas'];
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  tenantId: string | null;
-  tenantName: string | null;
-  status?: 'active' | 'invited' | 'disabled';
-  createdAt?: string;
-  lastLoginAt?: string | null;
-}
+/** The JSON body that `method path` answers with `status`. */
+type Answer<
+  P extends keyof paths,
+  M extends 'get' | 'post' | 'put' | 'patch',
+  S extends number = 200,
+> = paths[P][M] extends { responses: Record<S, { content: { 'application/json': infer Body } }> }
+  ? Body
+  : never;
 
-export interface Session {
-  user: User;
-  csrfToken: string;
-}
+export type User = Schemas['User'];
+export type Role = User['role'];
+export type Session = Schemas['Session'];
 
-export type MediaStatus = 'waiting' | 'processing' | 'ready' | 'errored';
-export type Visibility = 'public' | 'private';
+/** `GET /v1/invites/{token}`: who an invite is for. */
+export type Invite = Answer<'/v1/invites/{token}', 'get'>;
+/** A user just invited (or invited again), with the link to send when Kino sends no email. */
+export type Invited = Schemas['CreatedUser'];
 
-export interface Playback {
-  hls: string;
-  dash: string;
-  mp4: string | null;
-  poster: string | null;
-  storyboard: string | null;
-  embed: string;
-}
+export type Media = Schemas['Media'];
+export type MediaStatus = Media['status'];
+export type Visibility = Media['visibility'];
+export type Playback = Schemas['Playback'];
+export type Rendition = Media['renditions'][number];
+export type MediaProgress = Schemas['MediaProgress'];
+export type PlaybackToken = Answer<'/v1/media/{id}/playback-tokens', 'post', 201>;
 
-export interface Rendition {
-  kind: 'video' | 'audio';
-  width: number | null;
-  height: number | null;
-  bitrate: number | null;
-  codec: string;
-}
-
-export interface Media {
-  id: string;
-  title: string;
-  description: string;
-  tags: string[];
-  visibility: Visibility;
-  status: MediaStatus;
-  playable: boolean;
-  durationSeconds: number | null;
-  width: number | null;
-  height: number | null;
-  renditions: Rendition[];
-  playback: Playback | null;
-  error: { code: string; message: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MediaProgress {
-  status: MediaStatus;
-  playable: boolean;
-  percent: number | null;
-  message: string | null;
-}
-
-export interface PlaybackToken {
-  token: string;
-  expiresAt: string;
-  playback: Playback;
-}
-
-export type CaptionKind = 'captions' | 'subtitles';
-
-export interface CaptionTrack {
-  id: string;
-  mediaId: string;
-  language: string;
-  label: string;
-  kind: CaptionKind;
-  default: boolean;
-  source: 'upload' | 'extracted';
-  cueCount: number;
-  createdAt: string;
-  updatedAt: string;
-  url: string;
-}
-
-/** A cue of a caption track that matched a search. */
-export interface SearchHit {
-  trackId: string;
-  language: string;
-  startSeconds: number;
-  endSeconds: number;
-  text: string;
-}
+export type CaptionTrack = Schemas['CaptionTrack'];
+export type CaptionKind = CaptionTrack['kind'];
 
 /** `GET /v1/search`: media best match first, each with its matching cues in time order. */
-export interface CaptionSearch {
-  results: { media: Media; hits: SearchHit[] }[];
-}
+export type CaptionSearch = Schemas['CaptionSearch'];
+/** A cue of a caption track that matched a search. */
+export type SearchHit = CaptionSearch['results'][number]['hits'][number];
 
+/** A page of a list that goes on from `nextCursor`. */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface ApiKey {
-  id: string;
-  tenantId: string;
-  name: string;
-  scope: 'full' | 'read' | 'upload';
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+export type ApiKey = Schemas['ApiKey'];
+/** A key just created: its secret is shown this once. */
+export type CreatedApiKey = Schemas['CreatedApiKey'];
 
-export const WEBHOOK_EVENTS = [
-  'upload.completed',
-  'media.playable',
-  'media.ready',
-  'media.errored',
-  'media.captions.ready',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export type Webhook = Schemas['Webhook'];
+export type WebhookEvent = Webhook['events'][number];
+/** A webhook just created: its signing secret is shown this once. */
+export type WebhookWithSecret = Schemas['WebhookWithSecret'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
 
-export interface Webhook {
-  id: string;
-  url: string;
-  description: string;
-  events: WebhookEvent[];
-  paused: boolean;
-  pausedReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** Every event, in the order the console lists them (the record makes the list complete). */
+const webhookEvents: Record<WebhookEvent, true> = {
+  'upload.completed': true,
+  'media.playable': true,
+  'media.ready': true,
+  'media.errored': true,
+  'media.captions.ready': true,
+};
+export const WEBHOOK_EVENTS = Object.keys(webhookEvents) as WebhookEvent[];
 
-export interface WebhookDelivery {
-  id: string;
-  eventId: string;
-  type: string;
-  state: 'pending' | 'retrying' | 'delivered' | 'dead';
-  attempts: number;
-  responseStatus: number | null;
-  responseBody: string | null;
-  durationMs: number | null;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
-  deliveredAt: string | null;
-}
+export type Tenant = Schemas['Tenant'];
+/** `POST /v1/tenants`: the tenant and its first API key, shown this once. */
+export type CreatedTenant = Answer<'/v1/tenants', 'post', 201>;
 
-export interface Tenant {
-  id: string;
-  name: string;
-  createdAt: string;
-}
+export type Job = Schemas['Job'];
+export type JobState = Job['state'];
 
-export const JOB_STATES = ['available', 'running', 'retrying', 'succeeded', 'dead', 'cancelled'] as const;
-export type JobState = (typeof JOB_STATES)[number];
+/** Every job state, in the order the console lists them (the record makes the list complete). */
+const jobStates: Record<JobState, true> = {
+  available: true,
+  running: true,
+  retrying: true,
+  succeeded: true,
+  dead: true,
+  cancelled: true,
+};
+export const JOB_STATES = Object.keys(jobStates) as JobState[];
 
-export interface Job {
-  id: string;
-  type: string;
-  tenantId: string | null;
-  state: JobState;
-  priority: number;
-  attempt: number;
-  maxAttempts: number;
-  runAt: string;
-  progress: { percent: number; message: string | null } | null;
-  lastError: string | null;
-  parentId: string | null;
-  pendingChildren: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+export type SystemHealth = Schemas['SystemHealth'];
+export type Reachability = SystemHealth['database'];
+export type Worker = SystemHealth['workers'][number];
 
-export interface Reachability {
-  ok: boolean;
-  latencyMs: number;
-  error?: string;
-}
-
-export interface Worker {
-  id: string;
-  host: string;
-  pid: number;
-  roles: string[];
-  startedAt: string;
-  lastSeenAt: string;
-  runningJobs: number;
-  alive?: boolean;
-}
-
-export interface SystemHealth {
-  database: Reachability;
-  storage: Reachability;
-  ffmpeg: { ok: boolean; version?: string };
-  workers: Worker[];
-  queue: {
-    waiting: number;
-    running: number;
-    retrying: number;
-    dead: number;
-    oldestWaitingAt: string | null;
-    oldestWaitingAgeSeconds: number | null;
-  };
-  failuresLastHour: number;
-  warnings: { code: string; message: string }[];
-  checkedAt?: string;
-  checkedBy?: string;
-}
+/** Compiles only when `Got` is a `Want`. */
+type Is<Want, Got extends Want> = Got;
+/** The list routes the console pages through answer a Page (checked when compiling). */
+type _Pages = [
+  Is<Page<Media>, Answer<'/v1/media', 'get'>>,
+  Is<Page<Job>, Answer<'/v1/jobs', 'get'>>,
+  Is<Page<Tenant>, Answer<'/v1/tenants', 'get'>>,
+];

@@ -1,14 +1,8 @@
 import { useState } from 'preact/hooks';
 import { get, post } from '../api/client.ts';
-import type { Session } from '../api/types.ts';
+import type { Invite, Session } from '../api/types.ts';
 import { ErrorNote } from '../components/error-note.tsx';
 import { useAction, useResource } from '../lib/use-resource.ts';
-
-interface Invite {
-  email: string;
-  tenantName: string;
-  role: string;
-}
 
 /** An invite link's page: choose a password (and a name), and be signed in. */
 export function InvitePage(props: { token: string; onSignedIn: (session: Session) => void }) {

@@ -101,10 +101,10 @@ export function OperatorHealthPage() {
                   </thead>
                   <tbody>
                     {h.workers.map((w) => (
-                      <tr key={w.id} class={w.alive === false ? 'row-muted' : ''}>
+                      <tr key={w.id} class={!w.alive ? 'row-muted' : ''}>
                         <td>
                           {w.host}
-                          {w.alive === false ? <span class="badge badge-errored">silent</span> : null}
+                          {!w.alive ? <span class="badge badge-errored">silent</span> : null}
                         </td>
                         <td>{w.pid}</td>
                         <td>{w.roles.join(', ')}</td>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, post, query } from '../api/client.ts';
-import type { Page, Tenant } from '../api/types.ts';
+import type { CreatedTenant, Page, Tenant } from '../api/types.ts';
 import { CopyField } from '../components/copy-field.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { PageHeader } from '../components/page-header.tsx';
@@ -15,14 +15,12 @@ export function OperatorTenantsPage() {
   const path = `/v1/tenants${query({ limit: 50, cursor: pages.cursor })}`;
   const tenants = useResource(() => get<Page<Tenant>>(path), path);
   const [name, setName] = useState('');
-  const [created, setCreated] = useState<(Tenant & { apiKey: string }) | null>(null);
+  const [created, setCreated] = useState<CreatedTenant | null>(null);
   const action = useAction();
 
   const create = async (event: Event) => {
     event.preventDefault();
-    const tenant = await action.run(() =>
-      post<Tenant & { apiKey: string }>('/v1/tenants', { name: name.trim() }),
-    );
+    const tenant = await action.run(() => post<CreatedTenant>('/v1/tenants', { name: name.trim() }));
     if (tenant) {
       setCreated(tenant);
       setName('');

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { del, get, post } from '../api/client.ts';
-import type { ApiKey } from '../api/types.ts';
+import type { ApiKey, CreatedApiKey } from '../api/types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { CopyField } from '../components/copy-field.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
@@ -20,13 +20,13 @@ export function SettingsKeysPage() {
   const keys = useResource(() => get<{ items: ApiKey[] }>('/v1/keys'), 'keys');
   const [name, setName] = useState('');
   const [scope, setScope] = useState<ApiKey['scope']>('full');
-  const [created, setCreated] = useState<(ApiKey & { apiKey: string }) | null>(null);
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const action = useAction();
 
   const create = async (event: Event) => {
     event.preventDefault();
     const key = await action.run(() =>
-      post<ApiKey & { apiKey: string }>('/v1/keys', { name: name.trim() || 'API key', scope }),
+      post<CreatedApiKey>('/v1/keys', { name: name.trim() || 'API key', scope }),
     );
     if (key) {
       setCreated(key);

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { del, get, patch, post } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import type { User } from '../api/types.ts';
+import type { Invited, User } from '../api/types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { CopyField } from '../components/copy-field.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
@@ -16,11 +16,6 @@ const ROLES: { value: MemberRole; label: string }[] = [
   { value: 'editor', label: 'Editor: media and uploads' },
   { value: 'viewer', label: 'Viewer: watch only' },
 ];
-
-interface Invited {
-  user: User;
-  inviteUrl: string | null;
-}
 
 function MemberRow(props: {
   member: User;
@@ -67,7 +62,7 @@ function MemberRow(props: {
         </select>
       </td>
       <td>
-        {member.status ?? 'active'}
+        {member.status}
         {member.lastLoginAt ? <span class="muted"> · {formatAge(member.lastLoginAt)}</span> : null}
       </td>
       <td class="cell-actions">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { del, get, patch, post } from '../api/client.ts';
-import { WEBHOOK_EVENTS, type Webhook, type WebhookEvent } from '../api/types.ts';
+import { WEBHOOK_EVENTS, type Webhook, type WebhookEvent, type WebhookWithSecret } from '../api/types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { CopyField } from '../components/copy-field.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
@@ -78,7 +78,7 @@ export function SettingsWebhooksPage() {
   const create = async (event: Event) => {
     event.preventDefault();
     const made = await action.run(() =>
-      post<Webhook & { secret: string }>('/v1/webhooks', {
+      post<WebhookWithSecret>('/v1/webhooks', {
         url,
         ...(events.size > 0 ? { events: [...events] } : {}),
         ...(description.trim() ? { description: description.trim() } : {}),
