@@ -1,6 +1,26 @@
-import { toProblem, type ErrorCode } from '../http/problem.ts';
+import type { FastifyReply } from 'fastify';
+import { toProblem, type ErrorCode, type Problem } from '../http/problem.ts';
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+/**
+ * A tus extension Kino does not offer (concatenation, for parallel uploads): 501 with code
+ * `not_supported`. A refusal of the request, not a failure of the server.
+ */
+export function notSupportedProblem(detail: string, requestId: string): Problem {
+  return {
+    type: '/problems/not_supported',
+    title: 'Not Implemented',
+    status: 501,
+    detail,
+    code: 'not_supported',
+    requestId,
+  };
+}
+
+export function sendNotSupported(reply: FastifyReply, detail: string): FastifyReply {
+  return reply.code(501).type(PROBLEM_TYPE).send(notSupportedProblem(detail, reply.request.id));
+}
 
 /**
  * The problem code for a status tus answered with. tus reports a missing Upload-Offset or
@@ -32,10 +52,17 @@ function codeFor(status: number): { code: ErrorCode; status: number } {
 export async function asProblemResponse(response: Response, requestId: string): Promise<Response> {
   if (response.status < 400) return response;
   const text = (await response.text()).trim();
-  const { code, status } = codeFor(response.status);
-  const detail =
-    status >= 500 ? 'something went wrong on our side' : text || `upload request refused (${status})`;
-  const body = JSON.stringify(toProblem(code, detail, requestId, { status }));
+  let problem: Problem;
+  if (response.status === 501) {
+    problem = notSupportedProblem(text || 'this tus extension is not supported', requestId);
+  } else {
+    const { code, status } = codeFor(response.status);
+    const detail =
+      status >= 500 ? 'something went wrong on our side' : text || `upload request refused (${status})`;
+    problem = toProblem(code, detail, requestId, { status });
+  }
+  const { status } = problem;
+  const body = JSON.stringify(problem);
   const headers = new Headers(response.headers);
   headers.set('Content-Type', PROBLEM_TYPE);
   headers.set('Content-Length', String(Buffer.byteLength(body)));

@@ -13,10 +13,14 @@ import { newId } from '../lib/ids.ts';
 import { creationLocker } from './database-upload-locker.ts';
 import { parseUploadLength, parseUploadMetadata } from './upload-metadata.ts';
 import { TUS_EXPOSED_HEADERS, createTusServer } from './tus-server.ts';
-import { asProblemResponse } from './tus-problem.ts';
+import { asProblemResponse, sendNotSupported } from './tus-problem.ts';
+import { assertPlainTarget, uploadIdParam } from './upload-target.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type UploadPlan, type UploadsService } from './uploads.service.ts';
 import type { UploadUrlsService } from './upload-urls.service.ts';
 import type { UploadUrlRow } from './upload-urls.repository.ts';
+
+/** The tus endpoint for key holders; an upload is reached below it. */
+const UPLOADS_PATH = '/v1/uploads';
 
 /** Where a one-time upload URL's tus endpoint lives; its upload is reached below it. */
 export const DIRECT_UPLOADS_PATH = '/v1/direct-uploads';
@@ -38,6 +42,14 @@ interface UploadRequestContext {
 function nodeRequestOf(req: Request): IncomingMessage | undefined {
   return (req as Request & { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
 }
+
+/**
+ * Concatenation (tus-js-client's parallelUploads) is not offered: refused before any plan is made
+ * or one-time URL claimed.
+ */
+const asksConcatenation = (request: FastifyRequest) =>
+  request.method === 'POST' && request.headers['upload-concat'] !== undefined;
+const NO_CONCATENATION = 'the tus concatenation extension is not supported: disable parallel uploads';
 
 /** tus hooks abort a request by throwing an object with status_code and body. */
 class TusHookError extends Error {
@@ -78,6 +90,11 @@ export function uploadsRoutes(deps: {
   const receiving = new Set<IncomingMessage>();
 
   const tus: Server = createTusServer(deps.datastore, {
+    // The upload is the one Kino authorised, never one tus reads again from the URL.
+    getFileIdFromRequest: (req) => {
+      const node = nodeRequestOf(req);
+      return node && contexts.get(node)?.row?.id;
+    },
     relativeLocation: deps.publicUrl === undefined,
     generateUrl: (req, { path, id }) => {
       const node = nodeRequestOf(req);
@@ -107,7 +124,8 @@ export function uploadsRoutes(deps: {
     },
     onResponseError: async (req, err) => {
       const status = (err as { status_code?: number }).status_code ?? 500;
-      if (status >= 500) {
+      // 501 is tus refusing an extension Kino does not offer, not a failure.
+      if (status >= 500 && status !== 501) {
         const node = nodeRequestOf(req);
         log.error({ err, requestId: node && contexts.get(node)?.requestId }, 'upload request failed');
       }
@@ -169,8 +187,10 @@ export function uploadsRoutes(deps: {
   };
 
   const handle = async (request: FastifyRequest<{ Params: { uploadId?: string } }>, reply: FastifyReply) => {
-    const ctx: UploadRequestContext = { tenantId: tenantOf(request), requestId: request.id };
     const uploadId = request.params.uploadId;
+    assertPlainTarget(request.url, uploadId === undefined ? UPLOADS_PATH : `${UPLOADS_PATH}/${uploadId}`);
+    if (asksConcatenation(request)) return sendNotSupported(reply, NO_CONCATENATION);
+    const ctx: UploadRequestContext = { tenantId: tenantOf(request), requestId: request.id };
     // Another tenant's upload is refused here, as a 404 that says nothing about it.
     if (uploadId !== undefined) ctx.row = await deps.uploads.authorize(ctx.tenantId, uploadId);
     if (request.method === 'POST') {
@@ -213,11 +233,14 @@ export function uploadsRoutes(deps: {
       reply: FastifyReply,
     ) => {
       const { token, uploadId } = request.params;
+      const directPath = `${DIRECT_UPLOADS_PATH}/${token}`;
+      assertPlainTarget(request.url, uploadId === undefined ? directPath : `${directPath}/${uploadId}`);
+      if (asksConcatenation(request)) return sendNotSupported(reply, NO_CONCATENATION);
       const url: UploadUrlRow = await urls.resolve(token, request.headers.origin);
       const ctx: UploadRequestContext = {
         tenantId: url.tenant_id,
         requestId: request.id,
-        directPath: `${DIRECT_UPLOADS_PATH}/${token}`,
+        directPath,
       };
       if (uploadId !== undefined) {
         urls.assertOwnUpload(url, uploadId);
@@ -260,23 +283,29 @@ export function uploadsRoutes(deps: {
       tags: ['uploads'],
       summary:
         'tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId',
-      response: { ...authErrors, 404: problemSchema, 409: problemSchema, 413: problemSchema },
+      response: {
+        ...authErrors,
+        404: problemSchema,
+        409: problemSchema,
+        413: problemSchema,
+        501: problemSchema,
+      },
     };
     app.route({
       method: 'POST',
-      url: '/v1/uploads',
+      url: UPLOADS_PATH,
       config: { access: 'upload', admission: 'uploads' },
       schema,
       handler: handle,
     });
     app.route({
       method: ['HEAD', 'PATCH', 'DELETE'],
-      url: '/v1/uploads/:uploadId',
+      url: `${UPLOADS_PATH}/:uploadId`,
       config: { access: 'upload', admission: 'uploads' },
-      schema: { ...schema, params: z.object({ uploadId: z.string().max(64) }) },
+      schema: { ...schema, params: z.object({ uploadId: uploadIdParam }) },
       handler: handle,
     });
-    const discovery = ['/v1/uploads', '/v1/uploads/:uploadId'];
+    const discovery = [UPLOADS_PATH, `${UPLOADS_PATH}/:uploadId`];
     const urls = deps.uploadUrls;
     if (urls) {
       const direct = {
@@ -289,11 +318,13 @@ export function uploadsRoutes(deps: {
           'when the request has an Origin (403 origin_not_allowed). The upload then lives at ' +
           '{url}/{uploadId} (the Location answered), reachable with the same URL until it completes or expires.',
         response: {
+          400: problemSchema,
           403: problemSchema,
           404: problemSchema,
           409: problemSchema,
           410: problemSchema,
           413: problemSchema,
+          501: problemSchema,
         },
       };
       const token = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/);
@@ -308,7 +339,7 @@ export function uploadsRoutes(deps: {
         method: ['HEAD', 'PATCH', 'DELETE'],
         url: `${DIRECT_UPLOADS_PATH}/:token/:uploadId`,
         config: { access: 'public', admission: 'uploads' },
-        schema: { ...direct, params: z.object({ token, uploadId: z.string().max(64) }) },
+        schema: { ...direct, params: z.object({ token, uploadId: uploadIdParam }) },
         handler: handleDirect(urls),
       });
       discovery.push(`${DIRECT_UPLOADS_PATH}/:token`, `${DIRECT_UPLOADS_PATH}/:token/:uploadId`);
