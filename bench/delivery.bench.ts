@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { migrateToLatest, openDatabase } from '../packages/server/src/db/database.ts';
 import { MediaRepository } from '../packages/server/src/media/media.repository.ts';
-import type { PlaybackIndex } from '../packages/server/src/processing/playback-index.ts';
+import type { PlaybackIndex } from '../packages/server/src/media/playback-index.ts';
 import type { BenchContext, BenchReport } from './lib/harness.ts';
 import { foreignCores, sampleCpu } from './lib/cpu.ts';
 import { fixedRate, type LoadResult } from './lib/load.ts';

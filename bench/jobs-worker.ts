@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import type { DatabaseConfig } from '../packages/server/src/config/config.ts';
 import { openDatabase, type Db } from '../packages/server/src/db/database.ts';
-import { createRepositories, unitOfWork } from '../packages/server/src/db/repositories.ts';
+import { createRepositories, unitOfWork } from '../packages/server/src/repositories/repositories.ts';
 import type { JobRow } from '../packages/server/src/db/schema.ts';
 import { JobQueue } from '../packages/server/src/jobs/job-queue.ts';
 import { JobHandlers } from '../packages/server/src/jobs/job-registry.ts';

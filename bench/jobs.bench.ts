@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DatabaseConfig } from '../packages/server/src/config/config.ts';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../packages/server/src/db/database.ts';
-import { createRepositories, unitOfWork } from '../packages/server/src/db/repositories.ts';
+import { createRepositories, unitOfWork } from '../packages/server/src/repositories/repositories.ts';
 import { JobQueue } from '../packages/server/src/jobs/job-queue.ts';
 import { defineJobCatalog } from '../packages/server/src/jobs/job-registry.ts';
 import { DEFAULT_WORKER_OPTIONS } from '../packages/server/src/jobs/job-worker.ts';

@@ -1,4 +1,4 @@
-import type { Repositories } from '../src/db/repositories.ts';
+import type { Repositories } from '../src/repositories/repositories.ts';
 import { recordEvent, type NewEvent } from '../src/events/record-event.ts';
 import type { KinoJobCatalog } from '../src/jobs/catalog.ts';
 import type { JobQueue } from '../src/jobs/job-queue.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DatabaseHandle } from '../src/db/database.ts';
-import { createRepositories, unitOfWork, type Repositories } from '../src/db/repositories.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../src/repositories/repositories.ts';
 import { defineJobCatalog } from '../src/jobs/job-registry.ts';
 import { JobQueue } from '../src/jobs/job-queue.ts';
 import { newId } from '../src/lib/ids.ts';

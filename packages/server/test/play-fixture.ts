@@ -6,7 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import type { Visibility } from '../src/db/schema.ts';
 import { MediaRepository } from '../src/media/media.repository.ts';
-import type { PlaybackIndex } from '../src/processing/playback-index.ts';
+import type { PlaybackIndex } from '../src/media/playback-index.ts';
 import { createKino, type Kino } from '../src/system/kino.ts';
 import { freshDatabaseConfig } from './databases.ts';
 import { OPERATOR_KEY } from './test-kino.ts';

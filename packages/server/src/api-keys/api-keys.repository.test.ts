@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import { createRepositories, unitOfWork, type Repositories } from '../db/repositories.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../repositories/repositories.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
 import { newId } from '../lib/ids.ts';
 

@@ -1,5 +1,5 @@
 import type { ApiKeyRow, ApiKeyScope } from '../db/schema.ts';
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import { newId } from '../lib/ids.ts';
 import { notFound } from '../http/problem.ts';
 import { formatApiKey, hashSecret, newSecret } from './api-key-secret.ts';

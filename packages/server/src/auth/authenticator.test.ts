@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/databases.ts';
 import { formatApiKey, hashSecret, newSecret } from '../api-keys/api-key-secret.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import { createRepositories, type Repositories } from '../db/repositories.ts';
+import { createRepositories, type Repositories } from '../repositories/repositories.ts';
 import { newId } from '../lib/ids.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { forgetOnRevoke, VerifiedKeyCache } from './verified-keys.ts';

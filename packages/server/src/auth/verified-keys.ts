@@ -1,5 +1,5 @@
 import type { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
-import type { UnitOfWork } from '../db/repositories.ts';
+import type { UnitOfWork } from '../repositories/repositories.ts';
 import type { ApiKeyScope } from '../db/schema.ts';
 
 /** What a verified API key grants: enough to build the request's principal without the database. */

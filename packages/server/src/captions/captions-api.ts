@@ -1,25 +1,24 @@
-import type { DatabaseHandle } from '../db/database.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
-import { MediaRepository } from '../media/media.repository.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { Storage } from '../storage/storage.ts';
-import { CaptionSearchRepository } from './caption-search.repository.ts';
 import { CaptionSearchService } from './caption-search.service.ts';
-import { CaptionsRepository } from './captions.repository.ts';
 import { captionsRoutes } from './captions.routes.ts';
 import { CaptionsService } from './captions.service.ts';
-import { captionsUnitOfWork } from './captions-unit-of-work.ts';
 
-/** The caption services over one database and storage. */
-export function createCaptionsService(deps: {
-  database: DatabaseHandle;
+interface CaptionsDeps {
+  repos: Pick<Repositories, 'captions' | 'captionSearch' | 'media'>;
+  transaction: UnitOfWork;
   storage: Storage;
   queue: JobQueue<KinoJobCatalog>;
-}): CaptionsService {
+}
+
+/** The caption services over the process's repositories and storage. */
+export function createCaptionsService(deps: CaptionsDeps): CaptionsService {
   return new CaptionsService({
-    captions: new CaptionsRepository(deps.database.db),
-    media: new MediaRepository(deps.database.db),
-    transaction: captionsUnitOfWork(deps.database),
+    captions: deps.repos.captions,
+    media: deps.repos.media,
+    transaction: deps.transaction,
     storage: deps.storage,
     queue: deps.queue,
   });
@@ -28,17 +27,12 @@ export function createCaptionsService(deps: {
 /**
  * The captions API (tracks of media, search inside media), wired from what a Kino process has.
  *
- * @example await app.register(captionsApi({ database, storage, queue: jobs.queue, publicUrl }))
+ * @example await app.register(captionsApi({ repos, transaction, storage, queue: jobs.queue, publicUrl }))
  */
-export function captionsApi(deps: {
-  database: DatabaseHandle;
-  storage: Storage;
-  queue: JobQueue<KinoJobCatalog>;
-  publicUrl?: string | undefined;
-}) {
+export function captionsApi(deps: CaptionsDeps & { publicUrl?: string | undefined }) {
   return captionsRoutes({
     captions: createCaptionsService(deps),
-    search: new CaptionSearchService(new CaptionSearchRepository(deps.database.db, deps.database.dialect)),
+    search: new CaptionSearchService(deps.repos.captionSearch),
     publicUrl: deps.publicUrl,
   });
 }

@@ -8,9 +8,9 @@ import { storageLayout } from '../storage/storage-layout.ts';
 import type { MediaRepository } from '../media/media.repository.ts';
 import type { Storage } from '../storage/storage.ts';
 import { recordEvent } from '../events/record-event.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { CaptionsError, type CaptionFormat } from './caption-cue.ts';
 import type { CaptionsRepository } from './captions.repository.ts';
-import type { CaptionsRepositories, CaptionsUnitOfWork } from './captions-unit-of-work.ts';
 import { trackEventData } from './captions.json.ts';
 import {
   MAX_CAPTION_BYTES,
@@ -61,7 +61,7 @@ export class CaptionsService {
     private readonly deps: {
       captions: CaptionsRepository;
       media: MediaLookup;
-      transaction: CaptionsUnitOfWork;
+      transaction: UnitOfWork;
       storage: Storage;
       queue: JobQueue<KinoJobCatalog>;
       now?: () => number;
@@ -226,7 +226,7 @@ export class CaptionsService {
     await this.deps.storage.delete(key).catch(() => undefined);
   }
 
-  private announce(repos: CaptionsRepositories, track: CaptionTrackRow) {
+  private announce(repos: Repositories, track: CaptionTrackRow) {
     return recordEvent(
       repos,
       this.deps.queue,

@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { MediaRow } from '../db/schema.ts';
 import { ApiError } from '../http/problem.ts';
 import { checkClosedCaptions, extractClosedCaptionsArgs } from '../processing/closed-captions.ts';
 import { MediaToolError, runMediaTool } from '../processing/media-tools.ts';
-import type { ToolLimits } from '../processing/tool-limits.ts';
+import type { SourceCaptions } from '../processing/source-captions-port.ts';
 import { defaultLabel } from './captions.service.ts';
 import type { CaptionsService } from './captions.service.ts';
 import {
@@ -15,20 +14,6 @@ import {
   subtitleProbeArgs,
   type SourceSubtitle,
 } from './source-subtitles.ts';
-
-/** What processing asks of captions: tracks from the text subtitle streams of a media's source. */
-export interface SourceCaptions {
-  fromSource(
-    media: Pick<MediaRow, 'tenant_id' | 'id'>,
-    source: string,
-    workdir: string,
-    signal: AbortSignal,
-    /** The demuxer processing found for the source: forced on these runs too. */
-    demuxer?: string,
-    /** The source's processing limits: reading a long source whole takes more than the defaults. */
-    limits?: ToolLimits,
-  ): Promise<void>;
-}
 
 /**
  * The extracted track made of the 608 captions in the video's pictures (channel CC1) is keyed by

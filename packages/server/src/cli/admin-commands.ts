@@ -1,15 +1,24 @@
 import { ApiKeysService } from '../api-keys/api-keys.service.ts';
 import type { Config } from '../config/config.ts';
 import type { ApiKeyScope } from '../db/schema.ts';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
-import { createRepositories, unitOfWork } from '../db/repositories.ts';
+import { migrateToLatest, openDatabase } from '../db/database.ts';
+import {
+  createRepositories,
+  unitOfWork,
+  type Repositories,
+  type UnitOfWork,
+} from '../repositories/repositories.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
 
-async function withDatabase<T>(config: Config, work: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+/** A command's composition: the migrated database, its repositories and transactions. */
+async function withDatabase<T>(
+  config: Config,
+  work: (repos: Repositories, transaction: UnitOfWork) => Promise<T>,
+): Promise<T> {
   const handle = openDatabase(config.database, { poolSize: 2 });
   try {
     await migrateToLatest(handle.db);
-    return await work(handle);
+    return await work(createRepositories(handle.db, handle.dialect), unitOfWork(handle));
   } finally {
     await handle.close();
   }
@@ -26,21 +35,15 @@ export async function migrate(config: Config): Promise<string> {
 }
 
 export function createTenant(config: Config, name: string): Promise<string> {
-  return withDatabase(config, async (handle) => {
-    const { tenant, apiKey } = await new TenantsService(
-      createRepositories(handle.db, handle.dialect),
-      unitOfWork(handle),
-    ).create(name);
+  return withDatabase(config, async (repos, transaction) => {
+    const { tenant, apiKey } = await new TenantsService(repos, transaction).create(name);
     return `tenant ${tenant.id} (${tenant.name})\napi key (shown once): ${apiKey}`;
   });
 }
 
 export function listTenants(config: Config): Promise<string> {
-  return withDatabase(config, async (handle) => {
-    const rows = await new TenantsService(
-      createRepositories(handle.db, handle.dialect),
-      unitOfWork(handle),
-    ).list(1000);
+  return withDatabase(config, async (repos, transaction) => {
+    const rows = await new TenantsService(repos, transaction).list(1000);
     return rows.map((t) => `${t.id}\t${t.name}`).join('\n') || '(no tenants)';
   });
 }
@@ -51,18 +54,15 @@ export function createKey(
   scope: ApiKeyScope,
   name: string,
 ): Promise<string> {
-  return withDatabase(config, async (handle) => {
-    const created = await new ApiKeysService(createRepositories(handle.db, handle.dialect)).create(tenantId, {
-      name,
-      scope,
-    });
+  return withDatabase(config, async (repos) => {
+    const created = await new ApiKeysService(repos).create(tenantId, { name, scope });
     return `key ${created.row.id} (${scope})\napi key (shown once): ${created.apiKey}`;
   });
 }
 
 export function listKeys(config: Config, tenantId: string): Promise<string> {
-  return withDatabase(config, async (handle) => {
-    const rows = await new ApiKeysService(createRepositories(handle.db, handle.dialect)).list(tenantId);
+  return withDatabase(config, async (repos) => {
+    const rows = await new ApiKeysService(repos).list(tenantId);
     return (
       rows.map((k) => `${k.id}\t${k.scope}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.name}`).join('\n') ||
       '(no keys)'
@@ -71,8 +71,8 @@ export function listKeys(config: Config, tenantId: string): Promise<string> {
 }
 
 export function revokeKey(config: Config, tenantId: string, keyId: string): Promise<string> {
-  return withDatabase(config, async (handle) => {
-    await new ApiKeysService(createRepositories(handle.db, handle.dialect)).revoke(tenantId, keyId);
+  return withDatabase(config, async (repos) => {
+    await new ApiKeysService(repos).revoke(tenantId, keyId);
     return `revoked ${keyId}`;
   });
 }

@@ -1,5 +1,5 @@
-import type { Db } from '../db/database.ts';
 import type { App } from '../http/types.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import { consoleRoutes, type ConsoleRoutesOptions } from './console.routes.ts';
 import { mediaProgressRoutes } from './media-progress.routes.ts';
 
@@ -7,11 +7,13 @@ import { mediaProgressRoutes } from './media-progress.routes.ts';
  * What the web console needs from the server: its files (and the player's), and the media
  * progress it shows while a video is processed.
  *
- * @example await app.register(consolePlugin({ db }))
+ * @example await app.register(consolePlugin({ repos }))
  */
-export function consolePlugin(deps: { db: Db } & ConsoleRoutesOptions) {
+export function consolePlugin(
+  deps: { repos: Pick<Repositories, 'media' | 'jobProgress'> } & ConsoleRoutesOptions,
+) {
   return async (app: App) => {
-    await app.register(mediaProgressRoutes(deps.db));
+    await app.register(mediaProgressRoutes(deps.repos));
     await app.register(consoleRoutes(deps));
   };
 }

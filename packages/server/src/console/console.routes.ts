@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { noneMatch } from '../delivery/http-caching.ts';
+import { noneMatch } from '../http/conditional-requests.ts';
 import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import { builtFile, CONSOLE_DIST, PLAYER_FILE, type BuiltFile } from './built-files.ts';
 import { isConsolePath } from './console-paths.ts';
-import { CONSOLE_POLICY } from './content-security-policy.ts';
+import { CONSOLE_POLICY } from '../http/content-security-policy.ts';
 
 const NOT_BUILT =
   "Kino's web console is not built.\n\n" +

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
-import { MediaProgressRepository } from '../delivery/media-progress.repository.ts';
 import { tenantOf } from '../http/access.ts';
 import { withNotFound } from '../http/common-schemas.ts';
 import { notFound } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
-import { MediaRepository } from '../media/media.repository.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import { mediaIdParams, mediaStatusSchema } from '../media/media.schemas.ts';
 
 const progressSchema = z
@@ -18,9 +16,8 @@ const progressSchema = z
   .meta({ id: 'MediaProgress' });
 
 /** `GET /v1/media/{id}/progress`: how far processing has come, for the console's live status. */
-export function mediaProgressRoutes(db: Db) {
-  const media = new MediaRepository(db);
-  const progress = new MediaProgressRepository(db);
+export function mediaProgressRoutes(repos: Pick<Repositories, 'media' | 'jobProgress'>) {
+  const { media, jobProgress: progress } = repos;
   return async (app: App) => {
     app.get(
       '/v1/media/:id/progress',

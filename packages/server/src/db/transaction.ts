@@ -5,11 +5,11 @@ import type { Db, Dialect } from './database.ts';
 export type Transact = <T>(work: (db: Db) => Promise<T>) => Promise<T>;
 
 /**
- * A transaction runner over a database handle, for domains whose repositories are not part of
- * `Repositories`. Same rules as `unitOfWork`: SQLite takes its write lock up front.
+ * The one way Kino opens a transaction. Repositories are bound to it in repositories/
+ * (`unitOfWork`); nothing else begins, commits or rolls back.
  *
  * @example const transact = transactionRunner(handle);
- *          await transact(async (db) => { await new UsersRepository(db).create(row); });
+ *          await transact((trx) => trx.deleteFrom('jobs').where('id', '=', id).execute());
  */
 export function transactionRunner(handle: { db: Db; dialect: Dialect }): Transact {
   const { db, dialect } = handle;
@@ -17,8 +17,9 @@ export function transactionRunner(handle: { db: Db; dialect: Dialect }): Transac
     case 'postgres':
       return (work) => db.transaction().execute(work);
     case 'sqlite':
-      // BEGIN IMMEDIATE: a deferred transaction that reads, then writes, fails with SQLITE_BUSY
-      // when another process wrote in between.
+      // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
+      // writes fails with SQLITE_BUSY when another process wrote in between, which the busy
+      // timeout cannot wait out.
       return (work) =>
         db.connection().execute(async (conn) => {
           await sql`begin immediate`.execute(conn);

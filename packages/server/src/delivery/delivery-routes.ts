@@ -1,20 +1,14 @@
-import type { Db } from '../db/database.ts';
 import type { App } from '../http/types.ts';
-import type { MediaRepository } from '../media/media.repository.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import type { Storage } from '../storage/storage.ts';
-import { PlaybackRulesRepository } from '../tenants/playback-rules.repository.ts';
 import { playbackRulesRoutes } from '../tenants/playback-rules.routes.ts';
-import type { TenantsRepository } from '../tenants/tenants.repository.ts';
 import { embedRoutes } from './embed.routes.ts';
 import { playRoutes } from './play.routes.ts';
 import { PlaybackRulesCache } from './playback-rules-cache.ts';
 import { playbackTokensRoutes } from './playback-tokens.routes.ts';
-import { PlayableMediaRepository } from './playable-media.repository.ts';
 import { PlaybackService } from './playback.service.ts';
-import { SigningKeysRepository } from './signing-keys.repository.ts';
-import { CaptionPlayback } from '../captions/caption-playback.ts';
+import { CaptionPlayback } from './caption-playback.ts';
 import { signingKeysRoutes } from './signing-keys.routes.ts';
-import { TenantKeysRepository } from './tenant-keys.repository.ts';
 import { tenantKeysRoutes } from './tenant-keys.routes.ts';
 
 /** How long a presigned storage URL that /play redirects to stays valid. */
@@ -23,25 +17,33 @@ export const PRESIGN_SECONDS = 300;
 /**
  * Everything playback: /play, /embed, playback tokens and their keys, tenants' playback rules.
  *
- * @example await app.register(deliveryRoutes({ db, media: repos.media, tenants: repos.tenants, storage }))
+ * @example await app.register(deliveryRoutes({ repos, storage, publicUrl }))
  */
 export function deliveryRoutes(deps: {
-  db: Db;
-  media: MediaRepository;
-  tenants: Pick<TenantsRepository, 'get'>;
+  repos: Pick<
+    Repositories,
+    | 'captions'
+    | 'jobProgress'
+    | 'media'
+    | 'playableMedia'
+    | 'playbackRules'
+    | 'signingKeys'
+    | 'tenantKeys'
+    | 'tenants'
+  >;
   storage: Storage;
   publicUrl?: string | undefined;
   /** `presigned`: whole files are redirects to presigned storage URLs where storage can make them. */
   playRedirect?: 'stream' | 'presigned';
 }) {
-  const tenantKeys = new TenantKeysRepository(deps.db);
+  const { repos } = deps;
   const playback = new PlaybackService({
-    media: new PlayableMediaRepository(deps.db),
+    media: repos.playableMedia,
     storage: deps.storage,
-    signingKeys: new SigningKeysRepository(deps.db),
-    tenantKeys,
+    signingKeys: repos.signingKeys,
+    tenantKeys: repos.tenantKeys,
   });
-  const rulesRepository = new PlaybackRulesRepository(deps.db);
+  const rulesRepository = repos.playbackRules;
   const rules = new PlaybackRulesCache((tenantId) => rulesRepository.get(tenantId).then((r) => r?.rules));
   const presignSeconds =
     deps.playRedirect === 'presigned' && deps.storage.presignGet ? PRESIGN_SECONDS : undefined;
@@ -51,16 +53,16 @@ export function deliveryRoutes(deps: {
       playback.close();
       done();
     });
-    const captions = new CaptionPlayback(deps.db, deps.storage);
+    const captions = new CaptionPlayback(repos.captions, deps.storage);
     await app.register(playRoutes({ ...access, presignSeconds, captions }));
-    await app.register(embedRoutes({ ...access, db: deps.db }));
-    await app.register(playbackTokensRoutes({ media: deps.media, playback, publicUrl: deps.publicUrl }));
+    await app.register(embedRoutes({ ...access, media: repos.media, progress: repos.jobProgress }));
+    await app.register(playbackTokensRoutes({ media: repos.media, playback, publicUrl: deps.publicUrl }));
     await app.register(signingKeysRoutes(playback));
-    await app.register(tenantKeysRoutes({ keys: tenantKeys }));
+    await app.register(tenantKeysRoutes({ keys: repos.tenantKeys }));
     await app.register(
       playbackRulesRoutes({
         rules: rulesRepository,
-        tenants: deps.tenants,
+        tenants: repos.tenants,
         changed: (tenantId) => {
           rules.invalidate(tenantId);
         },

@@ -1,7 +1,7 @@
 import type { MediaRow } from '../db/schema.ts';
 import { ApiError } from '../http/problem.ts';
 import { playbackUrls } from '../media/media.json.ts';
-import type { MediaProgress } from './media-progress.repository.ts';
+import type { MediaProgress } from '../jobs/job-progress.repository.ts';
 
 /**
  * Where a media stands for a viewer of /embed/{id}: the same shape as the player's EmbedStatus

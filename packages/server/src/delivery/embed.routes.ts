@@ -1,21 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { PLAYER_PAGE_DIRECTIVES } from '../console/content-security-policy.ts';
-import type { Db } from '../db/database.ts';
 import { baseUrlOf } from '../http/base-url.ts';
+import { PLAYER_PAGE_DIRECTIVES } from '../http/content-security-policy.ts';
 import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import { isWellFormedId } from '../lib/ids.ts';
-import { MediaRepository } from '../media/media.repository.ts';
+import type { JobProgressRepository } from '../jobs/job-progress.repository.ts';
+import type { MediaRepository } from '../media/media.repository.ts';
 import { allowCrossOrigin } from './cors.ts';
 import { embedPage } from './embed-page.ts';
 import { admittedAnswer, notFoundAnswer, refusedAnswer, type EmbedAnswer } from './embed-status.ts';
 import { cacheControl, neverCacheErrors } from './http-caching.ts';
-import { MediaProgressRepository } from './media-progress.repository.ts';
 import { admit, type Admission, type PlayAccessDeps } from './play-access.ts';
 
 export interface EmbedDeps extends PlayAccessDeps {
-  db: Db;
+  media: Pick<MediaRepository, 'get'>;
+  progress: Pick<JobProgressRepository, 'forMedia'>;
 }
 
 /** A CSP that lets only pages of these hosts (and Kino's own) frame the embed page. */
@@ -60,8 +60,7 @@ const embedStatusSchema = z
  * browsers refuse to frame the page elsewhere even when they send no Referer.
  */
 export function embedRoutes(deps: EmbedDeps) {
-  const media = new MediaRepository(deps.db);
-  const progress = new MediaProgressRepository(deps.db);
+  const { media, progress } = deps;
 
   /** What the viewer may know of the media, and the admission when the gate let them through. */
   const answer = async (

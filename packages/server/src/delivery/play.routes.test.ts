@@ -4,7 +4,7 @@ import { tusUpload, waitForMedia } from '../../test/media-upload.ts';
 import { parseHls } from '../../test/stream-parsers.ts';
 import { startTestKino, type TestKino } from '../../test/test-kino.ts';
 import type { MediaJson } from '../media/media.schemas.ts';
-import type { PlaybackIndex } from '../processing/playback-index.ts';
+import type { PlaybackIndex } from '../media/playback-index.ts';
 import { parseRange, resolveVersionFile } from './play.routes.ts';
 
 const INDEX: PlaybackIndex = {

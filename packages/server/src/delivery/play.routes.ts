@@ -4,23 +4,18 @@ import { sendProblem } from '../http/error-handler.ts';
 import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import { isWellFormedId } from '../lib/ids.ts';
-import {
-  dashManifest,
-  masterPlaylist,
-  mediaPlaylist,
-  storyboardVtt,
-  type PublishedRendition,
-} from '../processing/manifests.ts';
-import type { PlaybackIndex } from '../processing/playback-index.ts';
+import { dashManifest, masterPlaylist, mediaPlaylist, storyboardVtt } from './manifests.ts';
+import type { PlaybackIndex, PublishedRendition } from '../media/playback-index.ts';
 import {
   CAPTIONS_PATH,
   captionInVersion,
   subtitlesUnder,
   type PlayCaptions,
   type PlaySubtitles,
-} from '../captions/caption-playback.ts';
+} from './caption-playback.ts';
 import { allowCrossOrigin, answerPreflight } from './cors.ts';
-import { cacheControl, neverCacheErrors, noneMatch, textEtag, type CacheClass } from './http-caching.ts';
+import { noneMatch } from '../http/conditional-requests.ts';
+import { cacheControl, neverCacheErrors, textEtag, type CacheClass } from './http-caching.ts';
 import { admit, invalidToken, openUntil, type Admission, type PlayAccessDeps } from './play-access.ts';
 import { playedInSession } from './playback-session.ts';
 import { sendBytes } from './send-bytes.ts';

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishMedia, startPlayKino, type PlayKino, type PublishedMedia } from '../../test/play-fixture.ts';
 import { parseHls } from '../../test/stream-parsers.ts';
-import { MAX_SESSION_GRACE_SECONDS, SESSION_SLACK_SECONDS, sessionExpiresAt } from './playback-session.ts';
+import { MAX_SESSION_GRACE_SECONDS } from '../media/playback-limits.ts';
+import { SESSION_SLACK_SECONDS, sessionExpiresAt } from './playback-session.ts';
 
 describe('sessionExpiresAt', () => {
   it("gives a session the media's duration and an hour beyond the token, at most a few hours", () => {

@@ -1,4 +1,5 @@
-import type { PlaybackIndex } from '../processing/playback-index.ts';
+import type { PlaybackIndex } from '../media/playback-index.ts';
+import { MAX_SESSION_GRACE_SECONDS } from '../media/playback-limits.ts';
 
 /**
  * A playback session starts with a master playlist or MPD requested with a token, whose expiry is
@@ -9,8 +10,6 @@ import type { PlaybackIndex } from '../processing/playback-index.ts';
  * token's own expiry.
  */
 
-/** The most a session outlives its token. */
-export const MAX_SESSION_GRACE_SECONDS = 4 * 3600;
 /** Beyond the media's own duration, the time a session may spend paused or buffering. */
 export const SESSION_SLACK_SECONDS = 3600;
 

@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { AddressList } from './address-list.ts';
 import { VERSION_NAME } from './playback-session.ts';
 
-/** The longest a token may live; a retired signing key is kept this long for the tokens it signed. */
-export const MAX_TOKEN_SECONDS = 7 * 24 * 3600;
 /** Tokens travel in a path segment; the router takes segments up to 1024 characters. */
 export const MAX_TOKEN_LENGTH = 1024;
 

@@ -9,7 +9,8 @@ import type { MediaRepository } from '../media/media.repository.ts';
 import { playbackSchema } from '../media/media.schemas.ts';
 import { cidrSchema, hostPatternSchema } from '../tenants/playback-rules.ts';
 import type { PlaybackService } from './playback.service.ts';
-import { MAX_TOKEN_LENGTH, MAX_TOKEN_SECONDS } from './playback-token.ts';
+import { MAX_TOKEN_SECONDS } from '../media/playback-limits.ts';
+import { MAX_TOKEN_LENGTH } from './playback-token.ts';
 
 const DEFAULT_TOKEN_SECONDS = 3600;
 

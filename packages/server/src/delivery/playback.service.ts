@@ -1,10 +1,10 @@
-import { playbackIndexSchema, type PlaybackIndex } from '../processing/playback-index.ts';
+import { playbackIndexSchema, type PlaybackIndex } from '../media/playback-index.ts';
+import { MAX_TOKEN_SECONDS } from '../media/playback-limits.ts';
 import { StorageNotFoundError, StorageRangeError, type Storage } from '../storage/storage.ts';
 import { OpenFiles, type FileBytes } from './open-files.ts';
 import type { PlayableMedia, PlayableMediaRepository } from './playable-media.repository.ts';
 import {
   checkClaims,
-  MAX_TOKEN_SECONDS,
   readPlaybackToken,
   signPlaybackToken,
   type PlaybackClaims,

@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../http/error-handler.ts';
 import { ApiError } from '../http/problem.ts';
 import { StorageNotFoundError, StorageRangeError, type Storage } from '../storage/storage.ts';
-import { bytesEtag, noneMatch, rangeStillValid } from './http-caching.ts';
+import { noneMatch, rangeStillValid } from '../http/conditional-requests.ts';
+import { bytesEtag } from './http-caching.ts';
 import type { FileBytes } from './open-files.ts';
 import { parseRange } from './range-header.ts';
 

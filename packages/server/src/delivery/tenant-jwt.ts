@@ -2,7 +2,8 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { TenantKeyAlgorithm } from '../db/schema.ts';
 import { cidrSchema, hostPatternSchema } from '../tenants/playback-rules.ts';
-import { MAX_TOKEN_LENGTH, MAX_TOKEN_SECONDS, type PlaybackClaims } from './playback-token.ts';
+import { MAX_TOKEN_SECONDS } from '../media/playback-limits.ts';
+import { MAX_TOKEN_LENGTH, type PlaybackClaims } from './playback-token.ts';
 
 /**
  * Playback tokens a tenant signs itself: a JWT (RFC 7519) signed with RS256 or ES256 by a private

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import { PermanentJobError } from '../jobs/job-errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTenant, testQueue, type TestCatalog } from '../../test/job-fixtures.ts';
 import { DIALECTS, freshDatabaseConfig } from '../../test/databases.ts';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import { JobScheduler } from './job-scheduler.ts';
 import type { JobQueue } from './job-queue.ts';
 import { PermanentJobError } from './job-errors.ts';

@@ -1,5 +1,5 @@
 import type { JobRow } from '../db/schema.ts';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { ApiError } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
 import { retryDelayMs } from './backoff.ts';

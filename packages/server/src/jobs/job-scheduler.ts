@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { UnitOfWork } from '../db/repositories.ts';
+import type { UnitOfWork } from '../repositories/repositories.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobCatalog, JobType, PayloadOf } from './job-registry.ts';
 

@@ -6,7 +6,7 @@ import { DIALECTS, freshDatabaseConfig } from '../../test/databases.ts';
 import { createTenant, testQueue } from '../../test/job-fixtures.ts';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
-import { unitOfWork } from '../db/repositories.ts';
+import { unitOfWork } from '../repositories/repositories.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/effect-worker.ts', import.meta.url));
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, testCatalog, testQueue, type TestCatalog } from '../../test/job-fixtures.ts';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import type { JobQueue } from './job-queue.ts';
 import { defineJobCatalog, JobHandlers, type JobHandler } from './job-registry.ts';
 import { JobWorker } from './job-worker.ts';

@@ -1,5 +1,5 @@
 import type { DataStore } from '@tus/utils';
-import type { UnitOfWork } from '../db/repositories.ts';
+import type { UnitOfWork } from '../repositories/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { reconcileStuckMedia } from './lifecycle/stuck-media.ts';
@@ -7,15 +7,6 @@ import type { JobHandler } from '../jobs/job-registry.ts';
 import type { Storage } from '../storage/storage.ts';
 import { storageLayout } from '../storage/storage-layout.ts';
 import { isGone } from '../uploads/tus-gone.ts';
-
-/** The idempotency key of a media's processing: one unfinished processing job per media. */
-export const processingKey = (mediaId: string) => `media:${mediaId}:process`;
-
-/** The idempotency key of a media's full encode (media.encode): one unfinished encode per media. */
-export const encodingKey = (mediaId: string) => `media:${mediaId}:encode`;
-
-/** The idempotency key of a media's URL import: one unfinished import per media. */
-export const importKey = (mediaId: string) => `media:${mediaId}:import`;
 
 /**
  * Removes stored files; removing what is already gone is fine, so a retry is harmless. Unfinished

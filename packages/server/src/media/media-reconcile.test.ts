@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import { createRepositories, unitOfWork, type Repositories } from '../db/repositories.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../repositories/repositories.ts';
 import type { NewMediaRow } from '../db/schema.ts';
 import { jobCatalog } from '../jobs/catalog.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';
-import { importKey, processingKey } from './media-jobs.ts';
+import { importKey, processingKey } from './media-job-keys.ts';
 import { reconcileStuckMedia } from './lifecycle/stuck-media.ts';
 
 describe.each(DIALECTS)('reconcileStuckMedia on %s', (dialect) => {

@@ -1,6 +1,6 @@
 import type { MediaRow } from '../db/schema.ts';
 import { toIso } from '../http/common-schemas.ts';
-import type { RenditionSummary } from '../processing/playback-index.ts';
+import type { RenditionSummary } from './playback-index.ts';
 import type { MediaJson } from './media.schemas.ts';
 
 /**

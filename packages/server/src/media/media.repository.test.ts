@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import { createRepositories, type Repositories } from '../db/repositories.ts';
+import { createRepositories, type Repositories } from '../repositories/repositories.ts';
 import type { NewMediaRow } from '../db/schema.ts';
 import { newId } from '../lib/ids.ts';
 

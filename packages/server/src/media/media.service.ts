@@ -1,8 +1,8 @@
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError } from '../http/problem.ts';
-import { encodingKey } from './media-jobs.ts';
+import { encodingKey } from './media-job-keys.ts';
 import { assertWithinQuota } from '../tenants/quotas.ts';
 import type { MediaRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';

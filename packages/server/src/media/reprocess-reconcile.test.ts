@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tusUpload, waitForMedia } from '../../test/media-upload.ts';
 import { parseHls } from '../../test/stream-parsers.ts';
 import { startTestKino, type TestKino } from '../../test/test-kino.ts';
-import { createRepositories, unitOfWork, type Repositories } from '../db/repositories.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../repositories/repositories.ts';
 import type { JobRow } from '../db/schema.ts';
 import { recurringJobs } from '../jobs/catalog.ts';
-import { encodingKey, processingKey, reconcileHandler } from './media-jobs.ts';
+import { encodingKey, processingKey } from './media-job-keys.ts';
+import { reconcileHandler } from './media-jobs.ts';
 import type { MediaJson } from './media.schemas.ts';
 
 const RECONCILE = recurringJobs.find((r) => r.type === 'media.reconcile');

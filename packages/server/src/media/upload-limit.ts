@@ -1,4 +1,4 @@
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/uploads.service.ts';
 
 /** The largest original a tenant may add, by upload, form or import. */

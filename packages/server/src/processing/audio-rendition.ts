@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MEDIA_TIME_OFFSET_SECONDS, outputs } from './ffmpeg-commands.ts';
-import type { PublishedRendition } from './manifests.ts';
+import type { PublishedRendition } from '../media/playback-index.ts';
 import type { AudioPlan } from './plan.ts';
 import { mp4aCodecString, parseFfmpegPlaylist } from './rendition-index.ts';
 

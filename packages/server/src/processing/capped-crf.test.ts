@@ -4,11 +4,11 @@ import path from 'node:path';
 import { cachedMedia } from '@kino/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instantArgs, ladderArgs, rateControl } from './ffmpeg-commands.ts';
-import { masterPlaylist } from './manifests.ts';
+import { masterPlaylist } from '../delivery/manifests.ts';
 import { planProcessing, type ProcessingPlan, type VideoRung } from './plan.ts';
 import { readSource } from './probe-file.ts';
 import { runMediaTool } from './media-tools.ts';
-import { bandwidth } from './rendition-index.ts';
+import { bandwidth } from '../delivery/bandwidth.ts';
 import { videoRendition } from './processing-steps.ts';
 
 const SECONDS = 8;

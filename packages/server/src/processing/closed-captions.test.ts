@@ -8,8 +8,8 @@ import {
   parseClosedCaptionsProbe,
 } from './closed-captions.ts';
 import { UNTRUSTED_INPUT } from './input-format.ts';
-import { dashManifest, masterPlaylist, type PublishedRendition } from './manifests.ts';
-import { playbackIndexSchema } from './playback-index.ts';
+import { dashManifest, masterPlaylist } from '../delivery/manifests.ts';
+import { playbackIndexSchema, type PublishedRendition } from '../media/playback-index.ts';
 import { parseProbe } from './probe.ts';
 
 const rendition = (id: string, kind: 'video' | 'audio', closedCaptions?: boolean): PublishedRendition => ({

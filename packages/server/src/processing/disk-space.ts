@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 
 // Not configuration: a job's scratch needs are the source (downloaded), its repackaged or

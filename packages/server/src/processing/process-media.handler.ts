@@ -1,6 +1,6 @@
 import { withWorkSpaceCheck } from './disk-space.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
-import { encodingKey } from '../media/media-jobs.ts';
+import { encodingKey } from '../media/media-job-keys.ts';
 import { instantArgs } from './ffmpeg-commands.ts';
 import { playableRungs } from './plan.ts';
 import { runMediaTool } from './media-tools.ts';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { MediaRow } from '../db/schema.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import { PermanentJobError } from '../jobs/job-errors.ts';
@@ -12,22 +12,20 @@ import type { Storage } from '../storage/storage.ts';
 import { failAttempt, publishVersion } from '../media/lifecycle/media-lifecycle.ts';
 import { TransitionRefusedError } from '../media/lifecycle/media-transitions.ts';
 import { failpoint } from '../lib/failpoints.ts';
-import type { SourceCaptions } from '../captions/source-captions.ts';
 import { eachConcurrently } from './concurrency.ts';
 import { MEDIA_TIME_OFFSET_SECONDS, outputs } from './ffmpeg-commands.ts';
 import { localSource } from './local-source.ts';
-import type { PublishedRendition } from './manifests.ts';
 import { prepareWorkdir, sourceInWorkdir } from './media-sandbox.ts';
 import { planProcessing, playableRungs, type ProcessingPlan, type VideoRung } from './plan.ts';
 import { audioRendition } from './audio-rendition.ts';
 import { attemptPrefix, removeUnpublishedLater } from './unpublished-versions.ts';
-import { summarize, type PlaybackIndex } from './playback-index.ts';
+import { summarize, type PlaybackIndex, type PublishedRendition } from '../media/playback-index.ts';
 import { readSource } from './probe-file.ts';
+import type { SourceCaptions } from './source-captions-port.ts';
 import { MediaRejectedError } from './probe.ts';
 import { avcCodecString, parseFfmpegPlaylist } from './rendition-index.ts';
 import { processingLimits, type ToolLimits } from './tool-limits.ts';
-import { MAX_SESSION_GRACE_SECONDS } from '../delivery/playback-session.ts';
-import { MAX_TOKEN_SECONDS } from '../delivery/playback-token.ts';
+import { MAX_SESSION_GRACE_SECONDS, MAX_TOKEN_SECONDS } from '../media/playback-limits.ts';
 
 export interface ProcessDeps {
   repos: Pick<Repositories, 'media'>;
@@ -44,7 +42,7 @@ export interface ProcessDeps {
 
 /**
  * How long replaced versions stay readable for players that loaded them: the longest a playback
- * session can last, a token's longest lifetime plus a session's grace (see playback-session.ts).
+ * session can last, a token's longest lifetime plus a session's grace (media/playback-limits.ts).
  */
 export const OLD_VERSION_GRACE_MS = (MAX_TOKEN_SECONDS + MAX_SESSION_GRACE_SECONDS) * 1000;
 

@@ -4,8 +4,7 @@ import { tusUpload, waitForMedia } from '../../test/media-upload.ts';
 import { parseHls } from '../../test/stream-parsers.ts';
 import { startTestKino, type TestKino } from '../../test/test-kino.ts';
 import type { MediaJson } from '../media/media.schemas.ts';
-import { MAX_SESSION_GRACE_SECONDS } from '../delivery/playback-session.ts';
-import { MAX_TOKEN_SECONDS } from '../delivery/playback-token.ts';
+import { MAX_SESSION_GRACE_SECONDS, MAX_TOKEN_SECONDS } from '../media/playback-limits.ts';
 import { OLD_VERSION_GRACE_MS } from './processing-steps.ts';
 
 /**

@@ -1,6 +1,7 @@
 import type { MediaRow } from '../db/schema.ts';
 import { storageLayout } from '../storage/storage-layout.ts';
-import type { ProcessDeps } from './processing-steps.ts';
+import type { KinoJobCatalog } from '../jobs/catalog.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 
 /** The storage prefix an attempt of a processing job writes its version under. */
 export function attemptPrefix(media: Pick<MediaRow, 'tenant_id' | 'id'>, jobId: string, attempt: number) {
@@ -21,7 +22,7 @@ export function publishedByJob(media: Pick<MediaRow, 'tenant_id' | 'id' | 'playb
  * player short. The idempotency key makes scheduling the same prefix twice a no-op.
  */
 export async function removeUnpublishedLater(
-  deps: Pick<ProcessDeps, 'queue' | 'now'>,
+  deps: { queue: Pick<JobQueue<KinoJobCatalog>, 'add'>; now?: () => number },
   media: Pick<MediaRow, 'tenant_id' | 'playback_prefix'>,
   prefixes: readonly string[],
   graceMs: number,

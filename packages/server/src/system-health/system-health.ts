@@ -1,25 +1,29 @@
-import type { Db } from '../db/database.ts';
-import type { JobsRepository } from '../jobs/jobs.repository.ts';
-import { databaseCheck } from '../health/readiness.ts';
+import type { ReadinessCheck } from '../health/readiness.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import type { Storage } from '../storage/storage.ts';
 import { FREE_DISK_FLOOR_BYTES, freeBytes } from '../processing/disk-space.ts';
 import { ffmpegVersionProbe } from './ffmpeg-version.ts';
-import { SystemHealthRepository } from './system-health.repository.ts';
 import { systemHealthRoutes } from './system-health.routes.ts';
 import { SystemHealthService } from './system-health.service.ts';
 
 /**
  * The operator's /v1/system/health route over this process's database and storage.
  *
- * @example await app.register(systemHealth({ db, jobs: repos.jobs, storage }));
+ * @example await app.register(systemHealth({ repos, database: databaseCheck(db), storage }));
  */
-export function systemHealth(deps: { db: Db; jobs: JobsRepository; storage: Storage; dataDir?: string }) {
+export function systemHealth(deps: {
+  repos: Pick<Repositories, 'systemHealth' | 'jobs'>;
+  /** The process's readiness check of its database. */
+  database: ReadinessCheck;
+  storage: Storage;
+  dataDir?: string;
+}) {
   const { dataDir } = deps;
   return systemHealthRoutes(
     new SystemHealthService({
-      repo: new SystemHealthRepository(deps.db),
-      jobs: deps.jobs,
-      database: databaseCheck(deps.db),
+      repo: deps.repos.systemHealth,
+      jobs: deps.repos.jobs,
+      database: deps.database,
       storage: { name: 'storage', run: () => deps.storage.check() },
       ffmpeg: ffmpegVersionProbe(),
       ...(dataDir !== undefined && {

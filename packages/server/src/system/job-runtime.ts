@@ -1,7 +1,7 @@
 import type { DataStore } from '@tus/utils';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { jobCatalog, PLAYABLE_LANE_PRIORITY, recurringJobs, type KinoJobCatalog } from '../jobs/catalog.ts';
 import { createJobMetrics } from '../jobs/job-metrics.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
@@ -19,7 +19,7 @@ import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts
 import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
 import { eventDispatchHandler } from '../webhooks/event-dispatch.handler.ts';
 import { eventsSweepHandler } from '../events/events-sweep.handler.ts';
-import type { SourceCaptions } from '../captions/source-captions.ts';
+import type { SourceCaptions } from '../processing/source-captions-port.ts';
 
 /** How often a worker process looks for work folders left by killed attempts. */
 const WORK_FOLDER_SWEEP_MS = 10 * 60_000;

@@ -7,7 +7,7 @@ import { createAuthenticator } from '../auth/authenticator.ts';
 import { forgetDeletedTenants, forgetOnRevoke, VerifiedKeyCache } from '../auth/verified-keys.ts';
 import type { Config } from '../config/config.ts';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
-import { createRepositories, unitOfWork } from '../db/repositories.ts';
+import { createRepositories, unitOfWork } from '../repositories/repositories.ts';
 import { healthRoutes } from '../health/health.routes.ts';
 import { databaseCheck, ffmpegCheck, type ReadinessCheck } from '../health/readiness.ts';
 import { createHttpApp } from '../http/app.ts';
@@ -22,7 +22,6 @@ import { MediaService } from '../media/media.service.ts';
 import { tenantsRoutes } from '../tenants/tenants.routes.ts';
 import { tenantAdminRoutes } from '../tenants/tenant-admin.routes.ts';
 import { installIdempotency } from '../idempotency/idempotency.hooks.ts';
-import { IdempotencyRepository } from '../idempotency/idempotency.repository.ts';
 import { rateLimitHook } from '../rate-limits/rate-limit.hook.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
 import { deliveryRoutes } from '../delivery/delivery-routes.ts';
@@ -31,7 +30,6 @@ import type { Storage } from '../storage/storage.ts';
 import { createTusDatastore } from '../uploads/tus-server.ts';
 import { uploadsRoutes } from '../uploads/uploads.routes.ts';
 import { DatabaseUploadLocker } from '../uploads/database-upload-locker.ts';
-import { UploadLocksRepository } from '../uploads/upload-locks.repository.ts';
 import { UploadUrlsService } from '../uploads/upload-urls.service.ts';
 import { uploadUrlsRoutes } from '../uploads/upload-urls.routes.ts';
 import { webhooksRoutes } from '../webhooks/webhooks.routes.ts';
@@ -91,13 +89,11 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       importAllowPrivate: config.importAllowPrivate,
       importFetch: opts.importFetch,
       tusDatastore,
-      captions: (queue) => sourceCaptions(createCaptionsService({ database, storage, queue })),
+      captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
     });
 
-    const checks: ReadinessCheck[] = [
-      databaseCheck(database.db),
-      { name: 'storage', run: () => storage.check() },
-    ];
+    const databaseReady = databaseCheck(database.db);
+    const checks: ReadinessCheck[] = [databaseReady, { name: 'storage', run: () => storage.check() }];
     if (config.roles.has('worker')) checks.push(ffmpegCheck());
 
     const accounts = createAccounts(database, { publicUrl: config.publicUrl });
@@ -119,7 +115,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     });
     // Before any route: per-key rate limits (after authentication) and Idempotency-Key on POSTs.
     app.addHook('onRequest', rateLimitHook(config.rateLimitPerMinute));
-    installIdempotency(app, new IdempotencyRepository(database.db));
+    installIdempotency(app, repos.idempotency);
     await app.register(healthRoutes({ checks, metrics, metricsToken: config.metricsToken }));
     if (config.roles.has('api')) {
       await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
@@ -141,20 +137,18 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       );
       await app.register(
         deliveryRoutes({
-          db: database.db,
-          media: repos.media,
-          tenants: repos.tenants,
+          repos,
           storage,
           publicUrl: config.publicUrl,
           playRedirect: config.playRedirect,
         }),
       );
       await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
-      await app.register(captionsApi({ database, storage, queue: jobs.queue, publicUrl: config.publicUrl }));
-      await app.register(accounts.routes);
       await app.register(
-        systemHealth({ db: database.db, jobs: repos.jobs, storage, dataDir: config.dataDir }),
+        captionsApi({ repos, transaction, storage, queue: jobs.queue, publicUrl: config.publicUrl }),
       );
+      await app.register(accounts.routes);
+      await app.register(systemHealth({ repos, database: databaseReady, storage, dataDir: config.dataDir }));
       await app.register(
         webhooksRoutes(
           new WebhooksService({
@@ -174,18 +168,14 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
           datastore: tusDatastore,
           uploadUrls,
           // Several API processes may receive PATCHes for one upload: one writes at a time.
-          locker: new DatabaseUploadLocker(
-            new UploadLocksRepository(database.db, database.dialect),
-            {},
-            (err, uploadId) => {
-              logger.warn({ err, uploadId }, 'upload lock bookkeeping failed');
-            },
-          ),
+          locker: new DatabaseUploadLocker(repos.uploadLocks, {}, (err, uploadId) => {
+            logger.warn({ err, uploadId }, 'upload lock bookkeeping failed');
+          }),
           publicUrl: config.publicUrl,
           logger,
         }),
       );
-      await app.register(consolePlugin({ db: database.db }));
+      await app.register(consolePlugin({ repos }));
     }
     await app.ready();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { UnitOfWork } from '../db/repositories.ts';
+import type { UnitOfWork } from '../repositories/repositories.ts';
 import { withNotFound } from '../http/common-schemas.ts';
 import { notFound } from '../http/problem.ts';
 import type { App } from '../http/types.ts';

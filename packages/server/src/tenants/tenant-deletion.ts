@@ -1,4 +1,4 @@
-import type { UnitOfWork } from '../db/repositories.ts';
+import type { UnitOfWork } from '../repositories/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { notFound } from '../http/problem.ts';

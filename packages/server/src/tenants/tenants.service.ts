@@ -1,5 +1,5 @@
 import { issueApiKey } from '../api-keys/api-keys.service.ts';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { TenantRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';
 import type { Cursor } from '../lib/cursor.ts';

@@ -1,7 +1,7 @@
 import { waitingMediaRow } from '../media/waiting-media.ts';
 import { createWaiting } from '../media/lifecycle/media-lifecycle.ts';
 import { createHash } from 'node:crypto';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId, randomToken } from '../lib/ids.ts';
 import { assertWithinQuota } from '../tenants/quotas.ts';

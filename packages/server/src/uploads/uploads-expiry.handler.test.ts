@@ -3,7 +3,7 @@ import { HeadObjectCommand, ListPartsCommand, S3Client } from '@aws-sdk/client-s
 import type { DataStore } from '@tus/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLOAD_BACKENDS, startUploadKino, type UploadKino } from '../../test/upload-kino.ts';
-import { createRepositories, unitOfWork } from '../db/repositories.ts';
+import { createRepositories, unitOfWork } from '../repositories/repositories.ts';
 import type { JobRow } from '../db/schema.ts';
 import { UPLOAD_EXPIRY_MS, createTusDatastore } from './tus-server.ts';
 import { createExpireUploadsHandler } from './uploads-expiry.handler.ts';

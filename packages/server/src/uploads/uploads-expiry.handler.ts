@@ -1,5 +1,5 @@
 import type { DataStore } from '@tus/utils';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { UploadRow } from '../db/schema.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';

@@ -154,7 +154,11 @@ describe.each(UPLOAD_BACKENDS)('tus uploads on %s', (backend) => {
     // As if the process stopped between storing the last byte and recording it.
     const db = k.kino.database.db;
     await db.updateTable('uploads').set({ completed_at: null }).where('id', '=', uploadIdOf(path)).execute();
-    await db.updateTable('media').set({ status: 'waiting' }).where('id', '=', mediaId).execute();
+    await db
+      .updateTable('media')
+      .set({ status: 'waiting', source_key: null, source_size: null })
+      .where('id', '=', mediaId)
+      .execute();
     const probe = await head(path);
     expect(probe.headers.get('upload-offset')).toBe('100');
     expect(await media(mediaId)).toMatchObject({ status: 'processing' });

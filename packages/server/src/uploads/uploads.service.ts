@@ -1,5 +1,5 @@
 import { waitingMediaRow } from '../media/waiting-media.ts';
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { UploadRow } from '../db/schema.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';

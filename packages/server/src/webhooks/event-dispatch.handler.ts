@@ -1,4 +1,4 @@
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { subscribes, type EventType } from '../events/event-types.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';

@@ -1,4 +1,4 @@
-import type { Repositories } from '../db/repositories.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import { PermanentJobError } from '../jobs/job-errors.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import { pauseReason } from './webhook-pause.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../test/job-fixtures.ts';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import { createRepositories, unitOfWork, type Repositories } from '../db/repositories.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../repositories/repositories.ts';
 import { jobCatalog } from '../jobs/catalog.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';

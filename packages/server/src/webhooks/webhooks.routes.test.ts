@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/databases.ts';
 import { startTestKino, type TestKino } from '../../test/test-kino.ts';
-import { createRepositories, unitOfWork } from '../db/repositories.ts';
+import { createRepositories, unitOfWork } from '../repositories/repositories.ts';
 import { loggerOptions } from '../system/logger.ts';
 import { emitAndDispatch } from '../../test/emit-event.ts';
 

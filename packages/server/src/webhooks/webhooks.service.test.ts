@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/databases.ts';
 import { tableResolver } from '../../test/test-source-server.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import { createRepositories, unitOfWork } from '../db/repositories.ts';
+import { createRepositories, unitOfWork } from '../repositories/repositories.ts';
 import { jobCatalog } from '../jobs/catalog.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../lib/ids.ts';

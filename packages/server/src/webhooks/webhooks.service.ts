@@ -1,4 +1,4 @@
-import type { Repositories, UnitOfWork } from '../db/repositories.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';

@@ -2,7 +2,7 @@ import { startCluster, type Cluster, type ClusterOptions } from '@kino/testkit/c
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config.ts';
 import type { MediaJson } from '../../src/media/media.schemas.ts';
-import type { PlaybackIndex } from '../../src/processing/playback-index.ts';
+import type { PlaybackIndex } from '../../src/media/playback-index.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import type { Storage } from '../../src/storage/storage.ts';
 

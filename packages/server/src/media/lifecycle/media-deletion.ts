@@ -1,6 +1,6 @@
 import type { JobRow, MediaRow } from '../../db/schema.ts';
 import { storageLayout } from '../../storage/storage-layout.ts';
-import { encodingKey, importKey, processingKey } from '../media-jobs.ts';
+import { encodingKey, importKey, processingKey } from '../media-job-keys.ts';
 import { importTargets, scheduleRemoval } from '../stored-objects.ts';
 import { nextStatus } from './media-transitions.ts';
 import { MediaGoneError, stateOf, type LifecycleTx } from './media-lifecycle.ts';

@@ -1,11 +1,11 @@
-import type { Repositories } from '../../db/repositories.ts';
+import type { Repositories } from '../../repositories/repositories.ts';
 import type { MediaRow, MediaRowUpdate, NewMediaRow } from '../../db/schema.ts';
 import { recordEvent } from '../../events/record-event.ts';
 import type { EventType } from '../../events/event-types.ts';
 import type { KinoJobCatalog } from '../../jobs/catalog.ts';
 import type { JobQueue } from '../../jobs/job-queue.ts';
 import { processTimeoutMs } from '../../processing/job-timeouts.ts';
-import { importKey, processingKey } from '../media-jobs.ts';
+import { importKey, processingKey } from '../media-job-keys.ts';
 import { isFullyPublished } from '../media-versions.ts';
 import { mediaEventData } from './media-event-data.ts';
 import { nextStatus, type MediaTransition } from './media-transitions.ts';

@@ -1,5 +1,5 @@
-import type { UnitOfWork } from '../../db/repositories.ts';
-import { encodingKey, importKey, processingKey } from '../media-jobs.ts';
+import type { UnitOfWork } from '../../repositories/repositories.ts';
+import { encodingKey, importKey, processingKey } from '../media-job-keys.ts';
 import { failAttempt, type LifecycleTx } from './media-lifecycle.ts';
 
 const BATCH = 100;

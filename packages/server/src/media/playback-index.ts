@@ -1,5 +1,47 @@
 import { z } from 'zod';
-import type { PublishedRendition } from './manifests.ts';
+
+/** Where one rendition's bytes are inside its single CMAF file. */
+export interface Segment {
+  /** Seconds. */
+  duration: number;
+  offset: number;
+  length: number;
+}
+
+export interface RenditionIndex {
+  /** Bytes 0..initLength-1 are the init segment (ftyp + moov). */
+  initLength: number;
+  segments: Segment[];
+}
+
+/** A published rendition: its file, its byte index and what players need to choose it. */
+export interface PublishedRendition {
+  id: string;
+  kind: 'video' | 'audio';
+  file: string;
+  codec: string;
+  width: number | null;
+  height: number | null;
+  frameRate: number | null;
+  index: RenditionIndex;
+  /**
+   * The media time (seconds) at which the presentation starts: its first segment's decode time.
+   * Absent (zero) in versions written before renditions carried an offset.
+   */
+  timeOffsetSeconds?: number;
+  /** Audio: BCP 47 language of the track, when the source names one. */
+  language?: string | null;
+  /** Audio: what players list the track as. */
+  name?: string;
+  /** Audio: the track players start with (absent: the first audio rendition is). */
+  isDefault?: boolean;
+  /** Audio: channel count (absent: 2). */
+  channels?: number;
+  /** Audio: integrated loudness of the source track (LUFS, EBU R128), when measured. */
+  loudnessLufs?: number | null;
+  /** Video: its pictures carry CEA-608 captions (channel CC1), declared in the master. */
+  closedCaptions?: boolean;
+}
 
 /**
  * What a published version serves, stored as JSON beside its files. Only names listed here are

@@ -2,14 +2,8 @@ import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { parseDash, parseHls } from '../../test/stream-parsers.ts';
 import type { CaptionTrackRow } from '../db/schema.ts';
-import {
-  dashManifest,
-  masterPlaylist,
-  subtitlePlaylist,
-  type PublishedRendition,
-  type SubtitleRendition,
-} from '../processing/manifests.ts';
-import type { PlaybackIndex } from '../processing/playback-index.ts';
+import { dashManifest, masterPlaylist, subtitlePlaylist, type SubtitleRendition } from './manifests.ts';
+import type { PlaybackIndex, PublishedRendition } from '../media/playback-index.ts';
 import { subtitleRendition, withTimestampMap } from './caption-playback.ts';
 
 const rendition = (kind: 'video' | 'audio'): PublishedRendition => ({

@@ -14,7 +14,7 @@ const MEDIA_WORK = ['media.import', 'media.process'];
  * Reads processing progress from the media's unfinished job (import, then processing): workers
  * record it with their heartbeats, so it is at most a heartbeat old.
  */
-export class MediaProgressRepository {
+export class JobProgressRepository {
   constructor(private readonly db: Db) {}
 
   async forMedia(tenantId: string, mediaId: string): Promise<MediaProgress | null> {

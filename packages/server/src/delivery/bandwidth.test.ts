@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bandwidth, targetDuration, type RenditionIndex } from './rendition-index.ts';
+import type { RenditionIndex } from '../media/playback-index.ts';
+import { bandwidth, targetDuration } from './bandwidth.ts';
 
 /** An index of back-to-back segments, each [seconds, bytes]. */
 function indexOf(segments: [seconds: number, bytes: number][]): RenditionIndex {

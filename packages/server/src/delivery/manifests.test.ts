@@ -8,16 +8,10 @@ import {
   mediaPlaylist,
   playlistName,
   storyboardVtt,
-  type PublishedRendition,
 } from './manifests.ts';
-import {
-  avcCodecString,
-  bandwidth,
-  mp4aCodecString,
-  parseFfmpegPlaylist,
-  totalDuration,
-  type RenditionIndex,
-} from './rendition-index.ts';
+import type { PublishedRendition, RenditionIndex } from '../media/playback-index.ts';
+import { avcCodecString, mp4aCodecString, parseFfmpegPlaylist } from '../processing/rendition-index.ts';
+import { bandwidth, totalDuration } from './bandwidth.ts';
 
 /** What ffmpeg 5.1's HLS muxer writes in single-file fMP4 mode (-hls_flags single_file). */
 const FFMPEG_PLAYLIST = `#EXTM3U

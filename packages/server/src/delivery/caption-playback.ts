@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/database.ts';
+import type { CaptionsRepository } from '../captions/captions.repository.ts';
+import { readText } from '../captions/stored-text.ts';
+import { trackChanges } from '../captions/track-changes.ts';
 import type { CaptionTrackRow } from '../db/schema.ts';
-import type { PlayableMedia } from '../delivery/playable-media.repository.ts';
-import { subtitlePlaylist, type SubtitleRendition } from '../processing/manifests.ts';
-import type { PlaybackIndex } from '../processing/playback-index.ts';
+import type { PlaybackIndex } from '../media/playback-index.ts';
 import type { Storage } from '../storage/storage.ts';
-import { CaptionsRepository } from './captions.repository.ts';
-import { readText } from './stored-text.ts';
-import { trackChanges } from './track-changes.ts';
+import { subtitlePlaylist, type SubtitleRendition } from './manifests.ts';
+import type { PlayableMedia } from './playable-media.repository.ts';
 
 /** Where caption files live under a media's stable /play path. */
 export const CAPTIONS_PATH = 'captions/';
@@ -96,21 +95,18 @@ export function withTimestampMap(vtt: string, index: PlaybackIndex): string {
  * Caption tracks for /play. The routes admit the request (rules, token) before asking, so tracks
  * are looked up by media id alone.
  *
- * @example playRoutes({ ...access, captions: new CaptionPlayback(db, storage) })
+ * @example playRoutes({ ...access, captions: new CaptionPlayback(repos.captions, storage) })
  */
 export class CaptionPlayback implements PlayCaptions {
-  private readonly tracks: CaptionsRepository;
   private readonly files = new Map<string, string>();
   /** Each media's tracks as last read, shared by the requests of the next TRACKS_TTL_MS. */
   private readonly recent = new Map<string, { at: number; generation: number; read: Promise<Listed> }>();
 
   constructor(
-    db: Db,
+    private readonly tracks: Pick<CaptionsRepository, 'listForPlayback'>,
     private readonly storage: Storage,
     private readonly now: () => number = Date.now,
-  ) {
-    this.tracks = new CaptionsRepository(db);
-  }
+  ) {}
 
   async subtitles(media: PlayableMedia): Promise<PlaySubtitles> {
     return (await this.listed(media.id)).subtitles;

@@ -1,0 +1,108 @@
+import type { Db, Dialect } from '../db/database.ts';
+import { transactionRunner } from '../db/transaction.ts';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
+import { CaptionSearchRepository } from '../captions/caption-search.repository.ts';
+import { CaptionsRepository } from '../captions/captions.repository.ts';
+import { PlayableMediaRepository } from '../delivery/playable-media.repository.ts';
+import { SigningKeysRepository } from '../delivery/signing-keys.repository.ts';
+import { TenantKeysRepository } from '../delivery/tenant-keys.repository.ts';
+import { EventsRepository } from '../events/events.repository.ts';
+import { IdempotencyRepository } from '../idempotency/idempotency.repository.ts';
+import { JobProgressRepository } from '../jobs/job-progress.repository.ts';
+import { JobsRepository } from '../jobs/jobs.repository.ts';
+import { MediaRepository } from '../media/media.repository.ts';
+import { SystemHealthRepository } from '../system-health/system-health.repository.ts';
+import { PlaybackRulesRepository } from '../tenants/playback-rules.repository.ts';
+import { QuotasRepository } from '../tenants/quotas.repository.ts';
+import { TenantsRepository } from '../tenants/tenants.repository.ts';
+import { UploadLocksRepository } from '../uploads/upload-locks.repository.ts';
+import { UploadUrlsRepository } from '../uploads/upload-urls.repository.ts';
+import { UploadsRepository } from '../uploads/uploads.repository.ts';
+import { InvitesRepository } from '../users/invites.repository.ts';
+import { LoginThrottleRepository } from '../users/login-throttle.repository.ts';
+import { SessionsRepository } from '../users/sessions.repository.ts';
+import { UsersRepository } from '../users/users.repository.ts';
+import { WebhooksRepository } from '../webhooks/webhooks.repository.ts';
+
+/**
+ * Every repository of Kino, bound to one database handle or to one transaction. The composition
+ * roots (system/kino.ts, cli/) build the set once and pass it down; a domain names the part it
+ * uses, `Pick<Repositories, 'media' | 'jobs'>`. Repository files never import this module: it
+ * imports them.
+ */
+export interface Repositories {
+  readonly apiKeys: ApiKeysRepository;
+  readonly captions: CaptionsRepository;
+  readonly captionSearch: CaptionSearchRepository;
+  readonly events: EventsRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly invites: InvitesRepository;
+  readonly jobProgress: JobProgressRepository;
+  readonly jobs: JobsRepository;
+  readonly loginThrottle: LoginThrottleRepository;
+  readonly media: MediaRepository;
+  readonly playableMedia: PlayableMediaRepository;
+  readonly playbackRules: PlaybackRulesRepository;
+  readonly quotas: QuotasRepository;
+  readonly sessions: SessionsRepository;
+  readonly signingKeys: SigningKeysRepository;
+  readonly systemHealth: SystemHealthRepository;
+  readonly tenantKeys: TenantKeysRepository;
+  readonly tenants: TenantsRepository;
+  readonly uploadLocks: UploadLocksRepository;
+  readonly uploadUrls: UploadUrlsRepository;
+  readonly uploads: UploadsRepository;
+  readonly users: UsersRepository;
+  readonly webhooks: WebhooksRepository;
+}
+
+/**
+ * Each repository is made when first used: a transaction touches a few of them, and some compile
+ * their queries when made.
+ */
+function lazily<T extends object>(makers: { [K in keyof T]: () => T[K] }): T {
+  const made = {} as T;
+  for (const key of Object.keys(makers) as (keyof T)[]) {
+    let value: T[typeof key] | undefined;
+    Object.defineProperty(made, key, { enumerable: true, get: () => (value ??= makers[key]()) });
+  }
+  return made;
+}
+
+/** @example const repos = createRepositories(database.db, database.dialect); */
+export function createRepositories(db: Db, dialect: Dialect): Repositories {
+  return lazily<Repositories>({
+    apiKeys: () => new ApiKeysRepository(db),
+    captions: () => new CaptionsRepository(db),
+    captionSearch: () => new CaptionSearchRepository(db, dialect),
+    events: () => new EventsRepository(db),
+    idempotency: () => new IdempotencyRepository(db),
+    invites: () => new InvitesRepository(db),
+    jobProgress: () => new JobProgressRepository(db),
+    jobs: () => new JobsRepository(db, dialect),
+    loginThrottle: () => new LoginThrottleRepository(db),
+    media: () => new MediaRepository(db),
+    playableMedia: () => new PlayableMediaRepository(db),
+    playbackRules: () => new PlaybackRulesRepository(db),
+    quotas: () => new QuotasRepository(db),
+    sessions: () => new SessionsRepository(db),
+    signingKeys: () => new SigningKeysRepository(db),
+    systemHealth: () => new SystemHealthRepository(db),
+    tenantKeys: () => new TenantKeysRepository(db),
+    tenants: () => new TenantsRepository(db),
+    uploadLocks: () => new UploadLocksRepository(db, dialect),
+    uploadUrls: () => new UploadUrlsRepository(db),
+    uploads: () => new UploadsRepository(db),
+    users: () => new UsersRepository(db),
+    webhooks: () => new WebhooksRepository(db),
+  });
+}
+
+/** Runs `work` with every repository bound to one transaction: all of its writes land, or none. */
+export type UnitOfWork = <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>;
+
+/** @example const transaction = unitOfWork(database); await transaction((repos) => repos.media.get(t, id)); */
+export function unitOfWork(handle: { db: Db; dialect: Dialect }): UnitOfWork {
+  const transact = transactionRunner(handle);
+  return (work) => transact((trx) => work(createRepositories(trx, handle.dialect)));
+}
