@@ -193,7 +193,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Log in with email and password; sets the kino_session cookie */
+    /**
+     * Log in with email and password; sets the kino_session cookie
+     * @description Accounts are per tenant. When the password opens accounts in several tenants, the answer is 409 `tenant_required` with `tenants: [{id, name}]` (`id` null: the operator account); send the chosen `tenantId` again with the email and password.
+     */
     post: {
       parameters: {
         query?: never;
@@ -206,6 +209,8 @@ export interface paths {
           'application/json': {
             email: string;
             password: string;
+            /** @description Which account to open when the email has accounts in several tenants (a 409 tenant_required lists them); null: the operator account */
+            tenantId?: string | null;
           };
         };
       };
@@ -230,6 +235,15 @@ export interface paths {
         };
         /** @description Default Response */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
           headers: {
             [name: string]: unknown;
           };

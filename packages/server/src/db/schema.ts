@@ -225,7 +225,7 @@ export type TenantUserRole = Exclude<UserRole, 'operator'>;
 export interface UsersTable {
   id: string;
   tenant_id: string | null;
-  /** Lower-cased: unique without regard to case. */
+  /** Lower-cased: unique per tenant (and among operator users) without regard to case. */
   email: string;
   name: string;
   role: UserRole;

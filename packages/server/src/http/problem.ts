@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   conflict: 409,
   email_taken: 409,
   last_admin: 409,
+  tenant_required: 409,
   upload_url_used: 409,
   invite_used: 410,
   invite_expired: 410,

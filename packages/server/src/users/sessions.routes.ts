@@ -12,6 +12,14 @@ import { sessionSchema } from './user.json.ts';
 const loginBody = z.strictObject({
   email: z.string().trim().min(1).max(320),
   password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  tenantId: z
+    .string()
+    .max(64)
+    .nullable()
+    .optional()
+    .describe(
+      'Which account to open when the email has accounts in several tenants (a 409 tenant_required lists them); null: the operator account',
+    ),
 });
 
 /** Login, logout and the current session of the console, kept in the kino_session cookie. */
@@ -28,9 +36,17 @@ export function sessionsRoutes(deps: {
         schema: {
           tags: ['auth'],
           summary: 'Log in with email and password; sets the kino_session cookie',
+          description:
+            'Accounts are per tenant. When the password opens accounts in several tenants, the answer is 409 `tenant_required` with `tenants: [{id, name}]` (`id` null: the operator account); send the chosen `tenantId` again with the email and password.',
           security: [],
           body: loginBody,
-          response: { 200: sessionSchema, 400: problemSchema, 401: problemSchema, 429: problemSchema },
+          response: {
+            200: sessionSchema,
+            400: problemSchema,
+            401: problemSchema,
+            409: problemSchema,
+            429: problemSchema,
+          },
         },
       },
       async (request, reply) => {

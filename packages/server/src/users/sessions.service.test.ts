@@ -97,6 +97,38 @@ describe.each(DIALECTS)('sessions on %s', (dialect) => {
     ).toBe('innocent@example.com');
   });
 
+  it('opens the one account of an email its password opens, passing over disabled and invited ones', async () => {
+    const [other, third] = [newId('ten'), newId('ten')];
+    await repos.tenants.create({ id: other, name: 'Other', created_at: 1, updated_at: 1 });
+    await repos.tenants.create({ id: third, name: 'Third', created_at: 1, updated_at: 1 });
+    const { user: here } = await member('shared@example.com');
+    const { user: there } = await users.create(other, {
+      email: 'shared@example.com',
+      role: 'viewer',
+      password: 'a good long password',
+    });
+    await users.create(third, { email: 'shared@example.com', role: 'viewer' });
+    const login = (tenantId?: string | null) =>
+      sessions.login({
+        email: 'shared@example.com',
+        password: 'a good long password',
+        clientAddress: '10.7.0.1',
+        ...(tenantId !== undefined && { tenantId }),
+      });
+    await expect(login()).rejects.toMatchObject({
+      code: 'tenant_required',
+      tenants: expect.arrayContaining([
+        { id: tenantId, name: 'Acme' },
+        { id: other, name: 'Other' },
+      ]),
+    });
+    expect((await login(other)).user.id).toBe(there.id);
+    await expect(login(null)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await users.update(other, there.id, { disabled: true });
+    expect((await login()).user.id).toBe(here.id);
+    await expect(login(other)).rejects.toMatchObject({ code: 'invalid_credentials' });
+  });
+
   const codesOf = (outcomes: PromiseSettledResult<unknown>[]) =>
     outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : 'signed in'));
 

@@ -13,6 +13,7 @@ import {
 import { hashPassword, verifyPassword } from './password.ts';
 import { SESSION_MAX_MS, sessionIsLive } from './session-policy.ts';
 import type { SessionWithUser } from './sessions.repository.ts';
+import { TenantRequiredError, tenantChoices } from './tenant-choice.ts';
 
 /** A session just opened: the cookie secret exists only here and in the client's cookie. */
 export interface StartedSession extends SessionWithUser {
@@ -31,34 +32,62 @@ export class TooManyAttemptsError extends ApiError {
 export class SessionsService {
   private readonly limits: ThrottleLimits;
   private readonly now: () => number;
-  // Unknown emails are checked against this hash, so they cost as long as known ones.
   private decoyHash: Promise<string> | undefined;
 
   constructor(
-    private readonly repos: Pick<AccountRepos, 'users' | 'sessions' | 'throttle'>,
+    private readonly repos: Pick<AccountRepos, 'users' | 'sessions' | 'throttle' | 'tenants'>,
     opts: { now?: () => number; limits?: Partial<ThrottleLimits> } = {},
   ) {
     this.now = opts.now ?? Date.now;
     this.limits = { ...DEFAULT_THROTTLE_LIMITS, ...opts.limits };
   }
 
-  /** Checks an email and password, throttled per email and per client address, and opens a session. */
-  async login(input: { email: string; password: string; clientAddress: string }): Promise<StartedSession> {
+  /**
+   * Checks an email and password, throttled per email and per client address, and opens a
+   * session in the one account the password opens. Accounts are per tenant, so an email may have
+   * several: `tenantId` picks one (null: the operator account); without it, a password that opens
+   * more than one throws TenantRequiredError.
+   */
+  async login(input: {
+    email: string;
+    password: string;
+    clientAddress: string;
+    tenantId?: string | null | undefined;
+  }): Promise<StartedSession> {
     const email = normalizeEmail(input.email);
     const keys = throttleKeys(email, input.clientAddress);
     await this.countAttempt(keys);
 
-    const user = await this.repos.users.findByEmail(email);
-    const stored = user?.password_hash ?? (await this.decoy());
-    const matches = await verifyPassword(input.password, stored);
-    if (!user || user.password_hash === null || user.disabled_at !== null || !matches) {
+    const candidates = (await this.repos.users.listByEmail(email)).filter(
+      (u) =>
+        u.password_hash !== null &&
+        u.disabled_at === null &&
+        (input.tenantId === undefined || u.tenant_id === input.tenantId),
+    );
+    const opened = await this.accountsOpenedBy(input.password, candidates);
+    const [user, ...more] = opened;
+    if (user === undefined) {
       await this.repos.throttle.pruneBefore(this.now() - this.limits.windowMs);
       throw new ApiError('invalid_credentials', 'the email or the password is wrong');
     }
     // A good login forgets its email's failures, and does not count against its address.
     await this.repos.throttle.clear(keys.email);
     await this.repos.throttle.uncount(keys.address);
+    if (more.length > 0) throw new TenantRequiredError(await tenantChoices(this.repos.tenants, opened));
     return this.start(user);
+  }
+
+  /**
+   * The accounts whose password this is, checked side by side. With none to check, a decoy hash
+   * is, so an unknown email costs as long as a known one.
+   */
+  private async accountsOpenedBy(password: string, accounts: UserRow[]): Promise<UserRow[]> {
+    if (accounts.length === 0) {
+      await verifyPassword(password, await this.decoy());
+      return [];
+    }
+    const verdicts = await Promise.all(accounts.map((u) => verifyPassword(password, u.password_hash ?? '')));
+    return accounts.filter((_, i) => verdicts[i]);
   }
 
   /**

@@ -16,9 +16,25 @@ export class UsersRepository {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** By lower-cased email, in any tenant (this is how a login finds its user). */
-  findByEmail(email: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  /** Every account of a lower-cased email, in any tenant and the operator's: what a login chooses from. */
+  listByEmail(email: string): Promise<UserRow[]> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
+  }
+
+  /** The account of a lower-cased email in one tenant, or among operator users (`tenantId` null). */
+  findByEmailIn(tenantId: string | null, email: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .where((eb) => (tenantId === null ? eb('tenant_id', 'is', null) : eb('tenant_id', '=', tenantId)))
+      .executeTakeFirst();
   }
 
   getInTenant(tenantId: string, id: string): Promise<UserRow | undefined> {

@@ -52,16 +52,29 @@ describe.each(DIALECTS)('members and invites on %s', (dialect) => {
     expect(await repos.users.countActiveAdmins(tenantA)).toBe(1);
   });
 
-  it('refuses a second user with the same email in any case, in any tenant', async () => {
+  it('refuses a second account of an email in one tenant (any case), not in another tenant', async () => {
     await users.create(tenantA, { email: 'Dup@A.test', role: 'viewer', password });
-    await expect(
-      users.create(tenantB, { email: 'dup@a.TEST', role: 'viewer', password }),
-    ).rejects.toMatchObject({
+    await expect(users.create(tenantA, { email: 'dup@a.TEST', role: 'admin' })).rejects.toMatchObject({
       code: 'email_taken',
     });
-    await expect(users.createOperator({ email: 'DUP@a.test', password })).rejects.toMatchObject({
+    const inB = await users.create(tenantB, { email: 'dup@a.TEST', role: 'viewer', password });
+    expect(inB.user).toMatchObject({ tenant_id: tenantB, email: 'dup@a.test' });
+    const operator = await users.createOperator({ email: 'DUP@a.test', password });
+    expect(operator).toMatchObject({ created: true, user: { tenant_id: null, role: 'operator' } });
+    await expect(users.createOperator({ email: 'dup@a.test', password })).rejects.toMatchObject({
       code: 'email_taken',
     });
+    const reset = await users.createOperator({ email: 'dup@a.test', password, resetExisting: true });
+    expect(reset).toMatchObject({ created: false, user: { id: operator.user.id } });
+  });
+
+  it('lets two concurrent adds of one email to one tenant make one account', async () => {
+    const results = await Promise.allSettled([
+      users.create(tenantB, { email: 'twice@b.test', role: 'viewer' }),
+      users.create(tenantB, { email: 'twice@b.test', role: 'viewer' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'email_taken' } });
   });
 
   it('accepts an invite once, stores only its digest, and refuses it after 7 days', async () => {

@@ -57,7 +57,7 @@ export class UsersService {
   async create(tenantId: string, input: NewMember): Promise<{ user: UserRow; inviteToken?: string }> {
     await this.tenant(tenantId);
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-    return this.insertUser(input.email, async (repos, now) => {
+    return this.insertUser(tenantId, input.email, async (repos, now) => {
       const user = await repos.users.create(
         this.newUserRow(
           { tenantId, email: input.email, name: input.name, role: input.role, passwordHash },
@@ -129,13 +129,13 @@ export class UsersService {
     resetExisting?: boolean;
   }): Promise<{ user: UserRow; created: boolean }> {
     const passwordHash = await hashPassword(input.password);
-    const existing = await this.repos.users.findByEmail(normalizeEmail(input.email));
-    if (existing && input.resetExisting && existing.role === 'operator') {
+    const existing = await this.repos.users.findByEmailIn(null, normalizeEmail(input.email));
+    if (existing && input.resetExisting) {
       const now = this.now();
       await this.repos.users.setPassword(existing.id, passwordHash, now, input.name);
       return { user: { ...existing, password_hash: passwordHash, updated_at: now }, created: false };
     }
-    const { user } = await this.insertUser(input.email, async (repos, now) => ({
+    const { user } = await this.insertUser(null, input.email, async (repos, now) => ({
       user: await repos.users.create(
         this.newUserRow(
           { tenantId: null, email: input.email, name: input.name, role: 'operator', passwordHash },
@@ -170,19 +170,29 @@ export class UsersService {
     };
   }
 
-  /** Inserts in a transaction; an email that is taken (even by a concurrent insert) is a 409. */
+  /**
+   * Inserts in a transaction; an email taken in the same tenant (or among operator users), even by
+   * a concurrent insert, is a 409. Other tenants' accounts are neither checked nor revealed.
+   */
   private async insertUser<T extends { user: UserRow }>(
+    tenantId: string | null,
     email: string,
     work: (repos: AccountRepos, now: number) => Promise<T>,
   ): Promise<T> {
-    const taken = () => new ApiError('email_taken', 'a user with this email exists already');
+    const taken = () =>
+      new ApiError(
+        'email_taken',
+        tenantId === null
+          ? 'an operator user with this email exists already'
+          : 'a member with this email exists already in this tenant',
+      );
     try {
       return await this.transaction(async (repos) => {
-        if (await repos.users.findByEmail(normalizeEmail(email))) throw taken();
+        if (await repos.users.findByEmailIn(tenantId, normalizeEmail(email))) throw taken();
         return work(repos, this.now());
       });
     } catch (err) {
-      // Two inserts of one email at once: the unique index refuses the second.
+      // Two inserts of one email into one tenant at once: the unique index refuses the second.
       const message = err instanceof Error ? err.message : '';
       if (!(err instanceof ApiError) && /unique|duplicate/i.test(message) && /email/i.test(message))
         throw taken();

@@ -12,6 +12,7 @@ import * as hardening from './0010-hardening.ts';
 import * as mediaLoudness from './0011-media-loudness.ts';
 import * as uploadHardening from './0012-upload-hardening.ts';
 import * as eventOutbox from './0014-event-outbox.ts';
+import * as usersPerTenant from './0015-users-per-tenant.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0011-media-loudness': mediaLoudness,
   '0012-upload-hardening': uploadHardening,
   '0014-event-outbox': eventOutbox,
+  '0015-users-per-tenant': usersPerTenant,
 };
 
 export const migrationProvider: MigrationProvider = {
