@@ -58,6 +58,12 @@ export function importMediaHandler(deps: ImportMediaDeps): JobHandler<Payload> {
     // An earlier attempt stored the original and moved on; processing owns the media now.
     if (media.source_key !== null) return;
     if (media.status === 'errored') {
+      // A job retried by hand starts again at attempt 1. A later attempt that finds the media
+      // errored follows an attempt whose failure committed (media.errored announced) but whose
+      // worker died before the job recorded it: that failure stands, and is not announced again.
+      if (ctx.job.attempt > 1) {
+        throw new PermanentJobError('an earlier attempt of this job already ended the import');
+      }
       // The job was retried by hand after the import had failed: the media is importing again.
       await deps.transaction(async (repos) => {
         const current = await repos.media.get(tenantId, mediaId);

@@ -1,6 +1,7 @@
 import type { Repositories } from '../repositories/repositories.ts';
 import { PermanentJobError } from '../jobs/job-errors.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
+import { failpoint } from '../lib/failpoints.ts';
 import { pauseReason } from './webhook-pause.ts';
 import { postWebhook, type PostFetchOptions } from './webhook-post.ts';
 import { signatureHeader } from './webhook-signature.ts';
@@ -49,6 +50,8 @@ export function webhookDeliverHandler(deps: WebhookDeliverDeps): JobHandler<Payl
       },
       { allowPrivate: deps.allowPrivate, timeoutMs: deps.timeoutMs ?? 10_000, signal, fetch: deps.fetch },
     );
+    // The POST is over and its outcome not recorded yet: a process killed here sends it again.
+    failpoint('webhook.after-send');
     // Shutdown or cancel: the attempt did not really happen; the job system hands it back.
     if (signal.aborted) throw new Error('the delivery was interrupted');
 
