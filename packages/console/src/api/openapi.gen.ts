@@ -2615,6 +2615,115 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/setup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether Kino still waits for its first administrator (the console then offers setup) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['SetupState'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create the first tenant and its administrator with the setup code; sets the kino_session cookie
+     * @description Works once. A wrong or used code answers 403 `invalid_setup_code`; once Kino is set up, 409 `already_set_up`. Attempts are limited per client address like logins (429 `too_many_attempts` with Retry-After).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The one-time setup code printed by Kino at start */
+            code: string;
+            /** @description The name of the first tenant */
+            organisation: string;
+            /** @description The administrator's name */
+            name: string;
+            /** Format: email */
+            email: string;
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Session'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/signing-keys/public': {
     parameters: {
       query?: never;
@@ -5791,6 +5900,14 @@ export interface components {
       user: components['schemas']['UserInput'];
       /** @description Send as X-CSRF-Token on every request that is not GET/HEAD/OPTIONS */
       csrfToken: string;
+    };
+    SetupState: {
+      /** @description true until the first administrator is created with a setup code Kino printed at start */
+      needed: boolean;
+    };
+    SetupStateInput: {
+      /** @description true until the first administrator is created with a setup code Kino printed at start */
+      needed: boolean;
     };
     SystemHealth: {
       database: {

@@ -267,6 +267,14 @@ export interface LoginThrottleTable {
   window_started_at: number;
 }
 
+/** One-time codes of the first run (first administrator), stored as their SHA-256. */
+export interface SetupCodesTable {
+  code_hash: string;
+  created_at: number;
+  /** Set on every code when the first administrator is created. */
+  used_at: number | null;
+}
+
 export type CaptionKind = 'captions' | 'subtitles';
 export type CaptionSource = 'upload' | 'extracted';
 
@@ -357,6 +365,7 @@ export interface Database {
   sessions: SessionsTable;
   invites: InvitesTable;
   login_throttle: LoginThrottleTable;
+  setup_codes: SetupCodesTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

@@ -36,6 +36,8 @@ import { webhooksRoutes } from '../webhooks/webhooks.routes.ts';
 import { WebhooksService } from '../webhooks/webhooks.service.ts';
 import { UploadsService } from '../uploads/uploads.service.ts';
 import { createAccounts } from '../users/accounts.ts';
+import { setupRoutes } from '../setup/setup.routes.ts';
+import { SetupService } from '../setup/setup.service.ts';
 import { systemHealth } from '../system-health/system-health.ts';
 import { consolePlugin } from '../console/console-plugin.ts';
 import { captionsApi, createCaptionsService } from '../captions/captions-api.ts';
@@ -148,6 +150,13 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         captionsApi({ repos, transaction, storage, queue: jobs.queue, publicUrl: config.publicUrl }),
       );
       await app.register(accounts.routes);
+      await app.register(
+        setupRoutes({
+          setup: new SetupService(database, accounts.sessions),
+          tenants: repos.tenants,
+          publicUrl: config.publicUrl,
+        }),
+      );
       await app.register(systemHealth({ repos, database: databaseReady, storage, dataDir: config.dataDir }));
       await app.register(
         webhooksRoutes(
