@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { findNul, nulRefused } from '../http/nul-characters.ts';
 import type { z } from 'zod';
 import { ApiError } from '../http/problem.ts';
 import { MAX_CAPTION_BYTES } from './captions.schemas.ts';
@@ -44,6 +45,10 @@ export async function receiveCaptionForm(request: FastifyRequest): Promise<Capti
       } else {
         if (part.valueTruncated || typeof part.value !== 'string') {
           throw new ApiError('invalid_request', `the form field '${part.fieldname}' is not a short text`);
+        }
+        // Text that PostgreSQL cannot store: the same 400 as the JSON body's (http/nul-characters.ts).
+        if (findNul(part.value) !== undefined || findNul(part.fieldname) !== undefined) {
+          throw nulRefused('body', `/${part.fieldname}`);
         }
         if (part.fieldname in fields) {
           throw new ApiError('invalid_request', `the form field '${part.fieldname}' is given more than once`);

@@ -200,6 +200,14 @@ describe.each(DIALECTS)('caption tracks over HTTP on %s', (dialect) => {
       language: 'en',
     });
     expect(body.json()).toMatchObject({ status: 413, code: 'too_large' });
+
+    // A NUL in a form field is refused like one in a JSON body (PostgreSQL cannot store it).
+    const nul = await upload(tenant.key, media.id, [
+      { name: 'language', value: 'en' },
+      { name: 'label', value: 'Eng\u0000lish' },
+      { name: 'file', filename: 'a.vtt', data: Buffer.from(STYLED_VTT) },
+    ]);
+    expect(nul.json()).toMatchObject({ status: 400, code: 'invalid_request' });
   });
 
   it('keeps one default track per media, replaces content as a new stored revision, and deletes', async () => {
