@@ -6,15 +6,13 @@ import { ApiError } from '../http/problem.ts';
 import { checkCsrf } from '../users/csrf.ts';
 import { sessionTokenOf } from '../users/session-cookie.ts';
 import type { SessionWithUser } from '../users/sessions.repository.ts';
-import type { Principal } from './principal.ts';
+import type { Authenticate, Principal } from '../http/principal.ts';
 import type { VerifiedKeyCache } from './verified-keys.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 const TOUCH_EVERY_MS = 60_000;
 const MAX_TOUCHED_KEYS = 10_000;
-
-export type Authenticate = (request: FastifyRequest) => Promise<Principal>;
 
 /**
  * Turns a request into a Principal, or throws a 401/403 ApiError. An Authorization header wins;

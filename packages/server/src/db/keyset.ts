@@ -1,5 +1,10 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Cursor } from '../lib/cursor.ts';
+
+/** A position in a list ordered by (createdAt, id): stable while rows are inserted. */
+export interface Cursor {
+  createdAt: number;
+  id: string;
+}
 
 /**
  * Rows after a cursor in (created_at, id) descending order: the keyset condition every

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/problem.ts';
-import { referrerHost } from './host-patterns.ts';
+import { referrerHost } from '../lib/host-patterns.ts';
 import type { PlaybackRulesCache } from './playback-rules-cache.ts';
 import type { PlaybackService } from './playback.service.ts';
 import type { PlaybackClaims } from './playback-token.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hostMatches } from './host-patterns.ts';
+import { hostMatches } from '../lib/host-patterns.ts';
 import { signPlaybackToken, verifyPlaybackToken, type PlaybackClaims } from './playback-token.ts';
 
 const key = { id: 'sk_1', secret: 'a'.repeat(43) };

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AddressList } from './address-list.ts';
+import { AddressList } from '../lib/address-list.ts';
 import { VERSION_NAME } from './playback-session.ts';
 
 /** Tokens travel in a path segment; the router takes segments up to 1024 characters. */

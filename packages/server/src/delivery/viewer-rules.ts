@@ -1,6 +1,6 @@
 import type { PlaybackRules } from '../tenants/playback-rules.ts';
-import { AddressList } from './address-list.ts';
-import { hostMatches } from './host-patterns.ts';
+import { AddressList } from '../lib/address-list.ts';
+import { hostMatches } from '../lib/host-patterns.ts';
 
 /** Who asks for playback: the client address and the page it plays on, as the request shows them. */
 export interface Viewer {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { roleGrants, scopeGrants, type Principal } from '../auth/principal.ts';
+import { roleGrants, scopeGrants, type Principal } from './principal.ts';
 import { ApiError } from './problem.ts';
 import type { Access } from './types.ts';
 

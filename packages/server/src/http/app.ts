@@ -9,7 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Authenticate } from '../auth/authenticator.ts';
+import type { Authenticate } from './principal.ts';
 import { checkAccess } from './access.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import type { AdmissionQueue } from '../lib/admission-queue.ts';

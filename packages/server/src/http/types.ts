@@ -6,7 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Permission, Principal } from '../auth/principal.ts';
+import type { Permission, Principal } from './principal.ts';
 
 /**
  * Who may call a route: anyone, the operator only, a tenant key granting a permission, or either

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../http/principal.ts';
 import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import type { IdempotencyRepository } from './idempotency.repository.ts';

@@ -19,7 +19,7 @@ export const jobCatalog = defineJobCatalog({
     // of 75 s at the least and about 150 s typically.
     maxAttempts: 5,
     // Only when an enqueue names none: each attempt is sized from the original's bytes
-    // (processTimeoutMs), and media.encode's from the probed source (processing/job-timeouts.ts).
+    // (media/attempt-timeouts.ts), and media.encode's from the probed source (processing/job-timeouts.ts).
     timeoutMs: 6 * HOUR,
     retryBaseMs: 10_000,
     retryMaxMs: 2 * 60_000,

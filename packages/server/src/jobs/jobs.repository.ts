@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
-import { olderThan } from '../db/keyset.ts';
+import { olderThan, type Cursor } from '../db/keyset.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import { PREPARED } from '../db/prepared-statements.ts';
 import type { JobRow, JobState, WorkerRow } from '../db/schema.ts';
-import type { Cursor } from '../lib/cursor.ts';
 
 const WAITING: JobState[] = ['available', 'retrying'];
 const UNFINISHED: JobState[] = ['available', 'running', 'retrying'];

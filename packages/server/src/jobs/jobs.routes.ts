@@ -4,7 +4,7 @@ import { tenantScopeOf } from '../http/access.ts';
 import { paginationQuery, timestamp, toIso, withNotFound } from '../http/common-schemas.ts';
 import { notFound, problemSchema } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
-import { decodeCursor, toPage } from '../lib/cursor.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobCatalog } from './job-registry.ts';
 import type { JobsRepository } from './jobs.repository.ts';

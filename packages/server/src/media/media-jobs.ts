@@ -1,4 +1,3 @@
-import type { DataStore } from '@tus/utils';
 import type { UnitOfWork } from '../repositories/repositories.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -6,21 +5,19 @@ import { reconcileStuckMedia } from './lifecycle/stuck-media.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import type { Storage } from '../storage/storage.ts';
 import { storageLayout } from '../storage/storage-layout.ts';
-import { isGone } from '../uploads/tus-gone.ts';
 
 /**
  * Removes stored files; removing what is already gone is fine, so a retry is harmless. Unfinished
- * tus uploads go through the tus store first, which also aborts an S3 multipart upload.
+ * tus uploads go through `removeUpload` first (the tus store, which also aborts an S3 multipart
+ * upload; see uploads/tus-gone.ts), which must take an upload that is gone as removed.
  */
 export function removeFilesHandler(
   storage: Storage,
-  tus?: Pick<DataStore, 'remove'>,
+  removeUpload?: (uploadId: string) => Promise<void>,
 ): JobHandler<{ prefix?: string | undefined; keys: string[]; uploads?: string[] | undefined }> {
   return async ({ payload }) => {
     for (const id of payload.uploads ?? []) {
-      await tus?.remove(id).catch((err: unknown) => {
-        if (!isGone(err)) throw err;
-      });
+      await removeUpload?.(id);
       for (const key of storageLayout.uploadKeys(id)) await storage.delete(key);
     }
     if (payload.prefix) await storage.deletePrefix(payload.prefix);

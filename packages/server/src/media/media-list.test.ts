@@ -3,7 +3,7 @@ import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { createRepositories, type Repositories } from '../repositories/repositories.ts';
 import type { NewMediaRow } from '../db/schema.ts';
-import { decodeCursor, toPage } from '../lib/cursor.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
 import { newId } from '../lib/ids.ts';
 
 const row = (tenantId: string, createdAt: number, extra: Partial<NewMediaRow> = {}): NewMediaRow => ({

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import { olderThan } from '../db/keyset.ts';
+import { olderThan, type Cursor } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
 import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow } from '../db/schema.ts';
-import type { Cursor } from '../lib/cursor.ts';
 import { mediaSearchText, searchPattern } from './media-search.ts';
 
 export interface MediaListQuery {

@@ -3,10 +3,10 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError } from '../http/problem.ts';
 import { encodingKey } from './media-job-keys.ts';
-import { assertWithinQuota } from '../tenants/quotas.ts';
+import { assertWithinQuota } from './quotas.ts';
 import type { MediaRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';
-import { decodeCursor, toPage } from '../lib/cursor.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
 import { newId } from '../lib/ids.ts';
 import {
   createImporting,

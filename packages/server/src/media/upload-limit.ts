@@ -1,5 +1,7 @@
 import type { Repositories } from '../repositories/repositories.ts';
-import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/uploads.service.ts';
+
+/** Accepted when neither the tenant nor the operator set a limit. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
 
 /** The largest original a tenant may add, by upload, form or import. */
 export async function maxUploadBytes(

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_TIMEOUT_MS } from '../jobs/job-registry.ts';
 import { jobCatalog } from '../jobs/catalog.ts';
-import { encodeTimeoutMs, MIN_ATTEMPT_MS, processTimeoutMs, timeoutForCpuLimit } from './job-timeouts.ts';
+import { MIN_ATTEMPT_MS, processTimeoutMs } from '../media/attempt-timeouts.ts';
+import { encodeTimeoutMs, timeoutForCpuLimit } from './job-timeouts.ts';
 import { cpuLimitSeconds, processingLimits, type SourceFacts } from './tool-limits.ts';
 
 const HOUR = 3600_000;

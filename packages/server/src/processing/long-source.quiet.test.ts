@@ -8,7 +8,8 @@ import { run } from '../../test/media-tools.ts';
 import { parseDash, parseHls } from '../../test/stream-parsers.ts';
 import { startTestKino, type TestKino } from '../../test/test-kino.ts';
 import type { MediaJson } from '../media/media.schemas.ts';
-import { encodeTimeoutMs, processTimeoutMs } from './job-timeouts.ts';
+import { processTimeoutMs } from '../media/attempt-timeouts.ts';
+import { encodeTimeoutMs } from './job-timeouts.ts';
 
 const HOURS = 4;
 const SECONDS = HOURS * 3600;

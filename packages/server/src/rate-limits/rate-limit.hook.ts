@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../http/principal.ts';
 import { ApiError } from '../http/problem.ts';
 import { TokenBuckets } from './token-buckets.ts';
 

@@ -15,6 +15,7 @@ import { processMediaHandler } from '../processing/process-media.handler.ts';
 import { encodeMediaHandler } from '../processing/encode-media.handler.ts';
 import { sweepWorkFolders } from '../processing/work-folders.ts';
 import type { Storage } from '../storage/storage.ts';
+import { uploadRemover } from '../uploads/tus-gone.ts';
 import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts';
 import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
 import { eventDispatchHandler } from '../webhooks/event-dispatch.handler.ts';
@@ -96,7 +97,7 @@ export function createJobRuntime(deps: {
       }),
     )
     .on('uploads.expire', createExpireUploadsHandler({ ...deps, queue, datastore: deps.tusDatastore }))
-    .on('media.remove-files', removeFilesHandler(deps.storage, deps.tusDatastore))
+    .on('media.remove-files', removeFilesHandler(deps.storage, uploadRemover(deps.tusDatastore)))
     .on('media.reconcile', reconcileHandler(deps.transaction, queue))
     .on('events.dispatch', eventDispatchHandler({ transaction: deps.transaction, queue }))
     .on('events.sweep', eventsSweepHandler({ repos: deps.repos, queue }))

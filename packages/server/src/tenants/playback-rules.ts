@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseCidr } from '../delivery/address-list.ts';
-import { normalizeHostPattern } from '../delivery/host-patterns.ts';
+import { parseCidr } from '../lib/address-list.ts';
+import { normalizeHostPattern } from '../lib/host-patterns.ts';
 
 export const hostPatternSchema = z
   .string()

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TenantRow } from '../db/schema.ts';
 import { authErrors, paginationQuery, timestamp, toIso, withNotFound } from '../http/common-schemas.ts';
 import type { App } from '../http/types.ts';
-import { decodeCursor, toPage } from '../lib/cursor.ts';
+import { decodeCursor, toPage } from '../http/cursor.ts';
 import type { TenantsService } from './tenants.service.ts';
 
 const tenantSchema = z

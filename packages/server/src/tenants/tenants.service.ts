@@ -2,7 +2,7 @@ import { issueApiKey } from '../api-keys/api-keys.service.ts';
 import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import type { TenantRow } from '../db/schema.ts';
 import { notFound } from '../http/problem.ts';
-import type { Cursor } from '../lib/cursor.ts';
+import type { Cursor } from '../db/keyset.ts';
 import { newId } from '../lib/ids.ts';
 
 export class TenantsService {

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId, randomToken } from '../lib/ids.ts';
-import { assertWithinQuota } from '../tenants/quotas.ts';
+import { assertWithinQuota } from '../media/quotas.ts';
 import type { UploadUrlRow } from './upload-urls.repository.ts';
-import { DEFAULT_MAX_UPLOAD_BYTES } from './uploads.service.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../media/upload-limit.ts';
 
 export const DEFAULT_UPLOAD_URL_SECONDS = 3600;
 export const MAX_UPLOAD_URL_SECONDS = 7 * 24 * 3600;

@@ -15,7 +15,8 @@ import { parseUploadLength, parseUploadMetadata } from './upload-metadata.ts';
 import { TUS_EXPOSED_HEADERS, createTusServer } from './tus-server.ts';
 import { asProblemResponse, sendNotSupported } from './tus-problem.ts';
 import { assertPlainTarget, uploadIdParam } from './upload-target.ts';
-import { DEFAULT_MAX_UPLOAD_BYTES, type UploadPlan, type UploadsService } from './uploads.service.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../media/upload-limit.ts';
+import type { UploadPlan, UploadsService } from './uploads.service.ts';
 import type { UploadUrlsService } from './upload-urls.service.ts';
 import type { UploadUrlRow } from './upload-urls.repository.ts';
 

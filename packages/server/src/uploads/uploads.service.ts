@@ -6,11 +6,9 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
 import { createWaiting, storeSource } from '../media/lifecycle/media-lifecycle.ts';
-import { assertWithinQuota } from '../tenants/quotas.ts';
+import { assertWithinQuota } from '../media/quotas.ts';
+import { maxUploadBytes } from '../media/upload-limit.ts';
 import type { UploadMetadata } from './upload-metadata.ts';
-
-/** Accepted when neither the tenant nor the operator set a limit. */
-export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
 
 /** What a creation request resolved to, before any byte is stored. */
 export interface UploadPlan {
@@ -38,9 +36,8 @@ export class UploadsService {
     return this.deps.now?.() ?? Date.now();
   }
 
-  async maxUploadBytes(tenantId: string): Promise<number> {
-    const tenant = await this.deps.repos.tenants.get(tenantId);
-    return tenant?.max_upload_bytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  maxUploadBytes(tenantId: string): Promise<number> {
+    return maxUploadBytes(this.deps.repos, tenantId);
   }
 
   /** Checks a creation request: size within the tenant's limit, and a named media waiting for bytes. */

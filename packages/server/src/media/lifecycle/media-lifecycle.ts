@@ -4,7 +4,7 @@ import { recordEvent } from '../../events/record-event.ts';
 import type { EventType } from '../../events/event-types.ts';
 import type { KinoJobCatalog } from '../../jobs/catalog.ts';
 import type { JobQueue } from '../../jobs/job-queue.ts';
-import { processTimeoutMs } from '../../processing/job-timeouts.ts';
+import { processTimeoutMs } from '../attempt-timeouts.ts';
 import { importKey, processingKey } from '../media-job-keys.ts';
 import { isFullyPublished } from '../media-versions.ts';
 import { mediaEventData } from './media-event-data.ts';

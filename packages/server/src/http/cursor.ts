@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { ApiError } from '../http/problem.ts';
-
-/** A position in a list ordered by (createdAt, id): stable while rows are inserted. */
-export interface Cursor {
-  createdAt: number;
-  id: string;
-}
+import type { Cursor } from '../db/keyset.ts';
+import { ApiError } from './problem.ts';
 
 const cursorSchema = z.object({ t: z.number().int().nonnegative(), i: z.string().min(1).max(64) });
 
+/** The `cursor` of the API's lists: a keyset position (db/keyset.ts), opaque to clients. */
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify({ t: c.createdAt, i: c.id })).toString('base64url');
 }
@@ -34,9 +30,4 @@ export function toPage<T extends { created_at: number; id: string }>(
     nextCursor:
       rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
   };
-}
-
-/** Escapes LIKE wildcards so a search for "50%" finds the text "50%". Use with ESCAPE '\'. */
-export function likePattern(search: string): string {
-  return `%${search.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }

@@ -1,5 +1,5 @@
 import { ApiError } from '../http/problem.ts';
-import type { QuotasRepository } from './quotas.repository.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 
 /**
  * What a request is about to add to a tenant's usage; a quota left out is not checked, and 0 (not
@@ -20,7 +20,7 @@ const exceeds = (used: number, add: number, limit: number) => used + add > limit
  * the new ones over the minutes quota. A quota of null is no quota.
  */
 export async function assertWithinQuota(
-  quotas: Pick<QuotasRepository, 'get' | 'usage'>,
+  quotas: Pick<Repositories['quotas'], 'get' | 'usage'>,
   tenantId: string,
   need: QuotaNeed,
 ): Promise<void> {

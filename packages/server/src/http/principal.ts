@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { ApiKeyScope, TenantUserRole } from '../db/schema.ts';
 
 /** A tenant API key. */
@@ -21,6 +22,12 @@ export interface SessionCredential {
 export type Principal =
   | { kind: 'operator'; via: { kind: 'operator-key' } | SessionCredential }
   | { kind: 'tenant'; tenantId: string; via: KeyCredential | (SessionCredential & { role: TenantUserRole }) };
+
+/**
+ * Turns a request into its Principal, or throws a 401/403 ApiError. The app calls it for every
+ * route that is not public; auth/authenticator.ts implements it.
+ */
+export type Authenticate = (request: FastifyRequest) => Promise<Principal>;
 
 /** What a route needs. Routes name one; scopes and roles grant a set. */
 export type Permission =
