@@ -5,6 +5,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     detail: string,
+    /** The whole problem document, for the fields some codes add (tenant_required's tenants). */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(detail);
   }
@@ -70,6 +72,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       res.status,
       problem.code ?? 'http_error',
       problem.detail ?? problem.title ?? `${res.status} ${res.statusText}`,
+      problem as Record<string, unknown>,
     );
     if (res.status === 401 && !path.startsWith('/v1/auth/')) onUnauthorized();
     throw error;
