@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Redirect, Route, Switch, useLocation } from 'wouter-preact';
-import { ApiError, get, setCsrfToken, whenUnauthorized } from './api/client.ts';
+import { get, setCsrfToken, whenUnauthorized } from './api/client.ts';
 import { SessionProvider } from './api/session.tsx';
-import type { Session } from './api/types.ts';
+import type { Session, SetupState } from './api/types.ts';
 import { Layout } from './components/layout.tsx';
 import { can, homeOf, type Ability } from './lib/roles.ts';
 import { InvitePage } from './pages/invite.tsx';
@@ -13,12 +13,14 @@ import { NotFoundPage } from './pages/not-found.tsx';
 import { OperatorHealthPage } from './pages/operator-health.tsx';
 import { OperatorJobsPage } from './pages/operator-jobs.tsx';
 import { OperatorTenantsPage } from './pages/operator-tenants.tsx';
+import { SetupPage } from './pages/setup.tsx';
 import { SettingsKeysPage } from './pages/settings-keys.tsx';
 import { SettingsMembersPage } from './pages/settings-members.tsx';
 import { SettingsWebhooksPage } from './pages/settings-webhooks.tsx';
 import { UploadPage } from './pages/upload.tsx';
 
-type SessionState = { kind: 'loading' } | { kind: 'anonymous' } | { kind: 'signed-in'; session: Session };
+type SessionState =
+  { kind: 'loading' } | { kind: 'anonymous'; setupNeeded: boolean } | { kind: 'signed-in'; session: Session };
 
 /** A page for people with an ability; others get a plain "not for you" instead of a broken page. */
 function Guarded(props: { session: Session; ability: Ability; page: () => preact.JSX.Element }) {
@@ -39,6 +41,9 @@ function SignedIn(props: { session: Session; signOut: () => void }) {
             <Redirect to={home} replace />
           </Route>
           <Route path="/login">
+            <Redirect to={home} replace />
+          </Route>
+          <Route path="/setup">
             <Redirect to={home} replace />
           </Route>
           <Route path="/library">
@@ -94,7 +99,7 @@ export function App() {
   };
   const signOut = () => {
     setCsrfToken('');
-    setState({ kind: 'anonymous' });
+    setState({ kind: 'anonymous', setupNeeded: false });
     navigate('/login', { replace: true });
   };
 
@@ -105,9 +110,16 @@ export function App() {
         setCsrfToken(session.csrfToken);
         setState({ kind: 'signed-in', session });
       },
-      (err: unknown) => {
-        if (!(err instanceof ApiError) || err.status === 401) setState({ kind: 'anonymous' });
-        else setState({ kind: 'anonymous' });
+      () => {
+        // Not signed in: a Kino no one has set up yet opens on "Create the first administrator".
+        get<SetupState>('/v1/setup').then(
+          (setup) => {
+            setState({ kind: 'anonymous', setupNeeded: setup.needed });
+          },
+          () => {
+            setState({ kind: 'anonymous', setupNeeded: false });
+          },
+        );
       },
     );
   }, []);
@@ -116,8 +128,9 @@ export function App() {
   if (invite?.[1]) return <InvitePage token={decodeURIComponent(invite[1])} onSignedIn={signIn} />;
   if (state.kind === 'loading') return <p class="boot muted">Loading…</p>;
   if (state.kind === 'anonymous') {
-    if (location !== '/login') return <Redirect to="/login" replace />;
-    return <LoginPage onSignedIn={signIn} />;
+    const page = state.setupNeeded ? '/setup' : '/login';
+    if (location !== page) return <Redirect to={page} replace />;
+    return state.setupNeeded ? <SetupPage onSignedIn={signIn} /> : <LoginPage onSignedIn={signIn} />;
   }
   return <SignedIn session={state.session} signOut={signOut} />;
 }

@@ -20,6 +20,9 @@ export type User = Schemas['User'];
 export type Role = User['role'];
 export type Session = Schemas['Session'];
 
+/** `GET /v1/setup`: whether the console opens on "Create the first administrator". */
+export type SetupState = Schemas['SetupState'];
+
 /** `GET /v1/invites/{token}`: who an invite is for. */
 export type Invite = Answer<'/v1/invites/{token}', 'get'>;
 /** A user just invited (or invited again), with the link to send when Kino sends no email. */

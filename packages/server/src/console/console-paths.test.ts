@@ -6,6 +6,7 @@ describe('isConsolePath', () => {
     for (const path of [
       '/',
       '/login',
+      '/setup',
       '/library',
       '/upload',
       '/media/med_1',

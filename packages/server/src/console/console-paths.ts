@@ -2,7 +2,8 @@
  * The console's client-side routes (packages/console/src/app.tsx): a reload on any of them gets
  * the console's index.html. Keep the two lists in step.
  */
-const CONSOLE_PAGES = /^\/(login|library|upload|settings|operator|media\/[^/]+|invite\/[^/]+)?(\/[a-z-]*)?$/;
+const CONSOLE_PAGES =
+  /^\/(login|setup|library|upload|settings|operator|media\/[^/]+|invite\/[^/]+)?(\/[a-z-]*)?$/;
 
 /**
  * Whether a request path is one of the console's pages. Everything else (the API, /play, /embed,
