@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import type { Visibility } from '../src/db/schema.ts';
-import { MediaRepository } from '../src/media/media.repository.ts';
 import type { PlaybackIndex } from '../src/media/playback-index.ts';
 import { createKino, type Kino } from '../src/system/kino.ts';
 import { freshDatabaseConfig } from './databases.ts';
@@ -144,7 +143,7 @@ export async function publishMedia(
   ]);
   const prefix = `media/${tenant.id}/${id}/${version}/`;
   for (const [name, bytes] of files) await kino.storage.put(prefix + name, bytes);
-  await new MediaRepository(kino.database.db).transition(tenant.id, id, {
+  await kino.repos.media.transition(tenant.id, id, {
     playback_prefix: prefix,
     playback_index: 'index.json',
     renditions: '[]',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import { migrateToLatest, openDatabase } from '../db/database.ts';
 import { ApiError } from '../http/problem.ts';
-import { accountRepos, accountsTransaction } from '../users/accounts-store.ts';
+import { createRepositories, unitOfWork } from '../repositories/repositories.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/password.ts';
 import { UsersService } from '../users/users.service.ts';
 
@@ -38,7 +38,7 @@ export async function createOperatorUser(config: Config, email: string, password
   const handle = openDatabase(config.database, { poolSize: 2 });
   try {
     await migrateToLatest(handle.db);
-    const users = new UsersService(accountRepos(handle.db), accountsTransaction(handle));
+    const users = new UsersService(createRepositories(handle.db, handle.dialect), unitOfWork(handle));
     const { user, created } = await users.createOperator({ email, password, resetExisting: true });
     return created
       ? `operator user ${user.id} (${user.email}) created: log in to the console with this email`

@@ -4,7 +4,6 @@ import type { Config } from '../config/config.ts';
 import { loggerOptions } from '../system/logger.ts';
 import { createKino } from '../system/kino.ts';
 import { resolveOperatorKey } from '../system/operator-key.ts';
-import { SetupRepository } from '../setup/setup.repository.ts';
 import { issueSetupCode } from '../setup/setup.service.ts';
 
 // Running jobs get JOB_GRACE_MS to finish on SIGTERM; the process exits by SHUTDOWN_GRACE_MS.
@@ -31,9 +30,7 @@ export async function serve(config: Config): Promise<void> {
   const address = await kino.app.listen({ port: config.port, host: config.host });
   kino.start();
   // While no one has set Kino up, each API process that starts prints a new one-time code.
-  const setupCode = config.roles.has('api')
-    ? await issueSetupCode(new SetupRepository(kino.database.db))
-    : undefined;
+  const setupCode = config.roles.has('api') ? await issueSetupCode(kino.repos.setup) : undefined;
 
   if (operator.created) {
     // Printed once, on the terminal only: it never goes through the logger.

@@ -33,7 +33,7 @@ describe('/embed/{id}/status of a media that failed', () => {
     const id = created.json<{ id: string }>().id;
     const detail = 'getaddrinfo ENOTFOUND files.internal.example (10.0.0.7)';
     // The row as a failed import leaves it.
-    const row = await new MediaRepository(kino.database.db).get(tenant.id, id);
+    const row = await kino.repos.media.get(tenant.id, id);
     vi.spyOn(MediaRepository.prototype, 'get').mockResolvedValue(
       row && { ...row, status: 'errored', error_code: 'import_failed', error_message: detail },
     );

@@ -47,7 +47,7 @@ export function requestFingerprint(request: FastifyRequest, requestSecrets: read
  * run: the key is inserted before the work starts and the database lets one insert win. Answers
  * holding a credential are kept without it, or not at all (see secret-answers.ts).
  *
- * @example installIdempotency(app, new IdempotencyRepository(db))
+ * @example installIdempotency(app, repos.idempotency)
  */
 export function installIdempotency(
   app: App,

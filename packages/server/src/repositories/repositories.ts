@@ -11,6 +11,7 @@ import { IdempotencyRepository } from '../idempotency/idempotency.repository.ts'
 import { JobProgressRepository } from '../jobs/job-progress.repository.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
+import { SetupRepository } from '../setup/setup.repository.ts';
 import { SystemHealthRepository } from '../system-health/system-health.repository.ts';
 import { PlaybackRulesRepository } from '../tenants/playback-rules.repository.ts';
 import { QuotasRepository } from '../tenants/quotas.repository.ts';
@@ -45,6 +46,7 @@ export interface Repositories {
   readonly playbackRules: PlaybackRulesRepository;
   readonly quotas: QuotasRepository;
   readonly sessions: SessionsRepository;
+  readonly setup: SetupRepository;
   readonly signingKeys: SigningKeysRepository;
   readonly systemHealth: SystemHealthRepository;
   readonly tenantKeys: TenantKeysRepository;
@@ -86,6 +88,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     playbackRules: () => new PlaybackRulesRepository(db),
     quotas: () => new QuotasRepository(db),
     sessions: () => new SessionsRepository(db),
+    setup: () => new SetupRepository(db),
     signingKeys: () => new SigningKeysRepository(db),
     systemHealth: () => new SystemHealthRepository(db),
     tenantKeys: () => new TenantKeysRepository(db),

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { asConsole, sessionCookieOf } from '../../test/console-session.ts';
 import { DIALECTS } from '../../test/databases.ts';
 import { OPERATOR_KEY, startTestKino, type TestKino } from '../../test/test-kino.ts';
-import { SetupRepository } from './setup.repository.ts';
 import { issueSetupCode } from './setup.service.ts';
 
 const PASSWORD = 'a good long password';
@@ -23,7 +22,7 @@ describe.each(DIALECTS)('first run setup on %s', (dialect) => {
     return kino;
   };
   const issue = async (k: TestKino) => {
-    const code = await issueSetupCode(new SetupRepository(k.database.db));
+    const code = await issueSetupCode(k.repos.setup);
     if (code === undefined) throw new Error('no setup code issued');
     return code;
   };
@@ -94,7 +93,7 @@ describe.each(DIALECTS)('first run setup on %s', (dialect) => {
     const other = await setUp(k, { code: 'AAAA-BBBB-CCCC-DDDD', email: 'eve@acme.test' });
     expect(other.statusCode).toBe(409);
     expect(other.json()).toMatchObject({ code: 'already_set_up' });
-    expect(await issueSetupCode(new SetupRepository(k.database.db))).toBeUndefined();
+    expect(await issueSetupCode(k.repos.setup)).toBeUndefined();
     const tenants = (await k.call(OPERATOR_KEY, 'GET', '/v1/tenants')).json<{ items: unknown[] }>();
     expect(tenants.items).toHaveLength(1);
   });
@@ -122,7 +121,7 @@ describe.each(DIALECTS)('first run setup on %s', (dialect) => {
     });
     expect(member.statusCode, member.body).toBe(201);
     expect(await needed(k)).toBe(false);
-    expect(await issueSetupCode(new SetupRepository(k.database.db))).toBeUndefined();
+    expect(await issueSetupCode(k.repos.setup)).toBeUndefined();
     const res = await setUp(k, { code });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'already_set_up' });

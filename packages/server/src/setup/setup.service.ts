@@ -1,17 +1,13 @@
 import { randomInt } from 'node:crypto';
-import type { Db, Dialect } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
-import { transactionRunner, type Transact } from '../db/transaction.ts';
 import { ApiError } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
-import { TenantsRepository } from '../tenants/tenants.repository.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { digestOf, normalizeEmail, sameSecret } from '../users/account-secrets.ts';
-import { LoginThrottleRepository } from '../users/login-throttle.repository.ts';
 import { DEFAULT_THROTTLE_LIMITS } from '../users/login-throttle.ts';
 import { hashPassword } from '../users/password.ts';
 import type { SessionsService, StartedSession } from '../users/sessions.service.ts';
-import { UsersRepository } from '../users/users.repository.ts';
-import { SetupRepository } from './setup.repository.ts';
+import type { SetupRepository } from './setup.repository.ts';
 
 /** Letters and digits that cannot be mistaken for one another when typed from a terminal. */
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -62,7 +58,7 @@ async function setupIsOver(repo: SetupRepository): Promise<boolean> {
  * again: it issues a new one. Codes of earlier starts (and of other processes of a cluster) keep
  * working until setup, which uses them all up.
  *
- * @example const code = await issueSetupCode(new SetupRepository(kino.database.db));
+ * @example const code = await issueSetupCode(kino.repos.setup);
  */
 export async function issueSetupCode(repo: SetupRepository, now = Date.now()): Promise<string | undefined> {
   if (await setupIsOver(repo)) return undefined;
@@ -84,19 +80,19 @@ export interface SetupLimits {
  */
 export class SetupService {
   private readonly repo: SetupRepository;
-  private readonly throttle: LoginThrottleRepository;
-  private readonly transact: Transact;
+  private readonly throttle: Repositories['loginThrottle'];
+  private readonly transaction: UnitOfWork;
   private readonly now: () => number;
   private readonly limits: SetupLimits;
 
   constructor(
-    handle: { db: Db; dialect: Dialect },
+    deps: { repos: Pick<Repositories, 'setup' | 'loginThrottle'>; transaction: UnitOfWork },
     private readonly sessions: Pick<SessionsService, 'start'>,
     opts: { now?: () => number; limits?: Partial<SetupLimits> } = {},
   ) {
-    this.repo = new SetupRepository(handle.db);
-    this.throttle = new LoginThrottleRepository(handle.db);
-    this.transact = transactionRunner(handle);
+    this.repo = deps.repos.setup;
+    this.throttle = deps.repos.loginThrottle;
+    this.transaction = deps.transaction;
     this.now = opts.now ?? Date.now;
     this.limits = {
       perAddress: DEFAULT_THROTTLE_LIMITS.perEmail,
@@ -143,12 +139,12 @@ export class SetupService {
     if (!match) throw invalid();
 
     const passwordHash = await hashPassword(input.password);
-    const user = await this.transact(async (db) => {
+    const user = await this.transaction(async (repos) => {
       const now = this.now();
-      const unused = await new SetupRepository(db).useAll(now);
+      const unused = await repos.setup.useAll(now);
       if (!unused.includes(match.code_hash)) throw invalid();
-      if (await new SetupRepository(db).anyUser()) throw alreadySetUp();
-      const tenant = await new TenantsRepository(db).create({
+      if (await repos.setup.anyUser()) throw alreadySetUp();
+      const tenant = await repos.tenants.create({
         id: newId('ten', now),
         name: input.organisation,
         created_at: now,
@@ -166,7 +162,7 @@ export class SetupService {
         last_login_at: null,
         disabled_at: null,
       };
-      return new UsersRepository(db).create(admin);
+      return repos.users.create(admin);
     });
     await this.throttle.clear(this.throttleKey(input.clientAddress));
     return this.sessions.start(user);

@@ -7,7 +7,7 @@ import { createAuthenticator } from '../auth/authenticator.ts';
 import { forgetDeletedTenants, forgetOnRevoke, VerifiedKeyCache } from '../auth/verified-keys.ts';
 import type { Config } from '../config/config.ts';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.ts';
-import { createRepositories, unitOfWork } from '../repositories/repositories.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../repositories/repositories.ts';
 import { healthRoutes } from '../health/health.routes.ts';
 import { databaseCheck, ffmpegCheck, type ReadinessCheck } from '../health/readiness.ts';
 import { createHttpApp } from '../http/app.ts';
@@ -47,6 +47,8 @@ import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 export interface Kino {
   app: App;
   database: DatabaseHandle;
+  /** Every repository over the database (tests and the CLI's serve read through them too). */
+  repos: Repositories;
   storage: Storage;
   jobs: JobRuntime;
   /** Starts background work (worker role); the HTTP side is ready once createKino returns. */
@@ -98,7 +100,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     const checks: ReadinessCheck[] = [databaseReady, { name: 'storage', run: () => storage.check() }];
     if (config.roles.has('worker')) checks.push(ffmpegCheck());
 
-    const accounts = createAccounts(database, { publicUrl: config.publicUrl });
+    const accounts = createAccounts({ repos, transaction }, { publicUrl: config.publicUrl });
     // Keys verified in the last seconds skip the database; a revocation or tenant deletion here drops them at once.
     const verifiedKeys = new VerifiedKeyCache();
     const app = await createHttpApp({
@@ -152,7 +154,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       await app.register(accounts.routes);
       await app.register(
         setupRoutes({
-          setup: new SetupService(database, accounts.sessions),
+          setup: new SetupService({ repos, transaction }, accounts.sessions),
           tenants: repos.tenants,
           publicUrl: config.publicUrl,
         }),
@@ -191,6 +193,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     return {
       app,
       database,
+      repos,
       storage,
       jobs,
       start: () => {

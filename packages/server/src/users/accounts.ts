@@ -1,6 +1,5 @@
-import type { DatabaseHandle } from '../db/database.ts';
 import type { App } from '../http/types.ts';
-import { accountRepos, accountsTransaction } from './accounts-store.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { invitesRoutes } from './invites.routes.ts';
 import { InvitesService } from './invites.service.ts';
 import type { ThrottleLimits } from './login-throttle.ts';
@@ -17,19 +16,17 @@ export interface Accounts {
 }
 
 /**
- * People's accounts wired over one database: the sessions service (which the authenticator
- * uses for cookies), the members service, and their routes.
+ * People's accounts wired over the process's repositories: the sessions service (which the
+ * authenticator uses for cookies), the members service, and their routes.
  *
- * @example const accounts = createAccounts(database, { publicUrl });
+ * @example const accounts = createAccounts({ repos, transaction }, { publicUrl });
  *          createAuthenticator({ operatorKey, apiKeys, sessions: accounts.sessions });
  *          await app.register(accounts.routes);
  */
 export function createAccounts(
-  database: Pick<DatabaseHandle, 'db' | 'dialect'>,
+  { repos, transaction }: { repos: Repositories; transaction: UnitOfWork },
   opts: { publicUrl: string | undefined; throttle?: Partial<ThrottleLimits> },
 ): Accounts {
-  const repos = accountRepos(database.db);
-  const transaction = accountsTransaction(database);
   const sessions = new SessionsService(repos, { limits: opts.throttle });
   const users = new UsersService(repos, transaction);
   const invites = new InvitesService({ repos, transaction, sessions });

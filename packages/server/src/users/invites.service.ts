@@ -1,8 +1,8 @@
 import type { TenantUserRole, UserRow } from '../db/schema.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { digestOf, newAccountSecret } from './account-secrets.ts';
-import type { AccountRepos, AccountsTransaction } from './accounts-store.ts';
 import type { InviteWithUser, InvitesRepository } from './invites.repository.ts';
 import { hashPassword } from './password.ts';
 import type { SessionsService, StartedSession } from './sessions.service.ts';
@@ -35,8 +35,8 @@ export class InvitesService {
 
   constructor(
     private readonly deps: {
-      repos: Pick<AccountRepos, 'invites' | 'tenants'>;
-      transaction: AccountsTransaction;
+      repos: Pick<Repositories, 'invites' | 'tenants'>;
+      transaction: UnitOfWork;
       sessions: SessionsService;
       now?: () => number;
     },

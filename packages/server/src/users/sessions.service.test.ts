@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { newId } from '../lib/ids.ts';
-import { accountRepos, accountsTransaction, type AccountRepos } from './accounts-store.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../repositories/repositories.ts';
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-policy.ts';
 import { SessionsService, TooManyAttemptsError } from './sessions.service.ts';
 import { UsersService } from './users.service.ts';
 
 describe.each(DIALECTS)('sessions on %s', (dialect) => {
   let handle: DatabaseHandle;
-  let repos: AccountRepos;
+  let repos: Repositories;
   let users: UsersService;
   let sessions: SessionsService;
   const clock = { now: 1_000_000 };
@@ -18,9 +18,9 @@ describe.each(DIALECTS)('sessions on %s', (dialect) => {
 
   beforeAll(async () => {
     handle = await openTestDatabase(dialect);
-    repos = accountRepos(handle.db);
+    repos = createRepositories(handle.db, handle.dialect);
     await repos.tenants.create({ id: tenantId, name: 'Acme', created_at: 1, updated_at: 1 });
-    users = new UsersService(repos, accountsTransaction(handle), { now });
+    users = new UsersService(repos, unitOfWork(handle), { now });
     sessions = new SessionsService(repos, { now, limits: { perEmail: 3, perAddress: 5 } });
   });
   afterAll(() => handle.close());

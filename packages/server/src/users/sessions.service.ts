@@ -1,8 +1,8 @@
 import type { SessionRow, UserRow } from '../db/schema.ts';
 import { ApiError } from '../http/problem.ts';
 import { newId, randomToken } from '../lib/ids.ts';
+import type { Repositories } from '../repositories/repositories.ts';
 import { digestOf, newAccountSecret, normalizeEmail } from './account-secrets.ts';
-import type { AccountRepos } from './accounts-store.ts';
 import {
   DEFAULT_THROTTLE_LIMITS,
   throttleKeys,
@@ -35,7 +35,7 @@ export class SessionsService {
   private decoyHash: Promise<string> | undefined;
 
   constructor(
-    private readonly repos: Pick<AccountRepos, 'users' | 'sessions' | 'throttle' | 'tenants'>,
+    private readonly repos: Pick<Repositories, 'users' | 'sessions' | 'loginThrottle' | 'tenants'>,
     opts: { now?: () => number; limits?: Partial<ThrottleLimits> } = {},
   ) {
     this.now = opts.now ?? Date.now;
@@ -67,12 +67,12 @@ export class SessionsService {
     const opened = await this.accountsOpenedBy(input.password, candidates);
     const [user, ...more] = opened;
     if (user === undefined) {
-      await this.repos.throttle.pruneBefore(this.now() - this.limits.windowMs);
+      await this.repos.loginThrottle.pruneBefore(this.now() - this.limits.windowMs);
       throw new ApiError('invalid_credentials', 'the email or the password is wrong');
     }
     // A good login forgets its email's failures, and does not count against its address.
-    await this.repos.throttle.clear(keys.email);
-    await this.repos.throttle.uncount(keys.address);
+    await this.repos.loginThrottle.clear(keys.email);
+    await this.repos.loginThrottle.uncount(keys.address);
     if (more.length > 0) throw new TenantRequiredError(await tenantChoices(this.repos.tenants, opened));
     return this.start(user);
   }
@@ -99,8 +99,8 @@ export class SessionsService {
     const now = this.now();
     const { windowMs } = this.limits;
     const counted = {
-      email: await this.repos.throttle.countAttempt(keys.email, now, windowMs),
-      address: await this.repos.throttle.countAttempt(keys.address, now, windowMs),
+      email: await this.repos.loginThrottle.countAttempt(keys.email, now, windowMs),
+      address: await this.repos.loginThrottle.countAttempt(keys.address, now, windowMs),
     };
     const waitMs = throttleWaitMs(counted, this.limits, now);
     if (waitMs > 0) throw new TooManyAttemptsError(Math.ceil(waitMs / 1000));

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { newId } from '../lib/ids.ts';
-import { accountRepos, accountsTransaction, type AccountRepos } from './accounts-store.ts';
+import { createRepositories, unitOfWork, type Repositories } from '../repositories/repositories.ts';
 import { INVITE_TTL_MS, InvitesService } from './invites.service.ts';
 import { SessionsService } from './sessions.service.ts';
 import { UsersService } from './users.service.ts';
 
 describe.each(DIALECTS)('members and invites on %s', (dialect) => {
   let handle: DatabaseHandle;
-  let repos: AccountRepos;
+  let repos: Repositories;
   let users: UsersService;
   let invites: InvitesService;
   const clock = { now: 5_000_000 };
@@ -20,10 +20,10 @@ describe.each(DIALECTS)('members and invites on %s', (dialect) => {
 
   beforeAll(async () => {
     handle = await openTestDatabase(dialect);
-    repos = accountRepos(handle.db);
+    repos = createRepositories(handle.db, handle.dialect);
     await repos.tenants.create({ id: tenantA, name: 'A', created_at: 1, updated_at: 1 });
     await repos.tenants.create({ id: tenantB, name: 'B', created_at: 2, updated_at: 2 });
-    const transaction = accountsTransaction(handle);
+    const transaction = unitOfWork(handle);
     users = new UsersService(repos, transaction, { now });
     invites = new InvitesService({ repos, transaction, sessions: new SessionsService(repos, { now }), now });
   });

@@ -1,8 +1,8 @@
 import type { TenantRow, TenantUserRole, UserRow } from '../db/schema.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import { newId } from '../lib/ids.ts';
+import type { Repositories, UnitOfWork } from '../repositories/repositories.ts';
 import { normalizeEmail } from './account-secrets.ts';
-import type { AccountRepos, AccountsTransaction } from './accounts-store.ts';
 import { issueInvite } from './invites.service.ts';
 import { hashPassword } from './password.ts';
 
@@ -29,8 +29,8 @@ export class UsersService {
   private readonly now: () => number;
 
   constructor(
-    private readonly repos: Pick<AccountRepos, 'users' | 'tenants' | 'invites'>,
-    private readonly transaction: AccountsTransaction,
+    private readonly repos: Pick<Repositories, 'users' | 'tenants' | 'invites'>,
+    private readonly transaction: UnitOfWork,
     opts: { now?: () => number } = {},
   ) {
     this.now = opts.now ?? Date.now;
@@ -177,7 +177,7 @@ export class UsersService {
   private async insertUser<T extends { user: UserRow }>(
     tenantId: string | null,
     email: string,
-    work: (repos: AccountRepos, now: number) => Promise<T>,
+    work: (repos: Repositories, now: number) => Promise<T>,
   ): Promise<T> {
     const taken = () =>
       new ApiError(
@@ -200,14 +200,14 @@ export class UsersService {
     }
   }
 
-  private async lockedMember(repos: AccountRepos, tenantId: string, userId: string): Promise<UserRow> {
+  private async lockedMember(repos: Repositories, tenantId: string, userId: string): Promise<UserRow> {
     if (!(await repos.users.lockTenant(tenantId))) throw notFound('tenant');
     const user = await repos.users.getInTenant(tenantId, userId);
     if (!user) throw notFound('user');
     return user;
   }
 
-  private async keepAnAdmin(repos: AccountRepos, tenantId: string): Promise<void> {
+  private async keepAnAdmin(repos: Repositories, tenantId: string): Promise<void> {
     if ((await repos.users.countActiveAdmins(tenantId)) <= 1) {
       throw new ApiError('last_admin', 'a tenant keeps at least one admin: make another member admin first');
     }
