@@ -11,7 +11,7 @@ import * as accounts from './0009-accounts.ts';
 import * as hardening from './0010-hardening.ts';
 import * as mediaLoudness from './0011-media-loudness.ts';
 import * as uploadHardening from './0012-upload-hardening.ts';
-import * as eventOutbox from './0014-event-outbox.ts';
+import * as eventOutbox from './0013-event-outbox.ts';
 import * as usersPerTenant from './0015-users-per-tenant.ts';
 import * as firstRunSetup from './0016-first-run-setup.ts';
 
@@ -29,7 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010-hardening': hardening,
   '0011-media-loudness': mediaLoudness,
   '0012-upload-hardening': uploadHardening,
-  '0014-event-outbox': eventOutbox,
+  '0013-event-outbox': eventOutbox,
   '0015-users-per-tenant': usersPerTenant,
   '0016-first-run-setup': firstRunSetup,
 };
