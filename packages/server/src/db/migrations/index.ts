@@ -12,8 +12,8 @@ import * as hardening from './0010-hardening.ts';
 import * as mediaLoudness from './0011-media-loudness.ts';
 import * as uploadHardening from './0012-upload-hardening.ts';
 import * as eventOutbox from './0013-event-outbox.ts';
-import * as usersPerTenant from './0015-users-per-tenant.ts';
-import * as firstRunSetup from './0016-first-run-setup.ts';
+import * as usersPerTenant from './0014-users-per-tenant.ts';
+import * as firstRunSetup from './0015-first-run-setup.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -30,8 +30,8 @@ const migrations: Record<string, Migration> = {
   '0011-media-loudness': mediaLoudness,
   '0012-upload-hardening': uploadHardening,
   '0013-event-outbox': eventOutbox,
-  '0015-users-per-tenant': usersPerTenant,
-  '0016-first-run-setup': firstRunSetup,
+  '0014-users-per-tenant': usersPerTenant,
+  '0015-first-run-setup': firstRunSetup,
 };
 
 export const migrationProvider: MigrationProvider = {

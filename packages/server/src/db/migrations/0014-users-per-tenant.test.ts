@@ -5,7 +5,7 @@ import { openDatabase, type DatabaseHandle } from '../database.ts';
 import type { UserRow } from '../schema.ts';
 import { migrationProvider } from './index.ts';
 
-const MIGRATION = '0015-users-per-tenant';
+const MIGRATION = '0014-users-per-tenant';
 
 const user = (id: string, tenantId: string | null, email: string): UserRow => ({
   id,
