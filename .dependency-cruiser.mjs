@@ -4,7 +4,8 @@
  * - Infrastructure (db/, http/, storage/, lib/, config/) imports no domain and no composition root.
  * - Composition roots (system/, cli/, main.ts) are imported by no module under src.
  * - repositories/ assembles the domains' repository classes into one set; repository files never
- *   import it, so domains can name `Repositories` without cycles.
+ *   import it, so domains can name `Repositories` without cycles. Only it runs transactions
+ *   (db/transaction.ts), handing domains the UnitOfWork.
  * - No module imports itself through others (type-only imports count too).
  * - Tests (*.test.ts) are not checked: they may import anything.
  *
@@ -60,6 +61,15 @@ export default {
       severity: 'error',
       from: { path: REPOSITORY_SET },
       to: { path: SRC, pathNot: [REPOSITORY_SET, `${SRC}db/`, '[.]repository[.]ts$'] },
+    },
+    {
+      name: 'one-transaction-runner',
+      comment:
+        'Transactions begin in db/transaction.ts and reach domains as the UnitOfWork of ' +
+        'repositories/; nothing else runs one.',
+      severity: 'error',
+      from: { path: SRC, pathNot: [REPOSITORY_SET, `${SRC}db/`] },
+      to: { path: `${SRC}db/transaction[.]ts$` },
     },
     {
       name: 'no-test-code-in-src',

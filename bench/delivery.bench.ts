@@ -18,7 +18,7 @@ import { runWrk, type WrkRequest, type WrkResult } from './lib/wrk.ts';
 /** BENCH_SECONDS shortens (or lengthens) every timed run. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
-/** As in DESIGN.md's nginx figure: one wrk thread, 16 keep-alive connections. */
+/** As docs/benchmarks.md reports them (playback delivery): one wrk thread, 16 keep-alive connections. */
 const CONNECTIONS = 16;
 /** Video segments: 1 MiB each (about 4 Mbit/s in 2 s segments); audio ones are small. */
 const VIDEO_SEGMENT_BYTES = 1024 * 1024;

@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     expect(c.metricsToken).toBeUndefined();
   });
 
+  it('reads the account media tools run as under root; empty keeps root', () => {
+    expect(loadConfig({}).mediaUser).toBe('kino-media');
+    expect(loadConfig({ KINO_MEDIA_USER: 'ffmpeg-runner' }).mediaUser).toBe('ffmpeg-runner');
+    expect(loadConfig({ KINO_MEDIA_USER: '' }).mediaUser).toBeNull();
+  });
+
   it('reads the token /metrics asks for', () => {
     expect(loadConfig({ KINO_METRICS_TOKEN: 'prometheus-scrape-token' }).metricsToken).toBe(
       'prometheus-scrape-token',
@@ -50,6 +56,7 @@ describe('loadConfig', () => {
     [{ KINO_PUBLIC_URL: 'javascript:alert(1)' }, /^KINO_PUBLIC_URL: /],
     [{ KINO_METRICS_TOKEN: 'short' }, /^KINO_METRICS_TOKEN: must be at least 16 characters$/],
     [{ KINO_METRICS_TOKEN: 'sixteen chars ok' }, /^KINO_METRICS_TOKEN: /],
+    [{ KINO_MEDIA_USER: 'kino media' }, /^KINO_MEDIA_USER: use an account name/],
   ])('refuses %o with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -34,7 +34,15 @@ export interface Config {
   uploadSlots: number;
   /** When set, /metrics answers only `Authorization: Bearer <token>` (KINO_METRICS_TOKEN). */
   metricsToken: string | undefined;
+  /**
+   * The account ffmpeg and ffprobe run as when Kino runs as root (KINO_MEDIA_USER, default
+   * kino-media); null (KINO_MEDIA_USER set empty): they keep root.
+   */
+  mediaUser: string | null;
 }
+
+/** The account media tools run as when Kino runs as root (created by scripts/ensure-system-deps.sh). */
+export const DEFAULT_MEDIA_USER = 'kino-media';
 
 /** A configuration value that cannot be used; its message is one line meant for the operator. */
 export class ConfigError extends Error {
@@ -69,10 +77,14 @@ const envSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters, no spaces')
     .optional(),
+  KINO_MEDIA_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'use an account name (letters, digits, _ . -)')
+    .optional(),
 });
 
 /**
- * Reads Kino's configuration from environment variables (the contract table in DESIGN.md).
+ * Reads Kino's configuration from environment variables (the settings table in README.md).
  * Throws ConfigError with a one-line explanation for the first unusable value.
  *
  * @example loadConfig({ KINO_PORT: '9000', KINO_DATABASE_URL: 'postgres://kino@db/kino' })
@@ -109,6 +121,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: e.KINO_RATE_LIMIT_PER_MINUTE,
     uploadSlots: e.KINO_UPLOAD_SLOTS,
     metricsToken: e.KINO_METRICS_TOKEN,
+    // Set empty, it means "keep root"; values left empty are otherwise taken as not set.
+    mediaUser: env.KINO_MEDIA_USER === '' ? null : (e.KINO_MEDIA_USER ?? DEFAULT_MEDIA_USER),
   };
 }
 

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import fs from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 
@@ -14,16 +13,6 @@ export function databaseCheck(db: Db): ReadinessCheck {
     name: 'database',
     run: async () => {
       await sql`select 1`.execute(db);
-    },
-  };
-}
-
-export function directoryCheck(name: string, dir: string): ReadinessCheck {
-  return {
-    name,
-    run: async () => {
-      await fs.mkdir(dir, { recursive: true });
-      await fs.access(dir, fs.constants.W_OK);
     },
   };
 }

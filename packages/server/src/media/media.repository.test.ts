@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { createRepositories, type Repositories } from '../repositories/repositories.ts';
@@ -48,6 +48,29 @@ describe.each(DIALECTS)('MediaRepository on %s', (dialect) => {
     expect(await repos.media.delete(tenantA, row.id)).toBe(true);
     expect(await repos.media.get(tenantA, row.id)).toBeUndefined();
     expect(await repos.media.delete(tenantA, row.id)).toBe(false);
+  });
+
+  it('writes the search text with the searched fields, even when another write lands in between', async () => {
+    const row = await repos.media.create(mediaRow(tenantA, 4000, { title: 'Keynote', description: 'plain' }));
+    // A second repository whose first read is followed by another writer's change of the
+    // description, before this one's update reaches the database.
+    const writer = createRepositories(handle.db, handle.dialect).media;
+    const read = writer.get.bind(writer);
+    let interfered = false;
+    vi.spyOn(writer, 'get').mockImplementation(async (tenantId, id) => {
+      const found = await read(tenantId, id);
+      if (!interfered) {
+        interfered = true;
+        await repos.media.update(tenantId, id, { description: 'Zebra crossing' });
+      }
+      return found;
+    });
+    const updated = await writer.update(tenantA, row.id, { title: 'Ölwechsel' });
+    expect(updated).toMatchObject({ title: 'Ölwechsel', description: 'Zebra crossing' });
+    expect(updated?.search_text).toBe('ölwechsel\nzebra crossing\n');
+    expect((await repos.media.list(tenantA, { limit: 100, search: 'zebra' })).map((m) => m.id)).toContain(
+      row.id,
+    );
   });
 
   it("never reads, changes or deletes another tenant's media", async () => {

@@ -14,6 +14,15 @@ export interface MediaListQuery {
 /** Every field a media has, but its status. */
 export type MediaFieldChanges = Omit<MediaRowUpdate, 'status'>;
 
+/** The searched fields a change sets. */
+function pickSearched(changes: MediaRowUpdate): Partial<Pick<MediaRow, 'title' | 'description' | 'tags'>> {
+  return {
+    ...(changes.title !== undefined && { title: changes.title }),
+    ...(changes.description !== undefined && { description: changes.description }),
+    ...(changes.tags !== undefined && { tags: changes.tags }),
+  };
+}
+
 /** Media rows. Every read and write is scoped by tenant: another tenant's id finds nothing. */
 export class MediaRepository {
   constructor(private readonly db: Db) {}
@@ -55,10 +64,7 @@ export class MediaRepository {
       .execute();
   }
 
-  /**
-   * Changes a media's fields; never its status, which only the lifecycle writes (`transition`).
-   * Run it in a transaction when it changes searched fields: the search text is written after.
-   */
+  /** Changes a media's fields; never its status, which only the lifecycle writes (`transition`). */
   async update(tenantId: string, id: string, changes: MediaFieldChanges): Promise<MediaRow | undefined> {
     return this.write(tenantId, id, changes);
   }
@@ -69,24 +75,36 @@ export class MediaRepository {
   }
 
   private async write(tenantId: string, id: string, changes: MediaRowUpdate): Promise<MediaRow | undefined> {
-    await this.db
-      .updateTable('media')
-      .set(changes)
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .execute();
-    const row = await this.get(tenantId, id);
     const searched =
       changes.title !== undefined || changes.description !== undefined || changes.tags !== undefined;
-    if (!row || !searched) return row;
-    const search_text = mediaSearchText(row);
-    await this.db
-      .updateTable('media')
-      .set({ search_text })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .execute();
-    return { ...row, search_text };
+    if (!searched) {
+      await this.db
+        .updateTable('media')
+        .set(changes)
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .execute();
+      return this.get(tenantId, id);
+    }
+    // The search text folds title, description and tags together, so it is written by the statement
+    // that changes them, from the fields it leaves as they were read. When another writer changed
+    // one of those in between, the statement matches no row and the row is read again: each retry
+    // follows a write that succeeded, with or without a transaction around this one.
+    for (;;) {
+      const current = await this.get(tenantId, id);
+      if (!current) return undefined;
+      const search_text = mediaSearchText({ ...current, ...pickSearched(changes) });
+      const written = await this.db
+        .updateTable('media')
+        .set({ ...changes, search_text })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('title', '=', current.title)
+        .where('description', '=', current.description)
+        .where('tags', '=', current.tags)
+        .executeTakeFirst();
+      if (written.numUpdatedRows > 0n) return this.get(tenantId, id);
+    }
   }
 
   /** Media `processing` since before `updatedBefore`, oldest first: candidates for the reconcile. */

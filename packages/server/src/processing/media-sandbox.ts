@@ -1,6 +1,7 @@
 import { chownSync, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_MEDIA_USER } from '../config/config.ts';
 import {
   confinedCommand,
   DEFAULT_LIMITS,
@@ -9,9 +10,6 @@ import {
   type SandboxUser,
   type ToolLimits,
 } from './tool-limits.ts';
-
-/** The account media tools run as when Kino runs as root (created by scripts/ensure-system-deps.sh). */
-export const DEFAULT_MEDIA_USER = 'kino-media';
 
 const firstExisting = (files: string[]) => files.find((file) => existsSync(file)) ?? null;
 
@@ -29,18 +27,17 @@ export function lookupUser(name: string, passwd: string): SandboxUser | null {
 
 /**
  * What this machine offers to confine media tools: prlimit and setpriv (util-linux, on every
- * Debian), and, when Kino runs as root, the `KINO_MEDIA_USER` account (default kino-media; empty
- * to keep root). Without them tools run unconfined in that respect, as on a developer's laptop
- * where Kino is not root: the protocol and demuxer allowlists apply everywhere.
+ * Debian), and, when Kino runs as root, the `mediaUser` account (Config.mediaUser; null keeps
+ * root). Without them tools run unconfined in that respect, as on a developer's laptop where Kino
+ * is not root: the protocol and demuxer allowlists apply everywhere.
  */
-export function detectSandbox(env: NodeJS.ProcessEnv = process.env): Sandbox {
+export function detectSandbox(mediaUser: string | null): Sandbox {
   const prlimit = firstExisting(['/usr/bin/prlimit', '/bin/prlimit']);
   const setpriv = firstExisting(['/usr/bin/setpriv', '/bin/setpriv']);
-  const name = env.KINO_MEDIA_USER ?? DEFAULT_MEDIA_USER;
   let user: SandboxUser | null = null;
-  if (process.getuid?.() === 0 && setpriv && name !== '') {
+  if (process.getuid?.() === 0 && setpriv && mediaUser !== null) {
     try {
-      user = lookupUser(name, readFileSync('/etc/passwd', 'utf8'));
+      user = lookupUser(mediaUser, readFileSync('/etc/passwd', 'utf8'));
     } catch {
       user = null;
     }
@@ -48,11 +45,22 @@ export function detectSandbox(env: NodeJS.ProcessEnv = process.env): Sandbox {
   return { prlimit, setpriv, user };
 }
 
+let mediaUser: string | null = DEFAULT_MEDIA_USER;
 let detected: Sandbox | undefined;
 
-/** The sandbox of this process, detected once. */
+/**
+ * Sets the account this process runs media tools as (Config.mediaUser). The composition root
+ * calls it once at start; until then the default account is used.
+ */
+export function useMediaUser(name: string | null): void {
+  if (name === mediaUser) return;
+  mediaUser = name;
+  detected = undefined;
+}
+
+/** The sandbox of this process, detected once for its media user. */
 export function mediaSandbox(): Sandbox {
-  detected ??= detectSandbox();
+  detected ??= detectSandbox(mediaUser);
   return detected;
 }
 

@@ -42,6 +42,7 @@ import { systemHealth } from '../system-health/system-health.ts';
 import { consolePlugin } from '../console/console-plugin.ts';
 import { captionsApi, createCaptionsService } from '../captions/captions-api.ts';
 import { sourceCaptions } from '../captions/source-captions.ts';
+import { useMediaUser } from '../processing/media-sandbox.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 
 export interface Kino {
@@ -72,6 +73,7 @@ export interface KinoOptions {
  *          kino.start(); await kino.app.listen({ port: 8080 });
  */
 export async function createKino(config: Config, opts: KinoOptions): Promise<Kino> {
+  useMediaUser(config.mediaUser);
   const database = openDatabase(config.database);
   const logger = opts.logger ?? pino({ level: 'silent' });
   try {

@@ -6,7 +6,7 @@ import { startS3Server, type S3Server } from '@kino/testkit/s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT, startKinoProcess, type KinoProcess } from './kino-process.ts';
 
-// The public contract of DESIGN.md, run by the shared smoke script against a real Kino process.
+// The public contract, checked by the shared smoke script (kept beside this repository) against a real Kino process.
 const SMOKE = path.resolve(REPO_ROOT, '..', 'shared', 'contract-smoke.mjs');
 
 /** Runs the smoke script without blocking this process, which may be hosting the S3 server. */
