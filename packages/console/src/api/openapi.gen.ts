@@ -381,6 +381,15 @@ export interface paths {
       requestBody?: never;
       responses: {
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
         403: {
           headers: {
             [name: string]: unknown;
@@ -418,6 +427,15 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        501: {
           headers: {
             [name: string]: unknown;
           };
@@ -453,12 +471,22 @@ export interface paths {
         header?: never;
         path: {
           token: string;
+          /** @description the id at the end of the Location the creation answered */
           uploadId: string;
         };
         cookie?: never;
       };
       requestBody?: never;
       responses: {
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -497,6 +525,15 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        501: {
           headers: {
             [name: string]: unknown;
           };
@@ -517,12 +554,22 @@ export interface paths {
         header?: never;
         path: {
           token: string;
+          /** @description the id at the end of the Location the creation answered */
           uploadId: string;
         };
         cookie?: never;
       };
       requestBody?: never;
       responses: {
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -561,6 +608,15 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        501: {
           headers: {
             [name: string]: unknown;
           };
@@ -580,12 +636,22 @@ export interface paths {
         header?: never;
         path: {
           token: string;
+          /** @description the id at the end of the Location the creation answered */
           uploadId: string;
         };
         cookie?: never;
       };
       requestBody?: never;
       responses: {
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -624,6 +690,15 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        501: {
           headers: {
             [name: string]: unknown;
           };
@@ -4130,6 +4205,15 @@ export interface paths {
             'application/json': components['schemas']['Problem'];
           };
         };
+        /** @description Default Response */
+        501: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -4154,6 +4238,7 @@ export interface paths {
         query?: never;
         header?: never;
         path: {
+          /** @description the id at the end of the Location the creation answered */
           uploadId: string;
         };
         cookie?: never;
@@ -4207,6 +4292,15 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        501: {
           headers: {
             [name: string]: unknown;
           };
@@ -4223,6 +4317,7 @@ export interface paths {
         query?: never;
         header?: never;
         path: {
+          /** @description the id at the end of the Location the creation answered */
           uploadId: string;
         };
         cookie?: never;
@@ -4276,6 +4371,15 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        501: {
           headers: {
             [name: string]: unknown;
           };
@@ -4291,6 +4395,7 @@ export interface paths {
         query?: never;
         header?: never;
         path: {
+          /** @description the id at the end of the Location the creation answered */
           uploadId: string;
         };
         cookie?: never;
@@ -4344,6 +4449,15 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        501: {
           headers: {
             [name: string]: unknown;
           };
