@@ -5,8 +5,8 @@ import { createRepositories, type Repositories } from '../repositories/repositor
 import type { NewCaptionTrackRow, NewMediaRow } from '../db/schema.ts';
 import { newId } from '../lib/ids.ts';
 import type { Cue } from './caption-cue.ts';
-import { CaptionSearchRepository } from './caption-search.repository.ts';
-import { CaptionsRepository } from './captions.repository.ts';
+import type { CaptionSearchRepository } from './caption-search.repository.ts';
+import type { CaptionsRepository } from './captions.repository.ts';
 import { searchTerms } from './search-text.ts';
 
 const mediaRow = (tenantId: string, title: string): NewMediaRow => ({
@@ -65,8 +65,8 @@ describe.each(DIALECTS)('CaptionsRepository on %s', (dialect) => {
   beforeAll(async () => {
     handle = await openTestDatabase(dialect);
     repos = createRepositories(handle.db, handle.dialect);
-    captions = new CaptionsRepository(handle.db);
-    searching = new CaptionSearchRepository(handle.db, handle.dialect);
+    captions = repos.captions;
+    searching = repos.captionSearch;
     for (const id of [tenantA, tenantB])
       await repos.tenants.create({ id, name: id, created_at: 1, updated_at: 1 });
   });

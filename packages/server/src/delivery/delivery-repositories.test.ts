@@ -4,9 +4,6 @@ import type { DatabaseHandle } from '../db/database.ts';
 import { createRepositories, type Repositories } from '../repositories/repositories.ts';
 import { newId } from '../lib/ids.ts';
 import { NO_RULES } from '../tenants/playback-rules.ts';
-import { PlaybackRulesRepository } from '../tenants/playback-rules.repository.ts';
-import { PlayableMediaRepository } from './playable-media.repository.ts';
-import { SigningKeysRepository } from './signing-keys.repository.ts';
 
 describe.each(DIALECTS)('playback repositories on %s', (dialect) => {
   let handle: DatabaseHandle;
@@ -38,7 +35,7 @@ describe.each(DIALECTS)('playback repositories on %s', (dialect) => {
       created_at: 1,
       updated_at: 1,
     });
-    const media = new PlayableMediaRepository(handle.db);
+    const media = repos.playableMedia;
     for (let i = 0; i < 3; i++) {
       expect(await media.get(id)).toEqual({
         id,
@@ -55,7 +52,7 @@ describe.each(DIALECTS)('playback repositories on %s', (dialect) => {
   });
 
   it('stores a tenant’s playback rules, replacing them whole', async () => {
-    const rules = new PlaybackRulesRepository(handle.db);
+    const rules = repos.playbackRules;
     expect(await rules.get(tenant)).toBeUndefined();
     await rules.put(tenant, { ...NO_RULES, ipDeny: ['10.0.0.0/8'] }, 5);
     expect(await rules.get(tenant)).toEqual({ rules: { ...NO_RULES, ipDeny: ['10.0.0.0/8'] }, updatedAt: 5 });
@@ -67,7 +64,7 @@ describe.each(DIALECTS)('playback repositories on %s', (dialect) => {
   });
 
   it('rotates signing keys, keeping retired ones for the tokens they signed', async () => {
-    const keys = new SigningKeysRepository(handle.db);
+    const keys = repos.signingKeys;
     const first = await keys.current(1_000);
     expect(await keys.current(2_000)).toEqual(first);
     const second = await keys.rotate(3_000);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../db/database.ts';
 import { DIALECTS, openTestDatabase } from '../../test/databases.ts';
 import { DatabaseUploadLocker, UploadLockTimeout, type UploadLockTimings } from './database-upload-locker.ts';
-import { UploadLocksRepository } from './upload-locks.repository.ts';
+import { createRepositories } from '../repositories/repositories.ts';
+import type { UploadLocksRepository } from './upload-locks.repository.ts';
 
 const FAST: Partial<UploadLockTimings> = {
   leaseMs: 400,
@@ -24,7 +25,7 @@ describe.each(DIALECTS)('the database upload locker on %s', (dialect) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(dialect);
-    repo = new UploadLocksRepository(database.db, database.dialect);
+    repo = createRepositories(database.db, database.dialect).uploadLocks;
   });
   afterAll(() => database.close());
 
