@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   rate_limited: 429,
   too_many_attempts: 429,
   internal_error: 500,
+  not_supported: 501,
   not_ready: 503,
 } as const;
 
@@ -89,6 +90,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 

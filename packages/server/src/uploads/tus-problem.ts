@@ -8,14 +8,7 @@ const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
  * `not_supported`. A refusal of the request, not a failure of the server.
  */
 export function notSupportedProblem(detail: string, requestId: string): Problem {
-  return {
-    type: '/problems/not_supported',
-    title: 'Not Implemented',
-    status: 501,
-    detail,
-    code: 'not_supported',
-    requestId,
-  };
+  return toProblem('not_supported', detail, requestId);
 }
 
 export function sendNotSupported(reply: FastifyReply, detail: string): FastifyReply {
