@@ -115,7 +115,7 @@ export default async function deliveryBenchmark(ctx: BenchContext): Promise<Benc
       await writeFile(join(dir, r.file), randomBytes((last?.offset ?? 0) + (last?.length ?? 0)));
     }
     await writeFile(join(dir, 'index.json'), JSON.stringify(index));
-    await media.update(tenant.id, id, {
+    await media.transition(tenant.id, id, {
       playback_prefix: `media/${tenant.id}/${id}/${VERSION}/`,
       playback_index: 'index.json',
       renditions: '[]',

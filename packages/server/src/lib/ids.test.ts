@@ -14,6 +14,11 @@ describe('newId', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('keeps the order of ids made within one millisecond', () => {
+    const ids = Array.from({ length: 1_000 }, () => newId('x', 7));
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('does not collide', () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => newId('x', 5)));
     expect(ids.size).toBe(10_000);
