@@ -1,8 +1,14 @@
+/** How a media's job keys are made: `${prefix}${mediaId}${suffix}` (SQL builds them the same way). */
+export const MEDIA_JOB_KEY = { prefix: 'media:', process: ':process', encode: ':encode', import: ':import' };
+
 /** The idempotency key of a media's processing: one unfinished processing job per media. */
-export const processingKey = (mediaId: string) => `media:${mediaId}:process`;
+export const processingKey = (mediaId: string) => `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.process}`;
 
 /** The idempotency key of a media's full encode (media.encode): one unfinished encode per media. */
-export const encodingKey = (mediaId: string) => `media:${mediaId}:encode`;
+export const encodingKey = (mediaId: string) => `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.encode}`;
 
 /** The idempotency key of a media's URL import: one unfinished import per media. */
-export const importKey = (mediaId: string) => `media:${mediaId}:import`;
+export const importKey = (mediaId: string) => `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.import}`;
+
+/** The suffixes of every job that moves a media on from `processing`. */
+export const MEDIA_WORK_KEY_SUFFIXES = [MEDIA_JOB_KEY.process, MEDIA_JOB_KEY.encode, MEDIA_JOB_KEY.import];

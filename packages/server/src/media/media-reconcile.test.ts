@@ -125,4 +125,25 @@ describe.each(DIALECTS)('reconcileStuckMedia on %s', (dialect) => {
       error_message: expect.stringMatching(/^Processing stopped before it finished/),
     });
   });
+
+  it('finds a stuck media behind a backlog of more media than one batch whose jobs still run', async () => {
+    for (let i = 0; i < 110; i++) {
+      const waiting = await processingMedia(`upl_q${i}`);
+      await queue.add({
+        type: 'media.process',
+        payload: { tenantId: tenant, mediaId: waiting.id },
+        tenantId: tenant,
+        idempotencyKey: processingKey(waiting.id),
+      });
+    }
+    const stuck = await processingMedia('upl_stuck');
+    // Younger than the whole backlog: the last in line.
+    await handle.db.updateTable('media').set({ updated_at: 1500 }).where('id', '=', stuck.id).execute();
+
+    expect(await reconcile(9000, 1000)).toBe(1);
+    expect(await repos.media.get(tenant, stuck.id)).toMatchObject({
+      status: 'errored',
+      error_code: 'processing_failed',
+    });
+  });
 });

@@ -107,13 +107,37 @@ export class MediaRepository {
     }
   }
 
-  /** Media `processing` since before `updatedBefore`, oldest first: candidates for the reconcile. */
-  listProcessingSince(updatedBefore: number, limit: number): Promise<Pick<MediaRow, 'tenant_id' | 'id'>[]> {
+  /**
+   * Media `processing` since before `updatedBefore` with no unfinished job among those whose
+   * idempotency key is `keyPrefix + media id + suffix` (media-job-keys.ts), oldest first:
+   * candidates for the reconcile. One query, so a backlog of live jobs hides no stuck media.
+   */
+  listStuckCandidates(
+    updatedBefore: number,
+    limit: number,
+    keyPrefix: string,
+    keySuffixes: readonly string[],
+  ): Promise<Pick<MediaRow, 'tenant_id' | 'id'>[]> {
     return this.db
       .selectFrom('media')
       .select(['tenant_id', 'id'])
       .where('status', '=', 'processing')
       .where('updated_at', '<', updatedBefore)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobs')
+              .select('jobs.id')
+              .where(
+                'jobs.idempotency_key',
+                'in',
+                keySuffixes.map((suffix) => sql<string>`${keyPrefix} || media.id || ${suffix}`),
+              )
+              .where('jobs.state', 'in', ['available', 'running', 'retrying']),
+          ),
+        ),
+      )
       .orderBy('updated_at')
       .limit(limit)
       .execute();

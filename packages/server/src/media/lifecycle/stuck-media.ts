@@ -1,5 +1,11 @@
 import type { UnitOfWork } from '../../repositories/repositories.ts';
-import { encodingKey, importKey, processingKey } from '../media-job-keys.ts';
+import {
+  encodingKey,
+  importKey,
+  MEDIA_JOB_KEY,
+  MEDIA_WORK_KEY_SUFFIXES,
+  processingKey,
+} from '../media-job-keys.ts';
 import { failAttempt, type LifecycleTx } from './media-lifecycle.ts';
 
 const BATCH = 100;
@@ -29,7 +35,9 @@ export async function reconcileStuckMedia(
   stuckForMs: number,
 ): Promise<number> {
   let moved = 0;
-  const candidates = await transaction((repos) => repos.media.listProcessingSince(now - stuckForMs, BATCH));
+  const candidates = await transaction((repos) =>
+    repos.media.listStuckCandidates(now - stuckForMs, BATCH, MEDIA_JOB_KEY.prefix, MEDIA_WORK_KEY_SUFFIXES),
+  );
   for (const candidate of candidates) {
     const done = await transaction(async (repos) => {
       const media = await repos.media.get(candidate.tenant_id, candidate.id);
