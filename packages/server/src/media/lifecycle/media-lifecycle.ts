@@ -15,7 +15,7 @@ import { nextStatus, type MediaTransition } from './media-transitions.ts';
  * uses and the events it announces with these repositories, so all of them land or none does.
  */
 export interface LifecycleTx {
-  repos: Pick<Repositories, 'media' | 'jobs' | 'events' | 'quotas' | 'uploads'>;
+  repos: Pick<Repositories, 'media' | 'jobs' | 'events' | 'webhooks' | 'quotas' | 'uploads'>;
   queue: JobQueue<KinoJobCatalog>;
   now: number;
 }
