@@ -165,7 +165,9 @@ describe('hls.js across a reprocess (headless Chromium)', () => {
 
     const state = await hls();
     expect(state.fatal, await explain()).toBeNull();
-    expect(state.errors.filter((e) => e.type === 'networkError')).toEqual([]);
+    // hls.js reports its own cancellations (a seek or a level switch while a load is under way) as
+    // non-fatal `aborted` network errors; those are not failures of delivery.
+    expect(state.errors.filter((e) => e.type === 'networkError' && e.details !== 'aborted')).toEqual([]);
     expect(failed).toEqual([]);
     // What it loaded after the publish came from the version its session started on.
     const late = segments.filter((s) => s.at > publishedAt).map((s) => s.url);
