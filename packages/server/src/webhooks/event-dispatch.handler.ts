@@ -3,8 +3,7 @@ import { subscribes, type EventType } from '../events/event-types.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobHandler } from '../jobs/job-registry.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
-import { newId } from '../lib/ids.ts';
-import { enqueueDelivery } from './enqueue-delivery.ts';
+import { createDelivery } from './create-delivery.ts';
 
 /**
  * The outbox's dispatcher: turns one event row into a delivery (and its `webhook.deliver` job)
@@ -35,26 +34,19 @@ export async function dispatchEvent(
   );
   const deliveryIds: string[] = [];
   for (const endpoint of endpoints) {
-    const id = newId('whd', now);
-    await repos.webhooks.createDelivery({
-      id,
-      tenant_id: tenantId,
-      endpoint_id: endpoint.id,
-      event_id: event.id,
-      event_type: event.type,
-      body: event.body,
-      state: 'pending',
-      attempts: 0,
-      response_status: null,
-      response_body: null,
-      duration_ms: null,
-      error: null,
-      created_at: now,
-      updated_at: now,
-      delivered_at: null,
-    });
-    await enqueueDelivery(repos, queue, tenantId, id);
-    deliveryIds.push(id);
+    const delivery = await createDelivery(
+      repos,
+      queue,
+      {
+        tenant_id: tenantId,
+        endpoint_id: endpoint.id,
+        event_id: event.id,
+        event_type: event.type,
+        body: event.body,
+      },
+      now,
+    );
+    deliveryIds.push(delivery.id);
   }
   await repos.events.markDispatched(event.id, now);
   return deliveryIds;

@@ -5,7 +5,7 @@ import type { KinoJobCatalog } from '../jobs/catalog.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Resolver } from '../imports/pinned-dns.ts';
 import { newId } from '../lib/ids.ts';
-import { enqueueDelivery } from './enqueue-delivery.ts';
+import { createDelivery } from './create-delivery.ts';
 import type { EventType } from '../events/event-types.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
 import { checkWebhookHost, validateWebhookUrl } from './webhook-url.ts';
@@ -124,22 +124,7 @@ export class WebhooksService {
       const original = await repos.webhooks.getDelivery(tenantId, deliveryId);
       if (original?.endpoint_id !== id) throw notFound('delivery');
       if (endpoint.paused === 1) throw new ApiError('conflict', 'the webhook is paused; resume it first');
-      const now = this.now();
-      const copy = await repos.webhooks.createDelivery({
-        ...original,
-        id: newId('whd', now),
-        state: 'pending',
-        attempts: 0,
-        response_status: null,
-        response_body: null,
-        duration_ms: null,
-        error: null,
-        created_at: now,
-        updated_at: now,
-        delivered_at: null,
-      });
-      await enqueueDelivery(repos, this.deps.queue, tenantId, copy.id);
-      return copy;
+      return createDelivery(repos, this.deps.queue, original, this.now());
     });
   }
 }
