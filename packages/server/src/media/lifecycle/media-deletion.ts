@@ -2,8 +2,7 @@ import type { JobRow, MediaRow } from '../../db/schema.ts';
 import { storageLayout } from '../../storage/storage-layout.ts';
 import { encodingKey, importKey, processingKey } from '../media-job-keys.ts';
 import { importTargets, scheduleRemoval } from '../stored-objects.ts';
-import { nextStatus } from './media-transitions.ts';
-import { MediaGoneError, stateOf, type LifecycleTx } from './media-lifecycle.ts';
+import { MediaGoneError, type LifecycleTx } from './media-lifecycle.ts';
 
 /**
  * Deletes the media at any stage and, in the caller's transaction, cancels its unfinished jobs
@@ -12,7 +11,6 @@ import { MediaGoneError, stateOf, type LifecycleTx } from './media-lifecycle.ts'
  * cancelled import was writing.
  */
 export async function deleteMedia(tx: LifecycleTx, media: MediaRow): Promise<void> {
-  nextStatus(stateOf(media), 'deleted');
   const { repos, now } = tx;
   const keys = [processingKey(media.id), encodingKey(media.id), importKey(media.id)];
   const jobs = (await Promise.all(keys.map((key) => repos.jobs.unfinishedWithKey(key)))).filter(

@@ -184,7 +184,7 @@ async function move(
   return updated;
 }
 
-export function stateOf(media: MediaRow) {
+function stateOf(media: MediaRow) {
   return {
     status: media.status,
     hasSource: media.source_key !== null,
