@@ -2610,6 +2610,247 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/recordings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a recording: its media waits while parts arrive */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            title?: string;
+            /** @enum {string} */
+            visibility?: 'public' | 'private';
+            tracks?: ('camera' | 'screen' | 'audio')[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Recording'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/recordings/{recordingId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A recording and the parts the server has */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          recordingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Recording'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/recordings/{recordingId}/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End a recording: its parts are joined in order into its media
+     * @description A recording with no part answers 409 recording_empty. Completing a completed recording answers it as it is.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          recordingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Recording'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/search': {
     parameters: {
       query?: never;
@@ -4141,7 +4382,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     post: {
       parameters: {
         query?: never;
@@ -4232,7 +4473,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     delete: {
       parameters: {
         query?: never;
@@ -4311,7 +4552,7 @@ export interface paths {
       };
     };
     options?: never;
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     head: {
       parameters: {
         query?: never;
@@ -4389,7 +4630,7 @@ export interface paths {
         };
       };
     };
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     patch: {
       parameters: {
         query?: never;
@@ -5841,6 +6082,8 @@ export interface components {
         code: string;
         message: string;
       } | null;
+      /** @description a recording completed as it was after its client stopped sending (POST /v1/recordings) */
+      recovered: boolean;
       /**
        * Format: date-time
        * @description ISO 8601 time in UTC
@@ -5887,6 +6130,8 @@ export interface components {
         code: string;
         message: string;
       } | null;
+      /** @description a recording completed as it was after its client stopped sending (POST /v1/recordings) */
+      recovered: boolean;
       /**
        * Format: date-time
        * @description ISO 8601 time in UTC
@@ -6004,6 +6249,66 @@ export interface components {
       requestId?: string;
     } & {
       [key: string]: unknown;
+    };
+    Recording: {
+      id: string;
+      mediaId: string;
+      /** @enum {string} */
+      status: 'recording' | 'joining' | 'completed' | 'failed';
+      tracks: string[];
+      /** @description Completed by Kino as it was, after its client stopped sending */
+      recovered: boolean;
+      /** @description The tus endpoint parts are created at (Upload-Metadata recordingId, track, part) */
+      uploadUrl: string;
+      parts: {
+        track: string;
+        part: number;
+        uploadId: string;
+        /** @description Known once the part is complete */
+        sizeBytes: number | null;
+        complete: boolean;
+      }[];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      lastByteAt: string;
+      completedAt: string | null;
+    };
+    RecordingInput: {
+      id: string;
+      mediaId: string;
+      /** @enum {string} */
+      status: 'recording' | 'joining' | 'completed' | 'failed';
+      tracks: string[];
+      /** @description Completed by Kino as it was, after its client stopped sending */
+      recovered: boolean;
+      /** @description The tus endpoint parts are created at (Upload-Metadata recordingId, track, part) */
+      uploadUrl: string;
+      parts: {
+        track: string;
+        part: number;
+        uploadId: string;
+        /** @description Known once the part is complete */
+        sizeBytes: number | null;
+        complete: boolean;
+      }[];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      lastByteAt: string;
+      completedAt: string | null;
     };
     Session: {
       user: components['schemas']['User'];

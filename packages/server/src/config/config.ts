@@ -39,6 +39,8 @@ export interface Config {
    * kino-media); null (KINO_MEDIA_USER set empty): they keep root.
    */
   mediaUser: string | null;
+  /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER: 90s, 30m, 2h). */
+  recordingAbandonAfterMs: number;
 }
 
 /** The account media tools run as when Kino runs as root (created by scripts/ensure-system-deps.sh). */
@@ -77,6 +79,10 @@ const envSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters, no spaces')
     .optional(),
+  KINO_RECORDING_ABANDON_AFTER: z
+    .string()
+    .regex(/^\d{1,9}(ms|s|m|h)?$/, 'use a duration such as 90s, 30m or 2h (a bare number is seconds)')
+    .default('2h'),
   KINO_MEDIA_USER: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'use an account name (letters, digits, _ . -)')
@@ -121,9 +127,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: e.KINO_RATE_LIMIT_PER_MINUTE,
     uploadSlots: e.KINO_UPLOAD_SLOTS,
     metricsToken: e.KINO_METRICS_TOKEN,
+    recordingAbandonAfterMs: parseDurationMs(e.KINO_RECORDING_ABANDON_AFTER),
     // Set empty, it means "keep root"; values left empty are otherwise taken as not set.
     mediaUser: env.KINO_MEDIA_USER === '' ? null : (e.KINO_MEDIA_USER ?? DEFAULT_MEDIA_USER),
   };
+}
+
+/** '90s', '30m', '2h', '500ms'; a bare number is seconds (the schema checked the form). */
+function parseDurationMs(value: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value);
+  const amount = Number(match?.[1] ?? 0);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match?.[2] ?? 's'] ?? 1000;
+  return Math.max(1, amount * unit);
 }
 
 function parseUrl(variable: string, value: string): URL {

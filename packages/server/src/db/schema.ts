@@ -65,6 +65,8 @@ export interface MediaTable {
   normalize_loudness: Generated<number>;
   /** Title, description and tags folded for search (media/media-search.ts). */
   search_text: Generated<string>;
+  /** 1: a recording completed as it was after its client stopped sending (recordings/). */
+  recovered: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -78,6 +80,58 @@ export interface UploadsTable {
   filename: string | null;
   created_at: number;
   completed_at: number | null;
+}
+
+export type RecordingStatus = 'recording' | 'joining' | 'completed' | 'failed';
+
+/** A recording sent in parts per track (recordings/); its media waits until the parts are joined. */
+export interface RecordingsTable {
+  id: string;
+  tenant_id: string;
+  media_id: string;
+  status: RecordingStatus;
+  /** JSON array of track names ("camera", "screen", "audio"). */
+  tracks: string;
+  recovered: Generated<number>;
+  /** The capture agent that records it, when one does. */
+  agent_id: string | null;
+  created_at: number;
+  /** When a byte of any part last arrived (or the recording was created). */
+  last_byte_at: number;
+  completed_at: number | null;
+}
+
+/** One part of one track of a recording: a tus upload (deferred length allowed). */
+export interface RecordingPartsTable {
+  upload_id: string;
+  recording_id: string;
+  tenant_id: string;
+  track: string;
+  part: number;
+  /** The declared length once known. */
+  size: number | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export interface CaptureAgentsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  created_at: number;
+  last_seen_at: number | null;
+  agent_version: string | null;
+}
+
+export interface CaptureSchedulesTable {
+  id: string;
+  tenant_id: string;
+  agent_id: string;
+  title: string;
+  starts_at: number;
+  duration_seconds: number;
+  source: string | null;
+  created_at: number;
 }
 
 /** A tus upload being written by one request of one process, for a lease it renews. */
@@ -351,6 +405,10 @@ export interface Database {
   media: MediaTable;
   jobs: JobsTable;
   uploads: UploadsTable;
+  recordings: RecordingsTable;
+  recording_parts: RecordingPartsTable;
+  capture_agents: CaptureAgentsTable;
+  capture_schedules: CaptureSchedulesTable;
   upload_locks: UploadLocksTable;
   upload_urls: UploadUrlsTable;
   signing_keys: SigningKeysTable;
@@ -378,6 +436,10 @@ export type MediaRowUpdate = Updateable<MediaTable>;
 export type JobRow = Selectable<JobsTable>;
 export type WorkerRow = Selectable<WorkersTable>;
 export type UploadRow = Selectable<UploadsTable>;
+export type RecordingRow = Selectable<RecordingsTable>;
+export type RecordingPartRow = Selectable<RecordingPartsTable>;
+export type CaptureAgentRow = Selectable<CaptureAgentsTable>;
+export type CaptureScheduleRow = Selectable<CaptureSchedulesTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type EventRow = Selectable<EventsTable>;

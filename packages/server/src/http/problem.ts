@@ -7,6 +7,7 @@ import { z } from 'zod';
 export const ERROR_CODES = {
   invalid_request: 400,
   invalid_captions: 400,
+  empty_part: 400,
   unauthorized: 401,
   invalid_api_key: 401,
   invalid_credentials: 401,
@@ -31,6 +32,10 @@ export const ERROR_CODES = {
   tenant_required: 409,
   upload_url_used: 409,
   already_set_up: 409,
+  recording_completed: 409,
+  recording_empty: 409,
+  part_exists: 409,
+  part_out_of_order: 409,
   invite_used: 410,
   invite_expired: 410,
   upload_url_expired: 410,

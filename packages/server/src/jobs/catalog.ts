@@ -104,6 +104,22 @@ export const jobCatalog = defineJobCatalog({
     retryBaseMs: 30_000,
     retryMaxMs: 3600_000,
   },
+  // A completed recording's parts, repaired and joined per track, become its media's original.
+  'recording.join': {
+    payload: z.object({ tenantId: z.string(), recordingId: z.string() }),
+    priority: 1,
+    maxAttempts: 4,
+    timeoutMs: 2 * HOUR,
+    retryBaseMs: 10_000,
+    retryMaxMs: 2 * 60_000,
+  },
+  // Recordings whose client stopped sending are completed as they are (media.recovered).
+  'recordings.sweep': {
+    payload: z.object({ abandonAfterMs: z.number().int().positive() }),
+    priority: 60,
+    maxAttempts: 3,
+    timeoutMs: 5 * 60_000,
+  },
   'maintenance.prune-jobs': {
     payload: z.object({ keepFinishedForMs: z.number().int().positive() }),
     priority: 90,

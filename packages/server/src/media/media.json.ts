@@ -41,6 +41,7 @@ export function toMediaJson(row: MediaRow, baseUrl: string): MediaJson {
     normalizeLoudness: row.normalize_loudness === 1,
     playback: playable ? playbackUrls(row, baseUrl) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    recovered: row.recovered === 1,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };

@@ -91,6 +91,9 @@ export const mediaSchema = z
     normalizeLoudness: z.boolean().describe('processing brings the sound to -16 LUFS'),
     playback: playbackSchema.nullable().describe('present once playable'),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    recovered: z
+      .boolean()
+      .describe('a recording completed as it was after its client stopped sending (POST /v1/recordings)'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

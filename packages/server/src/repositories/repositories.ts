@@ -11,6 +11,8 @@ import { IdempotencyRepository } from '../idempotency/idempotency.repository.ts'
 import { JobProgressRepository } from '../jobs/job-progress.repository.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
+import { RecordingsRepository } from '../recordings/recordings.repository.ts';
+import { CaptureAgentsRepository } from '../capture-agents/capture-agents.repository.ts';
 import { SetupRepository } from '../setup/setup.repository.ts';
 import { SystemHealthRepository } from '../system-health/system-health.repository.ts';
 import { PlaybackRulesRepository } from '../tenants/playback-rules.repository.ts';
@@ -45,6 +47,8 @@ export interface Repositories {
   readonly playableMedia: PlayableMediaRepository;
   readonly playbackRules: PlaybackRulesRepository;
   readonly quotas: QuotasRepository;
+  readonly recordings: RecordingsRepository;
+  readonly captureAgents: CaptureAgentsRepository;
   readonly sessions: SessionsRepository;
   readonly setup: SetupRepository;
   readonly signingKeys: SigningKeysRepository;
@@ -87,6 +91,8 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     playableMedia: () => new PlayableMediaRepository(db),
     playbackRules: () => new PlaybackRulesRepository(db),
     quotas: () => new QuotasRepository(db),
+    recordings: () => new RecordingsRepository(db),
+    captureAgents: () => new CaptureAgentsRepository(db),
     sessions: () => new SessionsRepository(db),
     setup: () => new SetupRepository(db),
     signingKeys: () => new SigningKeysRepository(db),

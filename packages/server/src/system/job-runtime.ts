@@ -21,6 +21,9 @@ import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
 import { eventDispatchHandler } from '../webhooks/event-dispatch.handler.ts';
 import { eventsSweepHandler } from '../events/events-sweep.handler.ts';
 import type { SourceCaptions } from '../processing/source-captions-port.ts';
+import { recordingJoinHandler } from '../recordings/recording-join.handler.ts';
+import { recordingsSweepHandler } from '../recordings/recordings-sweep.handler.ts';
+import { RecordingsService } from '../recordings/recordings.service.ts';
 
 /** How often a worker process looks for work folders left by killed attempts. */
 const WORK_FOLDER_SWEEP_MS = 10 * 60_000;
@@ -57,6 +60,8 @@ export function createJobRuntime(deps: {
   importFetch?: ImportFetchOptions;
   /** Caption tracks from sources' subtitle streams, made with this runtime's queue. */
   captions?: (queue: JobQueue<KinoJobCatalog>) => SourceCaptions;
+  /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER). */
+  recordingAbandonAfterMs?: number;
 }): JobRuntime {
   // The queue wakes this process's worker after an enqueue; the worker is created below.
   const local: { worker?: JobWorker<KinoJobCatalog> } = {};
@@ -102,6 +107,20 @@ export function createJobRuntime(deps: {
     .on('events.dispatch', eventDispatchHandler({ transaction: deps.transaction, queue }))
     .on('events.sweep', eventsSweepHandler({ repos: deps.repos, queue }))
     .on(
+      'recording.join',
+      recordingJoinHandler({
+        ...processing,
+        datastore: deps.tusDatastore,
+        log: (msg, fields) => {
+          deps.logger.warn(fields, msg);
+        },
+      }),
+    )
+    .on(
+      'recordings.sweep',
+      recordingsSweepHandler(new RecordingsService({ repos: deps.repos, transaction: deps.transaction, queue })),
+    )
+    .on(
       'webhook.deliver',
       webhookDeliverHandler({ repos: deps.repos, allowPrivate: deps.importAllowPrivate ?? false }),
     );
@@ -119,7 +138,7 @@ export function createJobRuntime(deps: {
     queue,
     transaction: deps.transaction,
     logger: deps.logger,
-    schedules: recurringJobs,
+    schedules: [...recurringJobs, abandonedRecordingsSchedule(deps.recordingAbandonAfterMs ?? 2 * 3600_000)],
   });
   local.worker = worker;
   // Work folders of attempts whose worker was killed; this process's own are never touched while
@@ -153,5 +172,15 @@ export function createJobRuntime(deps: {
       scheduler.stop();
       await worker.stop(graceMs);
     },
+  };
+}
+
+/** Checks for abandoned recordings a few times per abandonment period (at most every minute). */
+function abandonedRecordingsSchedule(abandonAfterMs: number) {
+  return {
+    name: 'complete-abandoned-recordings',
+    everyMs: Math.max(1000, Math.min(60_000, Math.floor(abandonAfterMs / 4))),
+    type: 'recordings.sweep' as const,
+    payload: { abandonAfterMs },
   };
 }

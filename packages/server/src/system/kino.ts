@@ -44,6 +44,8 @@ import { captionsApi, createCaptionsService } from '../captions/captions-api.ts'
 import { sourceCaptions } from '../captions/source-captions.ts';
 import { useMediaUser } from '../processing/media-sandbox.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
+import { RecordingsService } from '../recordings/recordings.service.ts';
+import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 
 export interface Kino {
   app: App;
@@ -95,6 +97,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       importAllowPrivate: config.importAllowPrivate,
       importFetch: opts.importFetch,
       tusDatastore,
+      recordingAbandonAfterMs: config.recordingAbandonAfterMs,
       captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
     });
 
@@ -174,12 +177,15 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       );
       const uploads = new UploadsService({ repos, transaction, queue: jobs.queue });
       const uploadUrls = new UploadUrlsService({ repos, transaction });
+      const recordings = new RecordingsService({ repos, transaction, queue: jobs.queue });
+      await app.register(recordingsRoutes({ recordings, publicUrl: config.publicUrl }));
       await app.register(uploadUrlsRoutes({ uploadUrls, publicUrl: config.publicUrl }));
       await app.register(
         uploadsRoutes({
           uploads,
           datastore: tusDatastore,
           uploadUrls,
+          recordings,
           // Several API processes may receive PATCHes for one upload: one writes at a time.
           locker: new DatabaseUploadLocker(repos.uploadLocks, {}, (err, uploadId) => {
             logger.warn({ err, uploadId }, 'upload lock bookkeeping failed');

@@ -9,6 +9,14 @@ export const uploadMetadataSchema = z.object({
   title: z.string().trim().max(500).optional().transform(givenTitle),
   visibility: z.enum(['public', 'private']).optional(),
   mediaId: z.string().max(64).optional(),
+  /** A part of a recording (recordings/): the recording, its track and the part's number. */
+  recordingId: z.string().max(64).optional(),
+  track: z.string().max(32).optional(),
+  part: z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .optional(),
 });
 
 export type UploadMetadata = z.infer<typeof uploadMetadataSchema>;
@@ -44,6 +52,18 @@ export function parseUploadMetadata(header: string | undefined): UploadMetadata 
     throw new ApiError('invalid_request', `Upload-Metadata ${nul.slice(1)}: must not contain U+0000`);
   }
   return parsed.data;
+}
+
+/**
+ * The length of a recording part's creation: Upload-Length, or undefined with
+ * `Upload-Defer-Length: 1` (a recorder does not know how long it will record).
+ */
+export function parsePartLength(length: string | undefined, defer: string | undefined): number | undefined {
+  if (length === undefined && defer === '1') return undefined;
+  if (length !== undefined && defer !== undefined) {
+    throw new ApiError('invalid_request', 'send Upload-Length or Upload-Defer-Length: 1, not both');
+  }
+  return parseUploadLength(length);
 }
 
 /** Reads an Upload-Length header; throws 400 for anything but a non-negative integer. */

@@ -8,10 +8,12 @@ import { tenantOf } from '../http/access.ts';
 import { authErrors } from '../http/common-schemas.ts';
 import { problemSchema } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
-import type { UploadRow } from '../db/schema.ts';
+import type { RecordingPartRow, UploadRow } from '../db/schema.ts';
+import type { PartPlan, RecordingsService } from '../recordings/recordings.service.ts';
 import { newId } from '../lib/ids.ts';
 import { creationLocker } from './database-upload-locker.ts';
 import { parseUploadLength, parseUploadMetadata } from './upload-metadata.ts';
+import { isRecordingPart, planRecordingPart, settleRecordingPart } from './recording-part-uploads.ts';
 import { TUS_EXPOSED_HEADERS, createTusServer } from './tus-server.ts';
 import { asProblemResponse, sendNotSupported } from './tus-problem.ts';
 import { assertPlainTarget, uploadIdParam } from './upload-target.ts';
@@ -37,6 +39,10 @@ interface UploadRequestContext {
   uploadId?: string;
   /** A one-time URL's endpoint: the created upload's location goes below it. */
   directPath?: string;
+  /** A recording part's creation, checked (recordings.service.ts planPart). */
+  partPlan?: PartPlan;
+  /** The recording part the request reaches: found before tus runs, or recorded by this creation. */
+  part?: RecordingPartRow;
 }
 
 /** The Node request behind tus's web Request (tus runs on srvx, which keeps it there). */
@@ -75,6 +81,8 @@ export function uploadsRoutes(deps: {
   locker?: Locker;
   /** One-time upload URLs (upload-urls.service.ts); none: their routes are not served. */
   uploadUrls?: UploadUrlsService;
+  /** Recording parts (Upload-Metadata recordingId, track, part); none: such creations are refused. */
+  recordings?: RecordingsService;
   publicUrl?: string | undefined;
   logger: FastifyBaseLogger;
 }) {
@@ -94,7 +102,8 @@ export function uploadsRoutes(deps: {
     // The upload is the one Kino authorised, never one tus reads again from the URL.
     getFileIdFromRequest: (req) => {
       const node = nodeRequestOf(req);
-      return node && contexts.get(node)?.row?.id;
+      const ctx = node && contexts.get(node);
+      return ctx?.row?.id ?? ctx?.part?.upload_id;
     },
     relativeLocation: deps.publicUrl === undefined,
     generateUrl: (req, { path, id }) => {
@@ -119,6 +128,10 @@ export function uploadsRoutes(deps: {
     },
     onUploadCreate: async (req, upload) => {
       const ctx = contextOf(req);
+      if (ctx.partPlan && deps.recordings) {
+        ctx.part = await deps.recordings.createPart(ctx.partPlan, upload.id);
+        return {};
+      }
       if (!ctx.plan) throw new TusHookError(500, 'upload created without a plan\n');
       ctx.row = await deps.uploads.create(ctx.plan, upload.id);
       return {};
@@ -134,6 +147,10 @@ export function uploadsRoutes(deps: {
     },
     onUploadFinish: async (req, upload) => {
       const ctx = contextOf(req);
+      if (ctx.part && deps.recordings) {
+        await deps.recordings.partFinished(upload.id, upload.size ?? upload.offset);
+        return { headers: { 'Kino-Media-Id': ctx.partPlan?.mediaId ?? '' } };
+      }
       await deps.uploads.finish(upload.id, ctx.row);
       return ctx.plan ? { headers: { 'Kino-Media-Id': ctx.plan.mediaId } } : {};
     },
@@ -171,6 +188,8 @@ export function uploadsRoutes(deps: {
       const response = await tus.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw }));
       const final = await asProblemResponse(response, request.id);
       if (row) await settle(request, row, final);
+      const part = contexts.get(request.raw)?.part;
+      if (part && deps.recordings) await settleRecordingPart(deps.recordings, request, part, final, log);
       await afterwards?.(final);
       await sendNodeResponse(reply.raw, final);
     } catch (err) {
@@ -192,9 +211,16 @@ export function uploadsRoutes(deps: {
     assertPlainTarget(request.url, uploadId === undefined ? UPLOADS_PATH : `${UPLOADS_PATH}/${uploadId}`);
     if (asksConcatenation(request)) return sendNotSupported(reply, NO_CONCATENATION);
     const ctx: UploadRequestContext = { tenantId: tenantOf(request), requestId: request.id };
-    // Another tenant's upload is refused here, as a 404 that says nothing about it.
-    if (uploadId !== undefined) ctx.row = await deps.uploads.authorize(ctx.tenantId, uploadId);
-    if (request.method === 'POST') {
+    // Another tenant's upload or recording part is refused here, as a 404 that says nothing about it.
+    if (uploadId !== undefined) {
+      const writes = request.method === 'PATCH';
+      ctx.part = await deps.recordings?.authorizePart(ctx.tenantId, uploadId, writes);
+      if (!ctx.part) ctx.row = await deps.uploads.authorize(ctx.tenantId, uploadId);
+    }
+    if (request.method === 'POST' && isRecordingPart(request)) {
+      ctx.partPlan = await planRecordingPart(request, ctx.tenantId, deps);
+      reply.raw.setHeader('Kino-Media-Id', ctx.partPlan.mediaId);
+    } else if (request.method === 'POST') {
       // Refusals before any byte is stored: a precise problem+json rather than tus's plain text.
       const size = parseUploadLength(request.headers['upload-length'] as string | undefined);
       const metadata = parseUploadMetadata(request.headers['upload-metadata'] as string | undefined);
@@ -283,7 +309,8 @@ export function uploadsRoutes(deps: {
     const schema = {
       tags: ['uploads'],
       summary:
-        'tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId',
+        'tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; ' +
+        'a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1)',
       response: {
         ...authErrors,
         404: problemSchema,

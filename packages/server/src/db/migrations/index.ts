@@ -14,6 +14,7 @@ import * as uploadHardening from './0012-upload-hardening.ts';
 import * as eventOutbox from './0013-event-outbox.ts';
 import * as usersPerTenant from './0014-users-per-tenant.ts';
 import * as firstRunSetup from './0015-first-run-setup.ts';
+import * as recordings from './0017-recordings.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0013-event-outbox': eventOutbox,
   '0014-users-per-tenant': usersPerTenant,
   '0015-first-run-setup': firstRunSetup,
+  '0017-recordings': recordings,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -166,6 +166,28 @@ export async function startReprocess(
   };
 }
 
+/**
+ * A recording's client finished it, or it was abandoned (`recovered`): the media keeps waiting
+ * while its parts are joined, and remembers whether it was completed as it was.
+ */
+export function completeRecording(tx: LifecycleTx, media: MediaRow, recovered: boolean): Promise<MediaRow> {
+  return move(tx, media, 'recording-completed', { recovered: recovered ? 1 : 0 });
+}
+
+/** A recording whose parts give no source (none arrived, none readable) ends errored. */
+export async function failRecording(
+  tx: LifecycleTx,
+  media: MediaRow,
+  error: { code: string; message: string },
+): Promise<MediaRow> {
+  const updated = await move(tx, media, 'recording-failed', {
+    error_code: error.code,
+    error_message: error.message,
+  });
+  await announce(tx, 'media.errored', updated);
+  return updated;
+}
+
 /** Writes the status `transition` leads to (refusing one that is not allowed) with `changes`. */
 async function move(
   tx: LifecycleTx,

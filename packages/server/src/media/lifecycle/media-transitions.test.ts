@@ -16,6 +16,8 @@ const TRANSITIONS: MediaTransition[] = [
   'attempt-failed',
   'stuck-reconciled',
   'reprocess-started',
+  'recording-completed',
+  'recording-failed',
   'deleted',
 ];
 
@@ -48,6 +50,8 @@ const ALLOWED: [MediaStatus, boolean, boolean, MediaTransition, MediaStatus | 'd
   ['ready', true, true, 'reprocess-started', 'processing'],
   ['errored', true, false, 'reprocess-started', 'processing'],
   ['errored', true, true, 'reprocess-started', 'processing'],
+  ['waiting', false, false, 'recording-completed', 'waiting'],
+  ['waiting', false, false, 'recording-failed', 'errored'],
 ];
 
 const key = (s: MediaState, t: MediaTransition) => `${s.status}/${s.hasSource}/${s.fullyPublished}/${t}`;

@@ -19,6 +19,10 @@ export type MediaTransition =
   | 'stuck-reconciled'
   /** The original is processed again; the published version keeps playing meanwhile. */
   | 'reprocess-started'
+  /** A recording's client finished it (or it was abandoned): it waits for its parts to be joined. */
+  | 'recording-completed'
+  /** A recording's parts could not be joined (none arrived, none readable): no source will come. */
+  | 'recording-failed'
   | 'deleted';
 
 /** What a transition depends on besides the status. */
@@ -64,6 +68,10 @@ export function nextStatus(state: MediaState, transition: MediaTransition): Medi
       return fullyPublished ? 'ready' : 'errored';
     case 'reprocess-started':
       return hasSource && status !== 'waiting' ? 'processing' : refuse();
+    case 'recording-completed':
+      return status === 'waiting' && !hasSource ? 'waiting' : refuse();
+    case 'recording-failed':
+      return status === 'waiting' && !hasSource ? 'errored' : refuse();
     case 'deleted':
       return 'deleted';
   }
