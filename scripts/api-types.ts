@@ -1,5 +1,5 @@
 /**
- * Kino's OpenAPI document and the API types generated from it for the console and the player.
+ * Kino's OpenAPI document and the API types generated from it for the console, the player and the SDK.
  *
  *   node --import tsx scripts/api-types.ts           writes them (npm run api-types)
  *   node --import tsx scripts/api-types.ts --check   fails when a written file differs from what the
@@ -19,7 +19,7 @@ import { createKino } from '../packages/server/src/system/kino.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 interface Output {
   /** Relative to the repository root. */
@@ -38,10 +38,11 @@ const OUTPUTS: Output[] = [
     file: 'packages/player/src/openapi.gen.ts',
     content: (doc) => typesOf(onlyPaths(doc, ['/embed/{id}/status'])),
   },
+  { file: 'packages/sdk/src/openapi.gen.ts', content: (doc) => typesOf(doc) },
 ];
 
 /** The OpenAPI document of every route of the API role, with its maps in a stable order. */
-async function openApiDocument(): Promise<Record<string, Json>> {
+export async function openApiDocument(): Promise<Record<string, Json>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kino-openapi-'));
   try {
     // Only what the document is built from: no process.env, so every machine gets the same one.
@@ -114,9 +115,9 @@ async function typesOf(doc: Record<string, Json>): Promise<string> {
   return `${COMMENT_HEADER}// ${REGENERATE}\n\n${astToString(ast)}`;
 }
 
-/** Each output's text, formatted as the repository's Prettier settings say. */
-async function generate(): Promise<Map<string, string>> {
-  const doc = await openApiDocument();
+/** Each output's text, formatted as the repository's Prettier settings say (from `doc`, or the server's). */
+export async function generate(doc?: Record<string, Json>): Promise<Map<string, string>> {
+  doc ??= await openApiDocument();
   const texts = new Map<string, string>();
   for (const output of OUTPUTS) {
     const filepath = path.join(ROOT, output.file);
@@ -161,4 +162,17 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/** The outputs whose written file differs from `texts` (what `generate` gives). */
+export function staleOutputs(texts: Map<string, string>): string[] {
+  return [...texts]
+    .filter(([file, text]) => {
+      const filepath = path.join(ROOT, file);
+      return !fs.existsSync(filepath) || fs.readFileSync(filepath, 'utf8') !== text;
+    })
+    .map(([file]) => file);
+}
+
+// Run as a script, not when a test imports the functions above.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}
