@@ -2,6 +2,14 @@
 import { parseArgs } from 'node:util';
 import { createKey, createTenant, listKeys, listTenants, migrate, revokeKey } from './cli/admin-commands.ts';
 import { createOperatorUser, readOperatorPassword } from './cli/operator-user-command.ts';
+import {
+  backupCreateCommand,
+  backupListCommand,
+  backupPruneCommand,
+  backupVerifyCommand,
+  restoreCommand,
+} from './cli/backup-commands.ts';
+import { BackupError } from './backup/backup-errors.ts';
 import { serve } from './cli/serve.ts';
 import { ConfigError, loadConfig, redactUrl } from './config/config.ts';
 import { ApiError } from './http/problem.ts';
@@ -17,6 +25,13 @@ const USAGE = `usage: kino <command>
   keys revoke --tenant <id> <key id>
   create-operator-user --email <email>           a console login for the operator; the password comes
                                                  from KINO_OPERATOR_PASSWORD or standard input
+  backup create --to <url> [--include-secrets]   back up the database and every stored object (file:///dir
+                                                 or s3://bucket/prefix); secrets are encrypted with
+                                                 KINO_BACKUP_PASSPHRASE
+  backup list --from <url>
+  backup verify --from <url> [--id <id>]         check every object and restore the database into a scratch one
+  backup prune --from <url> --keep <n>           keep the n newest backups and the objects they use
+  restore --from <url> [--id <id>]               restore into an empty database, storage and data folder
 
 Configuration comes from KINO_* environment variables (see README).`;
 
@@ -32,6 +47,11 @@ async function run(argv: string[]): Promise<string | undefined> {
       scope: { type: 'string', default: 'full' },
       name: { type: 'string', default: 'API key' },
       help: { type: 'boolean', short: 'h' },
+      to: { type: 'string' },
+      from: { type: 'string' },
+      id: { type: 'string' },
+      keep: { type: 'string' },
+      'include-secrets': { type: 'boolean', default: false },
     },
   });
   const [command, sub, arg] = positionals;
@@ -68,6 +88,24 @@ async function run(argv: string[]): Promise<string | undefined> {
     case 'create-operator-user':
       if (!values.email) throw new UsageError('--email <email> is required');
       return createOperatorUser(config, values.email, await readOperatorPassword(process.env, process.stdin));
+    case 'backup create':
+    case 'backup list':
+    case 'backup verify':
+    case 'backup prune':
+    case 'restore': {
+      const backup = {
+        url: values.to ?? values.from,
+        id: values.id,
+        includeSecrets: values['include-secrets'],
+        keep: values.keep === undefined ? undefined : Number(values.keep),
+        passphrase: config.backupPassphrase,
+      };
+      if (sub === 'create') return backupCreateCommand(config, backup);
+      if (sub === 'list') return backupListCommand(config, backup);
+      if (sub === 'verify') return backupVerifyCommand(config, backup);
+      if (sub === 'prune') return backupPruneCommand(config, backup);
+      return restoreCommand(config, backup);
+    }
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }
@@ -85,7 +123,11 @@ run(process.argv.slice(2)).then(
     } else if (err instanceof UsageError) {
       process.stderr.write(`kino: ${err.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
-    } else if (err instanceof ApiError || (err instanceof Error && isStartupFailure(err))) {
+    } else if (
+      err instanceof ApiError ||
+      err instanceof BackupError ||
+      (err instanceof Error && isStartupFailure(err))
+    ) {
       process.stderr.write(`kino: ${redactUrl(err.message)}\n`);
       process.exitCode = 1;
     } else {

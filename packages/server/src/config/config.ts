@@ -39,8 +39,19 @@ export interface Config {
    * kino-media); null (KINO_MEDIA_USER set empty): they keep root.
    */
   mediaUser: string | null;
+  /** Scheduled backups (KINO_BACKUP_URL, KINO_BACKUP_EVERY, KINO_BACKUP_KEEP); undefined without KINO_BACKUP_URL. */
+  backup: BackupConfig | undefined;
+  /** Encrypts the secrets of backups made with them (KINO_BACKUP_PASSPHRASE); never logged. */
+  backupPassphrase: string | undefined;
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER: 90s, 30m, 2h). */
   recordingAbandonAfterMs: number;
+}
+
+export interface BackupConfig {
+  /** `file:///folder` or `s3://bucket/prefix?…` */
+  url: string;
+  everyMs: number;
+  keep: number;
 }
 
 /** The account media tools run as when Kino runs as root (created by scripts/ensure-system-deps.sh). */
@@ -83,6 +94,13 @@ const envSchema = z.object({
     .string()
     .regex(/^\d{1,9}(ms|s|m|h)?$/, 'use a duration such as 90s, 30m or 2h (a bare number is seconds)')
     .default('2h'),
+  KINO_BACKUP_URL: z.string().regex(/^(file|s3):\/\//, 'use file:///folder or s3://bucket/prefix').optional(),
+  KINO_BACKUP_EVERY: z
+    .string()
+    .regex(/^[1-9][0-9]{0,5}(m|h|d)$/, 'use a period such as 30m, 24h or 7d')
+    .default('24h'),
+  KINO_BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(7),
+  KINO_BACKUP_PASSPHRASE: z.string().min(12, 'must be at least 12 characters').optional(),
   KINO_MEDIA_USER: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'use an account name (letters, digits, _ . -)')
@@ -130,6 +148,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     recordingAbandonAfterMs: parseDurationMs(e.KINO_RECORDING_ABANDON_AFTER),
     // Set empty, it means "keep root"; values left empty are otherwise taken as not set.
     mediaUser: env.KINO_MEDIA_USER === '' ? null : (e.KINO_MEDIA_USER ?? DEFAULT_MEDIA_USER),
+    backup:
+      e.KINO_BACKUP_URL === undefined
+        ? undefined
+        : { url: e.KINO_BACKUP_URL, everyMs: periodMs(e.KINO_BACKUP_EVERY), keep: e.KINO_BACKUP_KEEP },
+    backupPassphrase: e.KINO_BACKUP_PASSPHRASE,
   };
 }
 
@@ -139,6 +162,12 @@ function parseDurationMs(value: string): number {
   const amount = Number(match?.[1] ?? 0);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match?.[2] ?? 's'] ?? 1000;
   return Math.max(1, amount * unit);
+}
+
+/** '30m', '24h', '7d' (the schema checked the form). */
+function periodMs(value: string): number {
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[value.slice(-1)] ?? 3_600_000;
+  return Number(value.slice(0, -1)) * unit;
 }
 
 function parseUrl(variable: string, value: string): URL {
