@@ -25,11 +25,11 @@ export interface TestKino extends Kino {
 
 export async function startTestKino(
   dialect: TestDialect,
-  opts: { logger?: FastifyBaseLogger } = {},
+  opts: { logger?: FastifyBaseLogger; env?: Record<string, string> } = {},
 ): Promise<TestKino> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kino-data-'));
   // Tests poll and loop far faster than a client should; the per-key rate limit has its own tests.
-  const env = { KINO_DATA_DIR: dataDir, KINO_RATE_LIMIT_PER_MINUTE: '0' };
+  const env = { KINO_DATA_DIR: dataDir, KINO_RATE_LIMIT_PER_MINUTE: '0', ...opts.env };
   const config = { ...loadConfig(env), database: await freshDatabaseConfig(dialect) };
   const kino = await createKino(config, { operatorKey: OPERATOR_KEY, logger: opts.logger });
 

@@ -322,6 +322,98 @@ export interface LoginThrottleTable {
 }
 
 /** One-time codes of the first run (first administrator), stored as their SHA-256. */
+/** An LMS registered as an LTI 1.3 platform of a tenant (lti/). */
+export interface LtiPlatformsTable {
+  id: string;
+  tenant_id: string;
+  issuer: string;
+  client_id: string;
+  /** JSON array of the deployment ids Kino accepts from this platform. */
+  deployment_ids: string;
+  auth_login_url: string;
+  jwks_url: string;
+  access_token_url: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Kino's own LTI signing keys (JWK JSON); published at /lti/jwks until retired for a while. */
+export interface LtiToolKeysTable {
+  id: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+/** An LTI login initiation waiting for its launch: the state and nonce Kino sent, kept here (no cookie). */
+export interface LtiLoginStatesTable {
+  state: string;
+  platform_id: string;
+  nonce: string;
+  target_link_uri: string;
+  /** The platform frame that keeps the state client-side (LTI postMessage storage), when offered. */
+  storage_target: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** One accepted LTI launch, with its course context (for analytics by course). */
+export interface LtiLaunchesTable {
+  id: string;
+  tenant_id: string;
+  platform_id: string;
+  deployment_id: string;
+  message_type: string;
+  user_sub: string;
+  /** 'admin' | 'instructor' | 'learner' (lti/lti-roles.ts). */
+  role: string;
+  context_id: string | null;
+  context_title: string | null;
+  resource_link_id: string | null;
+  media_id: string | null;
+  created_at: number;
+}
+
+/** A Deep Linking request whose picker is open: where and how to answer the platform. */
+export interface LtiDeepLinksTable {
+  id: string;
+  /** sha256 of the secret in the picker's URL. */
+  secret_hash: string;
+  tenant_id: string;
+  platform_id: string;
+  deployment_id: string;
+  return_url: string;
+  data: string | null;
+  role: string;
+  context_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** A tenant's single sign-on settings: JSON of sso/sso-settings.ts (client secrets included). */
+export interface TenantSsoTable {
+  tenant_id: string;
+  oidc: string | null;
+  saml: string | null;
+  updated_at: number;
+}
+
+/** A sign-in sent to an identity provider, found again by its state (OIDC) or RelayState (SAML). */
+export interface SsoRequestsTable {
+  state: string;
+  tenant_id: string;
+  protocol: 'oidc' | 'saml';
+  nonce: string | null;
+  code_verifier: string | null;
+  saml_request_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface SetupCodesTable {
   code_hash: string;
   created_at: number;
@@ -424,6 +516,13 @@ export interface Database {
   invites: InvitesTable;
   login_throttle: LoginThrottleTable;
   setup_codes: SetupCodesTable;
+  lti_platforms: LtiPlatformsTable;
+  lti_tool_keys: LtiToolKeysTable;
+  lti_login_states: LtiLoginStatesTable;
+  lti_launches: LtiLaunchesTable;
+  lti_deep_links: LtiDeepLinksTable;
+  tenant_sso: TenantSsoTable;
+  sso_requests: SsoRequestsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

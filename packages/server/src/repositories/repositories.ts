@@ -10,10 +10,14 @@ import { EventsRepository } from '../events/events.repository.ts';
 import { IdempotencyRepository } from '../idempotency/idempotency.repository.ts';
 import { JobProgressRepository } from '../jobs/job-progress.repository.ts';
 import { JobsRepository } from '../jobs/jobs.repository.ts';
+import { LtiLaunchesRepository } from '../lti/lti-launches.repository.ts';
+import { LtiPlatformsRepository } from '../lti/lti-platforms.repository.ts';
+import { LtiToolKeysRepository } from '../lti/lti-tool-keys.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { RecordingsRepository } from '../recordings/recordings.repository.ts';
 import { CaptureAgentsRepository } from '../capture-agents/capture-agents.repository.ts';
 import { SetupRepository } from '../setup/setup.repository.ts';
+import { SsoRepository } from '../sso/sso.repository.ts';
 import { SystemHealthRepository } from '../system-health/system-health.repository.ts';
 import { PlaybackRulesRepository } from '../tenants/playback-rules.repository.ts';
 import { QuotasRepository } from '../tenants/quotas.repository.ts';
@@ -43,6 +47,9 @@ export interface Repositories {
   readonly jobProgress: JobProgressRepository;
   readonly jobs: JobsRepository;
   readonly loginThrottle: LoginThrottleRepository;
+  readonly ltiLaunches: LtiLaunchesRepository;
+  readonly ltiPlatforms: LtiPlatformsRepository;
+  readonly ltiToolKeys: LtiToolKeysRepository;
   readonly media: MediaRepository;
   readonly playableMedia: PlayableMediaRepository;
   readonly playbackRules: PlaybackRulesRepository;
@@ -51,6 +58,7 @@ export interface Repositories {
   readonly captureAgents: CaptureAgentsRepository;
   readonly sessions: SessionsRepository;
   readonly setup: SetupRepository;
+  readonly sso: SsoRepository;
   readonly signingKeys: SigningKeysRepository;
   readonly systemHealth: SystemHealthRepository;
   readonly tenantKeys: TenantKeysRepository;
@@ -87,6 +95,9 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     jobProgress: () => new JobProgressRepository(db),
     jobs: () => new JobsRepository(db, dialect),
     loginThrottle: () => new LoginThrottleRepository(db),
+    ltiLaunches: () => new LtiLaunchesRepository(db),
+    ltiPlatforms: () => new LtiPlatformsRepository(db),
+    ltiToolKeys: () => new LtiToolKeysRepository(db),
     media: () => new MediaRepository(db),
     playableMedia: () => new PlayableMediaRepository(db),
     playbackRules: () => new PlaybackRulesRepository(db),
@@ -95,6 +106,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     captureAgents: () => new CaptureAgentsRepository(db),
     sessions: () => new SessionsRepository(db),
     setup: () => new SetupRepository(db),
+    sso: () => new SsoRepository(db),
     signingKeys: () => new SigningKeysRepository(db),
     systemHealth: () => new SystemHealthRepository(db),
     tenantKeys: () => new TenantKeysRepository(db),

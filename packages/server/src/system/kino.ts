@@ -36,6 +36,8 @@ import { webhooksRoutes } from '../webhooks/webhooks.routes.ts';
 import { WebhooksService } from '../webhooks/webhooks.service.ts';
 import { UploadsService } from '../uploads/uploads.service.ts';
 import { createAccounts } from '../users/accounts.ts';
+import { ltiTool } from '../lti/lti.ts';
+import { ssoRoutes } from '../sso/sso.ts';
 import { setupRoutes } from '../setup/setup.routes.ts';
 import { SetupService } from '../setup/setup.service.ts';
 import { systemHealth } from '../system-health/system-health.ts';
@@ -157,6 +159,10 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         captionsApi({ repos, transaction, storage, queue: jobs.queue, publicUrl: config.publicUrl }),
       );
       await app.register(accounts.routes);
+      await app.register(ltiTool({ repos, publicUrl: config.publicUrl, allowPrivate: config.importAllowPrivate }));
+      await app.register(
+        ssoRoutes({ repos, sessions: accounts.sessions, publicUrl: config.publicUrl, allowPrivate: config.importAllowPrivate }),
+      );
       await app.register(
         setupRoutes({
           setup: new SetupService({ repos, transaction }, accounts.sessions),

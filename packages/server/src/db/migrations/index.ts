@@ -15,6 +15,7 @@ import * as eventOutbox from './0013-event-outbox.ts';
 import * as usersPerTenant from './0014-users-per-tenant.ts';
 import * as firstRunSetup from './0015-first-run-setup.ts';
 import * as recordings from './0017-recordings.ts';
+import * as ltiSso from './0020-lti-sso.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014-users-per-tenant': usersPerTenant,
   '0015-first-run-setup': firstRunSetup,
   '0017-recordings': recordings,
+  '0020-lti-sso': ltiSso,
 };
 
 export const migrationProvider: MigrationProvider = {
