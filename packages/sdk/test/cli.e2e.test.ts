@@ -1,20 +1,14 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { generate } from '@kino/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startThrottleProxy, type ThrottleProxy } from '../../server/test/cluster/throttle-proxy.ts';
 import { Kino } from '../src/index.ts';
 import type { FileUploadState } from '../src/cli/upload-state.ts';
+import { projectWithBuiltSdk } from './built-sdk.ts';
 import { startSdkTestKino, type SdkTestKino } from './kino-fixture.ts';
-
-const execFileAsync = promisify(execFile);
-const SDK_DIR = fileURLToPath(new URL('..', import.meta.url));
-// The command as a user gets it: tsc's build of the package, run by node.
-const BIN = path.join(SDK_DIR, 'dist/cli/kino-upload.js');
 
 interface Run {
   child: ChildProcess;
@@ -27,10 +21,13 @@ describe('kino-upload', () => {
   let server: SdkTestKino | undefined;
   let proxy: ThrottleProxy | undefined;
   let work: string;
+  // The command as a user gets it: tsc's build of the package, run by node.
+  let project: Awaited<ReturnType<typeof projectWithBuiltSdk>> | undefined;
+  let bin: string;
   let env: NodeJS.ProcessEnv;
 
   const start = (args: string[]): Run => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -40,7 +37,8 @@ describe('kino-upload', () => {
   };
 
   beforeAll(async () => {
-    await execFileAsync('npx', ['tsc', '-p', path.join(SDK_DIR, 'tsconfig.build.json')], { cwd: SDK_DIR });
+    project = await projectWithBuiltSdk();
+    bin = project.bin;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sdk-cli-'));
     const folder = path.join(work, 'lectures');
     fs.mkdirSync(folder);
@@ -66,6 +64,7 @@ describe('kino-upload', () => {
     await proxy?.close();
     await server?.kino.stop();
     fs.rmSync(work, { recursive: true, force: true });
+    project?.remove();
   });
 
   it('uploads a folder of 3 files, killed in the middle of the second and run again, as 3 ready media', async () => {
@@ -146,7 +145,7 @@ describe('kino-upload', () => {
   });
 
   it('refuses to run without a key, and takes none from a flag', async () => {
-    const run = spawn(process.execPath, [BIN, 'list'], {
+    const run = spawn(process.execPath, [bin, 'list'], {
       env: { ...env, KINO_API_KEY: '', KINO_CONFIG_DIR: path.join(work, 'empty') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
