@@ -29,6 +29,8 @@ export async function serve(config: Config): Promise<void> {
   const kino = await createKino(config, { operatorKey: operator.key, logger });
   const address = await kino.app.listen({ port: config.port, host: config.host });
   kino.start();
+  // The live role takes publishers on KINO_RTMP_PORT (0: no RTMP ingest in this process).
+  await kino.live.listen(config.host);
   // While no one has set Kino up, each API process that starts prints a new one-time code.
   const setupCode = config.roles.has('api') ? await issueSetupCode(kino.repos.setup) : undefined;
 

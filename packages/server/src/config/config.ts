@@ -9,7 +9,7 @@ export type StorageConfig =
   | { kind: 'file'; dir: string }
   | { kind: 's3'; bucket: string; endpoint?: string; region: string; forcePathStyle: boolean };
 
-export type Role = 'api' | 'worker';
+export type Role = 'api' | 'worker' | 'live';
 
 export interface Config {
   port: number;
@@ -43,6 +43,8 @@ export interface Config {
   backup: BackupConfig | undefined;
   /** Encrypts the secrets of backups made with them (KINO_BACKUP_PASSPHRASE); never logged. */
   backupPassphrase: string | undefined;
+  /** Live ingest (the live role): RTMP port (KINO_RTMP_PORT, 0 off) and the host encoders are told. */
+  live: { rtmpPort: number; srtPort: number; publicHost: string | undefined };
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER: 90s, 30m, 2h). */
   recordingAbandonAfterMs: number;
 }
@@ -69,7 +71,13 @@ const envSchema = z.object({
   KINO_DATABASE_URL: z.string().optional(),
   KINO_STORAGE_URL: z.string().optional(),
   KINO_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
-  KINO_ROLES: z.string().default('api,worker'),
+  KINO_ROLES: z.string().default('api,worker,live'),
+  KINO_RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
+  KINO_SRT_PORT: z.coerce.number().int().min(0).max(65535).default(8890),
+  KINO_LIVE_PUBLIC_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'use a host name or address, without scheme or port')
+    .optional(),
   KINO_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   KINO_IMPORT_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
   KINO_PLAY_REDIRECT: z.enum(['stream', 'presigned']).default('stream'),
@@ -140,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     importAllowPrivate: e.KINO_IMPORT_ALLOW_PRIVATE === '1' || e.KINO_IMPORT_ALLOW_PRIVATE === 'true',
     playRedirect: e.KINO_PLAY_REDIRECT,
     trustProxy: parseTrustProxy(e.KINO_TRUST_PROXY),
+    live: { rtmpPort: e.KINO_RTMP_PORT, srtPort: e.KINO_SRT_PORT, publicHost: e.KINO_LIVE_PUBLIC_HOST },
     logLevel: e.KINO_LOG_LEVEL,
     jobLease: { leaseMs: e.KINO_JOB_LEASE_MS, heartbeatMs },
     rateLimitPerMinute: e.KINO_RATE_LIMIT_PER_MINUTE,
@@ -238,8 +247,8 @@ function parseTrustProxy(value: string): boolean | string[] {
 function parseRoles(value: string): ReadonlySet<Role> {
   const roles = new Set<Role>();
   for (const raw of value.split(',').map((r) => r.trim())) {
-    if (raw === 'api' || raw === 'worker') roles.add(raw);
-    else throw new ConfigError(`KINO_ROLES: unknown role '${raw}' (use api, worker or api,worker)`);
+    if (raw === 'api' || raw === 'worker' || raw === 'live') roles.add(raw);
+    else throw new ConfigError(`KINO_ROLES: unknown role '${raw}' (use api, worker, live, or a list: api,worker,live)`);
   }
   return roles;
 }

@@ -67,8 +67,63 @@ export interface MediaTable {
   search_text: Generated<string>;
   /** 1: a recording completed as it was after its client stopped sending (recordings/). */
   recovered: Generated<number>;
+  /** The live stream whose broadcast this media is (live/). */
+  live_stream_id: Generated<string | null>;
+  /** A broadcast's state: 'active' while it runs (reconnects included), 'ended' after. */
+  live_status: Generated<LiveStatus | null>;
   created_at: number;
   updated_at: number;
+}
+
+export type LiveStatus = 'active' | 'ended';
+export type LiveStreamStatus = 'idle' | 'active' | 'reconnecting';
+
+/** What an encoder publishes to; see migration 0016 and live/. */
+export interface LiveStreamsTable {
+  id: string;
+  tenant_id: string;
+  title: string;
+  visibility: Visibility;
+  latency: 'standard' | 'low';
+  ladder: 'passthrough' | 'abr';
+  reconnect_window_seconds: number;
+  dvr_window_seconds: number;
+  record: number;
+  /** sha256 of the stream key's secret. */
+  key_hash: string;
+  enabled: number;
+  status: LiveStreamStatus;
+  active_media_id: string | null;
+  /** While reconnecting: when the broadcast ends unless a publisher comes back. */
+  reconnect_deadline: number | null;
+  /** The live process that took the running publisher, and when it last said so. */
+  owner: string | null;
+  owner_seen_at: number | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One publisher session of a broadcast; `tracks` is JSON (live/live-tracks.ts LiveTrack[]). */
+export interface LivePeriodsTable {
+  media_id: string;
+  period: number;
+  started_at: number;
+  tracks: string;
+}
+
+export interface LiveSegmentsTable {
+  media_id: string;
+  /** The track's id within the broadcast ('video', 'audio'). */
+  track: string;
+  /** Per track, across periods: the segment's number in every playlist. */
+  seq: number;
+  period: number;
+  duration_ms: number;
+  /** When Kino received the segment's first frame (EXT-X-PROGRAM-DATE-TIME). */
+  received_at: number;
+  size: number;
 }
 
 export interface UploadsTable {
@@ -547,3 +602,13 @@ export type SessionRow = Selectable<SessionsTable>;
 export type InviteRow = Selectable<InvitesTable>;
 export type CaptionTrackRow = Selectable<CaptionTracksTable>;
 export type NewCaptionTrackRow = Insertable<CaptionTracksTable>;
+  analytics_views: AnalyticsViewsTable;
+  usage_daily: UsageDailyTable;
+  live_streams: LiveStreamsTable;
+  live_periods: LivePeriodsTable;
+  live_segments: LiveSegmentsTable;
+  zoom_connections: ZoomConnectionsTable;
+  zoom_recordings: ZoomRecordingsTable;
+  zoom_webhook_receipts: ZoomWebhookReceiptsTable;
+export type LiveStreamRow = Selectable<LiveStreamsTable>;
+export type LiveSegmentRow = Selectable<LiveSegmentsTable>;

@@ -5,6 +5,8 @@ import { playbackRulesRoutes } from '../tenants/playback-rules.routes.ts';
 import { embedRoutes } from './embed.routes.ts';
 import { playRoutes } from './play.routes.ts';
 import { PlaybackRulesCache } from './playback-rules-cache.ts';
+import type { PlayObserver } from './play-observer.ts';
+import type { LivePlaybackPort } from './live-playback-port.ts';
 import { playbackTokensRoutes } from './playback-tokens.routes.ts';
 import { PlaybackService } from './playback.service.ts';
 import { CaptionPlayback } from './caption-playback.ts';
@@ -48,13 +50,20 @@ export function deliveryRoutes(deps: {
   const presignSeconds =
     deps.playRedirect === 'presigned' && deps.storage.presignGet ? PRESIGN_SECONDS : undefined;
   const access = { playback, rules, publicUrl: deps.publicUrl };
+  /** Told of bytes delivered and players' CMCD data (analytics). */
+  observer?: PlayObserver | undefined;
+  /** The playback service, when the composition root shares it (analytics checks beacon grants with it). */
+  playback?: PlaybackService;
+  /** Broadcasts: their media's live playlists and the /play/live routes. */
+  live?: LivePlaybackPort | undefined;
   return async (app: App) => {
     app.addHook('onClose', (_instance, done) => {
       playback.close();
       done();
     });
     const captions = new CaptionPlayback(repos.captions, deps.storage);
-    await app.register(playRoutes({ ...access, presignSeconds, captions }));
+    await app.register(playRoutes({ ...access, presignSeconds, captions, observer: deps.observer, live: deps.live }));
+    if (deps.live) await app.register(deps.live.routes(access));
     await app.register(embedRoutes({ ...access, media: repos.media, progress: repos.jobProgress }));
     await app.register(playbackTokensRoutes({ media: repos.media, playback, publicUrl: deps.publicUrl }));
     await app.register(signingKeysRoutes(playback));

@@ -51,6 +51,7 @@ export async function admit(
     }
     const verdict = await deps.playback.verifyToken(token, {
       mediaId: media.id,
+      liveStreamId: media.live_stream_id ?? undefined,
       tenantId: media.tenant_id,
       ip: viewer.ip,
       // A token bound to pages refuses a request without a Referer, whatever the tenant allows.

@@ -23,6 +23,7 @@ import { downloadDisposition } from './download-name.ts';
 import type { PlayableMedia } from './playable-media.repository.ts';
 
 export { parseRange } from './range-header.ts';
+import type { LivePlaybackPort } from './live-playback-port.ts';
 
 const TYPES = {
   m3u8: 'application/vnd.apple.mpegurl',
@@ -106,6 +107,10 @@ export interface PlayRoutesDeps extends PlayAccessDeps {
   captions?: PlayCaptions | undefined;
 }
 
+  /** Told of bytes delivered and of players' CMCD data (analytics). */
+  observer?: PlayObserver | undefined;
+  /** A broadcast's media plays from its live segments until it has a VOD version. */
+  live?: LivePlaybackPort | undefined;
 const NO_SUBTITLES: PlaySubtitles = { key: '', list: [] };
 
 /**
@@ -129,7 +134,10 @@ export function playRoutes(deps: PlayRoutesDeps) {
     const media = await (inVersion
       ? playback.mediaForVersionRequest(mediaId)
       : playback.mediaForManifest(mediaId));
-    if (!media?.playback_prefix) return notFound(reply);
+    if (!media?.playback_prefix) {
+      if (!media?.live_stream_id || !deps.live) return notFound(reply);
+      return deps.live.serveMedia(request, reply, media, rest, await admit(deps, request, media, token));
+    }
     const slash = rest.indexOf('/');
     const version = inVersion && !rest.startsWith(CAPTIONS_PATH) ? rest.slice(0, slash) : undefined;
     const admission = await admit(deps, request, media, token, version);

@@ -82,6 +82,8 @@ export type TokenVerdict =
 
 export interface TokenExpectation {
   mediaId: string;
+  /** The live stream a broadcast's media belongs to: a token for that stream opens it too. */
+  liveStreamId?: string | undefined;
   /** The media's tenant: a token a tenant signed itself (JWT) must be signed by one of its keys. */
   tenantId?: string | undefined;
   nowSeconds: number;
@@ -144,7 +146,9 @@ export function readPlaybackToken(
 /** Whether authenticated claims grant this request: the media, before expiry, from its address and page. */
 export function checkClaims(claims: PlaybackClaims, expect: TokenExpectation): TokenVerdict {
   if (claims.expiresAt <= expect.nowSeconds) return { ok: false, reason: 'expired' };
-  if (claims.mediaId !== expect.mediaId) return { ok: false, reason: 'wrong_media' };
+  if (claims.mediaId !== expect.mediaId && (!expect.liveStreamId || claims.mediaId !== expect.liveStreamId)) {
+    return { ok: false, reason: 'wrong_media' };
+  }
   // A grant opens its own version only, and never starts a session (which needs the token).
   if (claims.session !== undefined && claims.session !== expect.version) {
     return { ok: false, reason: 'wrong_session' };

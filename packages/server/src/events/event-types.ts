@@ -5,6 +5,11 @@ export const EVENT_TYPES = [
   'media.ready',
   'media.errored',
   'media.captions.ready',
+  'live_stream.created',
+  'live_stream.active',
+  'live_stream.disconnected',
+  'live_stream.idle',
+  'live_stream.deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -48,6 +48,16 @@ export const jobCatalog = defineJobCatalog({
     retryBaseMs: 30_000,
     retryMaxMs: 10 * 60_000,
   },
+  // A broadcast that ended: its live segments joined (no re-encode) into the media's original,
+  // which then takes media.process like an upload. Playable from the live segments meanwhile.
+  'live.record': {
+    payload: z.object({ tenantId: z.string(), mediaId: z.string() }),
+    priority: 3,
+    maxAttempts: 5,
+    timeoutMs: 2 * HOUR,
+    retryBaseMs: 10_000,
+    retryMaxMs: 2 * 60_000,
+  },
   'media.remove-files': {
     payload: z.object({
       // A version, a media, or a whole tenant's folder (the tenant was deleted).

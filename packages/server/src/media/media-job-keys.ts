@@ -1,5 +1,5 @@
 /** How a media's job keys are made: `${prefix}${mediaId}${suffix}` (SQL builds them the same way). */
-export const MEDIA_JOB_KEY = { prefix: 'media:', process: ':process', encode: ':encode', import: ':import' };
+export const MEDIA_JOB_KEY = { prefix: 'media:', process: ':process', encode: ':encode', import: ':import', liveRecord: ':live-record' };
 
 /** The idempotency key of a media's processing: one unfinished processing job per media. */
 export const processingKey = (mediaId: string) => `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.process}`;
@@ -10,5 +10,14 @@ export const encodingKey = (mediaId: string) => `${MEDIA_JOB_KEY.prefix}${mediaI
 /** The idempotency key of a media's URL import: one unfinished import per media. */
 export const importKey = (mediaId: string) => `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.import}`;
 
+/** The idempotency key of assembling a broadcast's recording (live.record): one per media. */
+export const liveRecordKey = (mediaId: string) =>
+  `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.liveRecord}`;
+
 /** The suffixes of every job that moves a media on from `processing`. */
-export const MEDIA_WORK_KEY_SUFFIXES = [MEDIA_JOB_KEY.process, MEDIA_JOB_KEY.encode, MEDIA_JOB_KEY.import];
+export const MEDIA_WORK_KEY_SUFFIXES = [
+  MEDIA_JOB_KEY.process,
+  MEDIA_JOB_KEY.encode,
+  MEDIA_JOB_KEY.import,
+  MEDIA_JOB_KEY.liveRecord,
+];

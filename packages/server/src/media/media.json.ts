@@ -24,7 +24,8 @@ export function playbackUrls(row: MediaRow, baseUrl: string, token?: string) {
 /** The API's view of a media row. */
 export function toMediaJson(row: MediaRow, baseUrl: string): MediaJson {
   const renditions = row.renditions ? (JSON.parse(row.renditions) as RenditionSummary[]) : [];
-  const playable = row.playable === 1 && row.playback_prefix !== null;
+  // A broadcast's media plays from its live segments before it has a version of its own.
+  const playable = row.playable === 1 && (row.playback_prefix !== null || row.live_stream_id !== null);
   return {
     id: row.id,
     title: row.title,
@@ -42,6 +43,8 @@ export function toMediaJson(row: MediaRow, baseUrl: string): MediaJson {
     playback: playable ? playbackUrls(row, baseUrl) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     recovered: row.recovered === 1,
+    liveStreamId: row.live_stream_id,
+    live: row.live_status ? { status: row.live_status } : null,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };

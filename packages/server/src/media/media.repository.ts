@@ -123,6 +123,8 @@ export class MediaRepository {
       .select(['tenant_id', 'id'])
       .where('status', '=', 'processing')
       .where('updated_at', '<', updatedBefore)
+      // A running broadcast is processing with no job for as long as it lasts (live/ ends it).
+      .where((eb) => eb.or([eb('live_status', 'is', null), eb('live_status', '!=', 'active')]))
       .where((eb) =>
         eb.not(
           eb.exists(

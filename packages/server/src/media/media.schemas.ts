@@ -94,6 +94,11 @@ export const mediaSchema = z
     recovered: z
       .boolean()
       .describe('a recording completed as it was after its client stopped sending (POST /v1/recordings)'),
+    liveStreamId: z.string().nullable().describe('the live stream this media is a broadcast of'),
+    live: z
+      .object({ status: z.enum(['active', 'ended']) })
+      .nullable()
+      .describe('a broadcast: active while it runs (reconnects included), ended once it is VOD'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

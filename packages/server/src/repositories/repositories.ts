@@ -16,6 +16,8 @@ import { LtiToolKeysRepository } from '../lti/lti-tool-keys.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { RecordingsRepository } from '../recordings/recordings.repository.ts';
 import { CaptureAgentsRepository } from '../capture-agents/capture-agents.repository.ts';
+import { LiveSegmentsRepository } from '../live/live-segments.repository.ts';
+import { LiveStreamsRepository } from '../live/live-streams.repository.ts';
 import { SetupRepository } from '../setup/setup.repository.ts';
 import { SsoRepository } from '../sso/sso.repository.ts';
 import { SystemHealthRepository } from '../system-health/system-health.repository.ts';
@@ -52,6 +54,8 @@ export interface Repositories {
   readonly ltiToolKeys: LtiToolKeysRepository;
   readonly media: MediaRepository;
   readonly playableMedia: PlayableMediaRepository;
+  readonly liveSegments: LiveSegmentsRepository;
+  readonly liveStreams: LiveStreamsRepository;
   readonly playbackRules: PlaybackRulesRepository;
   readonly quotas: QuotasRepository;
   readonly recordings: RecordingsRepository;
@@ -104,6 +108,8 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     quotas: () => new QuotasRepository(db),
     recordings: () => new RecordingsRepository(db),
     captureAgents: () => new CaptureAgentsRepository(db),
+    liveSegments: () => new LiveSegmentsRepository(db),
+    liveStreams: () => new LiveStreamsRepository(db),
     sessions: () => new SessionsRepository(db),
     setup: () => new SetupRepository(db),
     sso: () => new SsoRepository(db),

@@ -10,6 +10,7 @@ import { joinKey } from './keys.ts';
  * media/<tenant>/<media>/                 everything one media produced
  * media/<tenant>/<media>/<job>-<attempt>/ one processing attempt's version (what /play serves once published)
  * media/<tenant>/<media>/captions/…       caption revisions (they belong to the media, not to a version)
+ * media/<tenant>/<media>/live/p<n>/<track>/ a broadcast's segments, per publisher session (period)
  * ```
  *
  * Removing a media or a tenant removes its prefix and its originals' keys; nothing else is stored.
@@ -30,6 +31,12 @@ export const storageLayout = {
   /** What every version written by one job starts with. */
   jobVersionsStart: (tenantId: string, mediaId: string, jobId: string) =>
     joinKey('media', tenantId, mediaId, `${jobId}-`),
+  /** A broadcast's init segment of one track in one publisher session. */
+  liveInitKey: (tenantId: string, mediaId: string, period: number, track: string) =>
+    joinKey('media', tenantId, mediaId, 'live', `p${period}`, track, 'init.mp4'),
+  /** A broadcast's media segment; `seq` numbers the track's segments across periods. */
+  liveSegmentKey: (tenantId: string, mediaId: string, period: number, track: string, seq: number) =>
+    joinKey('media', tenantId, mediaId, 'live', `p${period}`, track, `${seq}.m4s`),
   /** One revision of a caption track; `nonce` keeps an old URL from ever naming new bytes. */
   captionKey: (tenantId: string, mediaId: string, trackId: string, revision: number, nonce: string) =>
     joinKey('media', tenantId, mediaId, 'captions', `${trackId}-r${revision}-${nonce}.vtt`),

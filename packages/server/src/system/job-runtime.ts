@@ -20,7 +20,11 @@ import { createExpireUploadsHandler } from '../uploads/uploads-expiry.handler.ts
 import { webhookDeliverHandler } from '../webhooks/webhook-deliver.handler.ts';
 import { eventDispatchHandler } from '../webhooks/event-dispatch.handler.ts';
 import { eventsSweepHandler } from '../events/events-sweep.handler.ts';
+import { liveRecordHandler } from '../live/live-record.handler.ts';
 import type { SourceCaptions } from '../processing/source-captions-port.ts';
+import { registerBackupMetrics, scheduledBackupHandler } from '../backup/backup-scheduled.handler.ts';
+import type { LiveSystem } from '../backup/backup-io.ts';
+import type { BackupConfig } from '../config/config.ts';
 import { recordingJoinHandler } from '../recordings/recording-join.handler.ts';
 import { recordingsSweepHandler } from '../recordings/recordings-sweep.handler.ts';
 import { RecordingsService } from '../recordings/recordings.service.ts';
@@ -62,6 +66,8 @@ export function createJobRuntime(deps: {
   captions?: (queue: JobQueue<KinoJobCatalog>) => SourceCaptions;
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER). */
   recordingAbandonAfterMs?: number;
+  /** Scheduled backups (KINO_BACKUP_URL): what to back up, where, and the passphrase for the secrets. */
+  backup?: { live: LiveSystem; settings: BackupConfig; passphrase: string | undefined } | undefined;
 }): JobRuntime {
   // The queue wakes this process's worker after an enqueue; the worker is created below.
   const local: { worker?: JobWorker<KinoJobCatalog> } = {};
@@ -109,6 +115,7 @@ export function createJobRuntime(deps: {
     .on(
       'recording.join',
       recordingJoinHandler({
+    .on('live.record', liveRecordHandler(processing))
         ...processing,
         datastore: deps.tusDatastore,
         log: (msg, fields) => {

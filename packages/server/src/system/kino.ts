@@ -50,6 +50,7 @@ import { RecordingsService } from '../recordings/recordings.service.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 
 export interface Kino {
+import { liveApi, type LiveApi } from '../live/live-api.ts';
   app: App;
   database: DatabaseHandle;
   /** Every repository over the database (tests and the CLI's serve read through them too). */
@@ -60,6 +61,8 @@ export interface Kino {
   start(): void;
   close(opts?: { graceMs?: number }): Promise<void>;
 }
+  /** Live streaming: its ingest (live role) opens its RTMP port with `live.listen` (serve does). */
+  live: LiveApi;
 
 export interface KinoOptions {
   operatorKey: string;
@@ -103,6 +106,11 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
     });
 
+      backup: config.backup && {
+        live: { config, db: database.db, storage },
+        settings: config.backup,
+        passphrase: config.backupPassphrase,
+      },
     const databaseReady = databaseCheck(database.db);
     const checks: ReadinessCheck[] = [databaseReady, { name: 'storage', run: () => storage.check() }];
     if (config.roles.has('worker')) checks.push(ffmpegCheck());
@@ -132,7 +140,25 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
       await app.register(
         tenantAdminRoutes({
+    const live = liveApi({
+      repos,
+      transaction,
+      queue: jobs.queue,
+      storage,
+      registry: metrics.registry,
+      logger,
+      dataDir: config.dataDir,
+      publicUrl: config.publicUrl,
+      ingest: config.roles.has('live'),
+      rtmpPort: config.live.rtmpPort,
+      publicHost: config.live.publicHost,
+    });
+    let analytics: AnalyticsApi | null = null;
           transaction: forgetDeletedTenants(transaction, verifiedKeys),
+      const playback = createPlaybackService(repos, storage);
+      await app.register(live.routes(playback));
+      analytics = analyticsApi({ repos, grants: playback, registry: metrics.registry, storage });
+      analytics.start();
           queue: jobs.queue,
           quotas: repos.quotas,
         }),
@@ -156,6 +182,9 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       );
       await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
       await app.register(
+          playback,
+          observer: analytics.observer,
+          live: live.playback,
         captionsApi({ repos, transaction, storage, queue: jobs.queue, publicUrl: config.publicUrl }),
       );
       await app.register(accounts.routes);
@@ -214,7 +243,9 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         jobs.start();
       },
       close: async ({ graceMs } = {}) => {
-        // Stop taking work first, then requests, then the database both of them use.
+        // Stop taking work first (publishers too: their broadcasts wait in the reconnect window),
+        // then requests, then the database all of them use.
+        await live.stop();
         await jobs.stop(graceMs);
         await app.close();
         await database.close();
@@ -225,3 +256,5 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     throw err;
   }
 }
+      live,
+        live.start();

@@ -14,6 +14,7 @@ import * as uploadHardening from './0012-upload-hardening.ts';
 import * as eventOutbox from './0013-event-outbox.ts';
 import * as usersPerTenant from './0014-users-per-tenant.ts';
 import * as firstRunSetup from './0015-first-run-setup.ts';
+import * as liveStreams from './0016-live-streams.ts';
 import * as recordings from './0017-recordings.ts';
 import * as ltiSso from './0020-lti-sso.ts';
 
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0017-recordings': recordings,
   '0020-lti-sso': ltiSso,
 };
+  '0016-live-streams': liveStreams,
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),

@@ -1,6 +1,6 @@
 import type { JobRow, MediaRow } from '../../db/schema.ts';
 import { storageLayout } from '../../storage/storage-layout.ts';
-import { encodingKey, importKey, processingKey } from '../media-job-keys.ts';
+import { encodingKey, importKey, liveRecordKey, processingKey } from '../media-job-keys.ts';
 import { importTargets, scheduleRemoval } from '../stored-objects.ts';
 import { MediaGoneError, type LifecycleTx } from './media-lifecycle.ts';
 
@@ -12,7 +12,7 @@ import { MediaGoneError, type LifecycleTx } from './media-lifecycle.ts';
  */
 export async function deleteMedia(tx: LifecycleTx, media: MediaRow): Promise<void> {
   const { repos, now } = tx;
-  const keys = [processingKey(media.id), encodingKey(media.id), importKey(media.id)];
+  const keys = [processingKey(media.id), encodingKey(media.id), importKey(media.id), liveRecordKey(media.id)];
   const jobs = (await Promise.all(keys.map((key) => repos.jobs.unfinishedWithKey(key)))).filter(
     (job): job is JobRow => job !== undefined,
   );

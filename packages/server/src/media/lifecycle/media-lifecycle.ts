@@ -5,7 +5,7 @@ import type { EventType } from '../../events/event-types.ts';
 import type { KinoJobCatalog } from '../../jobs/catalog.ts';
 import type { JobQueue } from '../../jobs/job-queue.ts';
 import { processTimeoutMs } from '../attempt-timeouts.ts';
-import { importKey, processingKey } from '../media-job-keys.ts';
+import { importKey, liveRecordKey, processingKey } from '../media-job-keys.ts';
 import { isFullyPublished } from '../media-versions.ts';
 import { mediaEventData } from './media-event-data.ts';
 import { nextStatus, type MediaTransition } from './media-transitions.ts';
@@ -92,6 +92,39 @@ export async function storeSource(tx: LifecycleTx, original: StoredOriginal): Pr
   });
   await announce(tx, 'upload.completed', updated);
   return updated;
+}
+
+/**
+ * A media born by a live broadcast: processing and playable from its live segments while it runs
+ * (`live_status` active), announced as playable at once.
+ */
+export async function createBroadcast(tx: LifecycleTx, row: NewMedia & { live_stream_id: string }) {
+  const created = await tx.repos.media.create({ ...row, status: 'processing', playable: 1, live_status: 'active' });
+  await announce(tx, 'media.playable', created);
+  return created;
+}
+
+/**
+ * The broadcast is over: it plays as VOD from its live segments at once (`live_status` ended) and
+ * `recordJob` assembles its original, which then takes the usual processing. Without a recording
+ * the caller deletes the media instead.
+ */
+export async function endBroadcast(
+  tx: LifecycleTx,
+  media: MediaRow,
+  durationSeconds: number,
+): Promise<MediaRow> {
+  const ended = await move(tx, media, 'broadcast-ended', {
+    live_status: 'ended',
+    duration_seconds: durationSeconds,
+  });
+  await tx.queue.enqueue(tx.repos, {
+    type: 'live.record',
+    payload: { tenantId: media.tenant_id, mediaId: media.id },
+    tenantId: media.tenant_id,
+    idempotencyKey: liveRecordKey(media.id),
+  });
+  return ended;
 }
 
 /** An import that had failed runs again (its job retried by hand). */

@@ -23,6 +23,9 @@ export type MediaTransition =
   | 'recording-completed'
   /** A recording's parts could not be joined (none arrived, none readable): no source will come. */
   | 'recording-failed'
+  /** A broadcast's publisher is gone for good: it plays as VOD from its live segments, and its
+   *  recording is assembled into an original (then 'source-stored'). */
+  | 'broadcast-ended'
   | 'deleted';
 
 /** What a transition depends on besides the status. */
@@ -72,6 +75,8 @@ export function nextStatus(state: MediaState, transition: MediaTransition): Medi
       return status === 'waiting' && !hasSource ? 'waiting' : refuse();
     case 'recording-failed':
       return status === 'waiting' && !hasSource ? 'errored' : refuse();
+    case 'broadcast-ended':
+      return status === 'processing' && !hasSource ? 'processing' : refuse();
     case 'deleted':
       return 'deleted';
   }

@@ -1,0 +1,30 @@
+// The parts of node-media-server's RTMP protocol layer Kino uses (the package ships no types).
+declare module 'node-media-server/src/protocol/rtmp.js' {
+  interface NmsPacket {
+    codec_id: number;
+    codec_type: number;
+    flags: number;
+    dts: number;
+    pts: number;
+    size: number;
+    data: Buffer;
+  }
+  class Rtmp {
+    onConnectCallback: (req: { app: string; name: string; host: string; query: unknown }) => void;
+    onPlayCallback: () => void;
+    onPushCallback: () => void;
+    onPacketCallback: (packet: NmsPacket) => void;
+    onOutputCallback: (buffer: Buffer) => void;
+    parserData(buffer: Buffer): string | null;
+  }
+  export = Rtmp;
+}
+
+declare module 'node-media-server/src/protocol/amf.js' {
+  export function decodeAmf0Data(data: Buffer): { cmd?: string; dataObj?: Record<string, unknown> | null };
+}
+
+declare module 'node-media-server/src/core/logger.js' {
+  const logger: { level: string };
+  export = logger;
+}

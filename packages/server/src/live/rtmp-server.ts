@@ -1,0 +1,128 @@
+import net from 'node:net';
+import Rtmp from 'node-media-server/src/protocol/rtmp.js';
+import { decodeAmf0Data } from 'node-media-server/src/protocol/amf.js';
+import nmsLogger from 'node-media-server/src/core/logger.js';
+import type { IngestPacket } from './flv-tags.ts';
+
+// node-media-server's protocol layer logs malformed AMF with console.log: only errors, please.
+nmsLogger.level = 'error';
+
+/** What the ingest makes of a publisher once its key was checked. */
+export interface PublisherHandle {
+  push(packet: IngestPacket): void;
+  setHeight(height: number | null): void;
+  /** The connection closed (the publisher left or was disconnected). */
+  closed(): void;
+}
+
+export interface PublishRequest {
+  streamKey: string;
+  remote: string;
+  /** Disconnects the publisher (a refusal, a completed or disabled stream). */
+  disconnect: () => void;
+}
+
+/** Decides about a publisher: a handle to feed, or a refusal (the connection is then closed). */
+export type Publish = (request: PublishRequest) => Promise<PublisherHandle | { refused: string }>;
+
+/** Bytes a publisher may send while its key is being checked. */
+const PENDING_BYTES = 8 * 1024 * 1024;
+
+/**
+ * RTMP ingest over node-media-server's protocol layer (handshake, chunk stream, AMF, FLV tags);
+ * the session logic is Kino's: only app `live` publishes, nothing plays, and a publisher's media
+ * goes nowhere until `publish` accepted its key. A refused publisher is disconnected and nothing
+ * it sent is kept.
+ */
+export function createRtmpServer(publish: Publish, onError: (err: unknown) => void): net.Server {
+  return net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.setTimeout(30_000, () => socket.destroy());
+    const rtmp = new Rtmp();
+    let app = '';
+    let name = '';
+    let handle: PublisherHandle | null = null;
+    let pending: IngestPacket[] | null = null;
+    let pendingBytes = 0;
+    let height: number | null = null;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      socket.destroy();
+    };
+    rtmp.onOutputCallback = (buffer) => {
+      if (!socket.destroyed) socket.write(buffer);
+    };
+    rtmp.onConnectCallback = (req) => {
+      app = req.app;
+      name = req.name;
+    };
+    rtmp.onPlayCallback = end;
+    rtmp.onPushCallback = () => {
+      if (app !== 'live' || pending !== null || handle !== null) return end();
+      pending = [];
+      publish({ streamKey: name, remote: `${socket.remoteAddress}:${socket.remotePort}`, disconnect: end }).then(
+        (verdict) => {
+          if ('refused' in verdict || ended) {
+            pending = null;
+            if (!('refused' in verdict)) verdict.closed();
+            return end();
+          }
+          handle = verdict;
+          handle.setHeight(height);
+          for (const packet of pending ?? []) handle.push(packet);
+          pending = null;
+        },
+        (err: unknown) => {
+          onError(err);
+          end();
+        },
+      );
+    };
+    rtmp.onPacketCallback = (p) => {
+      if (p.codec_type !== 8 && p.codec_type !== 9 && p.codec_type !== 18) return;
+      const packet: IngestPacket = {
+        type: p.codec_type,
+        codecId: p.codec_id,
+        flags: p.flags,
+        dts: p.dts,
+        // The parser reuses its buffer for the next message: keep a copy.
+        data: Buffer.from(p.data.subarray(0, p.size)),
+      };
+      if (packet.type === 18) {
+        height = metadataHeight(packet.data) ?? height;
+        handle?.setHeight(height);
+      }
+      if (handle) return handle.push(packet);
+      if (pending === null) return end();
+      pendingBytes += packet.data.length;
+      if (pendingBytes > PENDING_BYTES) return end();
+      pending.push(packet);
+    };
+    socket.on('data', (data) => {
+      try {
+        if (rtmp.parserData(data) !== null) end();
+      } catch {
+        // A malformed message (a bad tcUrl, broken AMF): the publisher is dropped, Kino goes on.
+        end();
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      ended = true;
+      pending = null;
+      handle?.closed();
+    });
+  });
+}
+
+function metadataHeight(data: Buffer): number | null {
+  try {
+    const meta = decodeAmf0Data(data);
+    const height = meta.dataObj?.height;
+    return typeof height === 'number' ? height : null;
+  } catch {
+    return null;
+  }
+}
