@@ -81,6 +81,18 @@ describe('the docs/ guides, run as written against a running Kino', () => {
     project?.remove();
   });
 
+  it("README.md's SDK example runs as written", async () => {
+    const blocks = namedCodeBlocks(fs.readFileSync(path.join(DOCS, '../README.md'), 'utf8'));
+    fs.writeFileSync(path.join(project!.dir, 'readme-sdk.mjs'), blocks.get('readme-sdk.mjs')!);
+    fs.copyFileSync(video, path.join(project!.dir, 'talk.mp4'));
+    const { stdout } = await execFileAsync(process.execPath, ['readme-sdk.mjs'], {
+      cwd: project!.dir,
+      env: { PATH: process.env.PATH, ...env },
+    });
+    // The HLS URL (its token in the path) and the embed URL (its token in the query).
+    expect(stdout).toMatch(/^http:\/\/\S+\/play\/t\/\S+\/master\.m3u8 http:\/\/\S+\/embed\/\S+\?token=\S+$/m);
+  });
+
   it('upload-from-a-web-page.md: the page uploads a file chosen in Chromium with a one-time URL', async () => {
     writeGuide('upload-from-a-web-page.md', ['upload-server.mjs', 'upload.html']);
     const port = await freePort();
