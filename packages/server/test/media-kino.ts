@@ -24,13 +24,20 @@ export interface MediaKino extends TestKino {
  */
 export async function startMediaKino(
   backend: MediaBackend,
-  opts: { importAllowPrivate?: boolean; importFetch?: ImportFetchOptions; worker?: boolean } = {},
+  opts: {
+    importAllowPrivate?: boolean;
+    importFetch?: ImportFetchOptions;
+    worker?: boolean;
+    /** More KINO_* variables (KINO_ZOOM_API_URL…). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<MediaKino> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kino-media-'));
   let s3: S3Server | undefined;
   // These tests poll media state many times a second; the per-key rate limit has its own tests.
   const env: Record<string, string> = { KINO_DATA_DIR: dataDir, KINO_RATE_LIMIT_PER_MINUTE: '0' };
   if (opts.importAllowPrivate) env.KINO_IMPORT_ALLOW_PRIVATE = '1';
+  Object.assign(env, opts.env);
   if (backend === 'postgres+s3') {
     s3 = await startS3Server();
     // The storage adapter uses the SDK's credential chain, as in production.

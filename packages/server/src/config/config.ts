@@ -39,6 +39,8 @@ export interface Config {
    * kino-media); null (KINO_MEDIA_USER set empty): they keep root.
    */
   mediaUser: string | null;
+  /** Zoom's REST API and OAuth bases (KINO_ZOOM_API_URL, KINO_ZOOM_OAUTH_URL); tests point them at a stand-in. */
+  zoom: { apiUrl: string; oauthUrl: string };
   /** Scheduled backups (KINO_BACKUP_URL, KINO_BACKUP_EVERY, KINO_BACKUP_KEEP); undefined without KINO_BACKUP_URL. */
   backup: BackupConfig | undefined;
   /** Encrypts the secrets of backups made with them (KINO_BACKUP_PASSPHRASE); never logged. */
@@ -79,6 +81,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'use a host name or address, without scheme or port')
     .optional(),
   KINO_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  KINO_ZOOM_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.zoom.us/v2'),
+  KINO_ZOOM_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://zoom.us'),
   KINO_IMPORT_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
   KINO_PLAY_REDIRECT: z.enum(['stream', 'presigned']).default('stream'),
   KINO_TRUST_PROXY: z
@@ -157,6 +161,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     recordingAbandonAfterMs: parseDurationMs(e.KINO_RECORDING_ABANDON_AFTER),
     // Set empty, it means "keep root"; values left empty are otherwise taken as not set.
     mediaUser: env.KINO_MEDIA_USER === '' ? null : (e.KINO_MEDIA_USER ?? DEFAULT_MEDIA_USER),
+    zoom: {
+      apiUrl: e.KINO_ZOOM_API_URL.replace(/\/+$/, ''),
+      oauthUrl: e.KINO_ZOOM_OAUTH_URL.replace(/\/+$/, ''),
+    },
     backup:
       e.KINO_BACKUP_URL === undefined
         ? undefined

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   unauthorized: 401,
   invalid_api_key: 401,
   invalid_credentials: 401,
+  zoom_signature_invalid: 401,
   insufficient_scope: 403,
   insufficient_role: 403,
   csrf_failed: 403,
@@ -45,6 +46,7 @@ export const ERROR_CODES = {
   tenant_required: 409,
   upload_url_used: 409,
   already_set_up: 409,
+  zoom_replayed: 409,
   recording_completed: 409,
   recording_empty: 409,
   part_exists: 409,
@@ -59,6 +61,7 @@ export const ERROR_CODES = {
   too_many_attempts: 429,
   internal_error: 500,
   not_supported: 501,
+  zoom_unavailable: 502,
   not_ready: 503,
 } as const;
 
@@ -109,6 +112,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   501: 'Not Implemented',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 

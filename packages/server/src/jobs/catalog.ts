@@ -130,6 +130,21 @@ export const jobCatalog = defineJobCatalog({
     maxAttempts: 3,
     timeoutMs: 5 * 60_000,
   },
+  // A Zoom recording's transcript (WebVTT) becomes its media's caption track.
+  'zoom.transcript': {
+    payload: z.object({
+      tenantId: z.string(),
+      mediaId: z.string(),
+      /** Carries Zoom's download token (never listed by the jobs API). */
+      url: z.string(),
+      language: z.string(),
+    }),
+    priority: 20,
+    maxAttempts: 4,
+    timeoutMs: 15 * 60_000,
+    retryBaseMs: 30_000,
+    retryMaxMs: 10 * 60_000,
+  },
   'maintenance.prune-jobs': {
     payload: z.object({ keepFinishedForMs: z.number().int().positive() }),
     priority: 90,

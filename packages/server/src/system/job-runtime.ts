@@ -22,6 +22,8 @@ import { eventDispatchHandler } from '../webhooks/event-dispatch.handler.ts';
 import { eventsSweepHandler } from '../events/events-sweep.handler.ts';
 import { liveRecordHandler } from '../live/live-record.handler.ts';
 import type { SourceCaptions } from '../processing/source-captions-port.ts';
+import { createCaptionsService } from '../captions/captions-api.ts';
+import { zoomTranscriptHandler } from '../zoom/zoom-transcript.handler.ts';
 import { registerBackupMetrics, scheduledBackupHandler } from '../backup/backup-scheduled.handler.ts';
 import type { LiveSystem } from '../backup/backup-io.ts';
 import type { BackupConfig } from '../config/config.ts';
@@ -131,6 +133,15 @@ export function createJobRuntime(deps: {
       'webhook.deliver',
       webhookDeliverHandler({ repos: deps.repos, allowPrivate: deps.importAllowPrivate ?? false }),
     );
+  handlers.on(
+    'zoom.transcript',
+    zoomTranscriptHandler({
+      captions: createCaptionsService({ ...deps, queue }),
+      workRoot: deps.workRoot,
+      allowPrivate: deps.importAllowPrivate ?? false,
+      fetch: deps.importFetch,
+    }),
+  );
   const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
     {

@@ -17,6 +17,7 @@ import * as firstRunSetup from './0015-first-run-setup.ts';
 import * as liveStreams from './0016-live-streams.ts';
 import * as recordings from './0017-recordings.ts';
 import * as ltiSso from './0020-lti-sso.ts';
+import * as zoom from './0021-zoom.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -35,10 +36,11 @@ const migrations: Record<string, Migration> = {
   '0013-event-outbox': eventOutbox,
   '0014-users-per-tenant': usersPerTenant,
   '0015-first-run-setup': firstRunSetup,
+  '0016-live-streams': liveStreams,
   '0017-recordings': recordings,
   '0020-lti-sso': ltiSso,
+  '0021-zoom': zoom,
 };
-  '0016-live-streams': liveStreams,
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
