@@ -476,40 +476,6 @@ export interface SetupCodesTable {
   used_at: number | null;
 }
 
-/** A tenant's Zoom app (Server-to-Server OAuth); the secrets are sealed (zoom/secret-box.ts). */
-export interface ZoomConnectionsTable {
-  tenant_id: string;
-  account_id: string;
-  client_id: string;
-  client_secret_sealed: string;
-  webhook_secret_sealed: string;
-  /** JSON ZoomRules (zoom/zoom-rules.ts). */
-  rules: string;
-  created_at: number;
-  updated_at: number;
-}
-
-/** A Zoom recording file imported as a media: the same file id never makes a second media. */
-export interface ZoomRecordingsTable {
-  tenant_id: string;
-  recording_file_id: string;
-  media_id: string;
-  meeting_uuid: string;
-  meeting_id: string;
-  topic: string;
-  host_email: string | null;
-  /** As Zoom wrote it (ISO 8601, UTC). */
-  start_time: string | null;
-  created_at: number;
-}
-
-/** Zoom webhook requests accepted, by the hash of their signature, kept while their timestamp is fresh. */
-export interface ZoomWebhookReceiptsTable {
-  tenant_id: string;
-  signature_hash: string;
-  received_at: number;
-}
-
 export type CaptionKind = 'captions' | 'subtitles';
 export type CaptionSource = 'upload' | 'extracted';
 
@@ -576,6 +542,59 @@ export interface TenantSigningKeysTable {
   revoked_at: number | null;
 }
 
+/** One view (analytics/): folded from its player's beacons; see docs/analytics.md for the metrics. */
+export interface AnalyticsViewsTable {
+  /** The view id the player drew. */
+  id: string;
+  tenant_id: string;
+  media_id: string;
+  /** When Kino received the view's first beacon. */
+  started_at: number;
+  updated_at: number;
+  beacon_count: number;
+  player: string;
+  browser: string;
+  os: string;
+  /** ISO 3166 code, only when the operator configured an IP-to-country database. */
+  country: string | null;
+  play_requested: number;
+  /** Times ending in _t are the player's clock: milliseconds since the view began. */
+  play_request_t: number | null;
+  startup_ms: number | null;
+  /** The startup time's bucket in the mergeable histogram (analytics/latency-histogram.ts). */
+  startup_bucket: number | null;
+  playing_ms: number;
+  rebuffer_count: number;
+  rebuffer_ms: number;
+  rebuffer_open_t: number | null;
+  seek_count: number;
+  rendition_switches: number;
+  /** Sum of bitrate (kbit/s) times milliseconds played at it: the average bitrate's numerator. */
+  bitrate_kbps_ms: number;
+  current_bitrate: number | null;
+  /** JSON array of the renditions played ("1280x720@2500000"). */
+  renditions: string;
+  error_code: string | null;
+  error_message: string | null;
+  error_fatal: number;
+  failed_before_start: number;
+  ended: number;
+  last_t: number;
+  cmcd_requests: number;
+  cmcd_throughput_kbps: number | null;
+  cmcd_top_bitrate_kbps: number | null;
+}
+
+/** What a tenant used on a UTC day (YYYY-MM-DD). */
+export interface UsageDailyTable {
+  tenant_id: string;
+  day: string;
+  delivered_bytes: number;
+  processed_ms: number;
+  /** Originals and renditions stored, as last measured that day; null when not measured. */
+  storage_bytes: number | null;
+}
+
 export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   tenant_signing_keys: TenantSigningKeysTable;
@@ -605,9 +624,6 @@ export interface Database {
   invites: InvitesTable;
   login_throttle: LoginThrottleTable;
   setup_codes: SetupCodesTable;
-  zoom_connections: ZoomConnectionsTable;
-  zoom_recordings: ZoomRecordingsTable;
-  zoom_webhook_receipts: ZoomWebhookReceiptsTable;
   lti_platforms: LtiPlatformsTable;
   lti_tool_keys: LtiToolKeysTable;
   lti_login_states: LtiLoginStatesTable;
@@ -615,6 +631,11 @@ export interface Database {
   lti_deep_links: LtiDeepLinksTable;
   tenant_sso: TenantSsoTable;
   sso_requests: SsoRequestsTable;
+  analytics_views: AnalyticsViewsTable;
+  usage_daily: UsageDailyTable;
+  live_streams: LiveStreamsTable;
+  live_periods: LivePeriodsTable;
+  live_segments: LiveSegmentsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -623,8 +644,11 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type MediaRow = Selectable<MediaTable>;
 export type NewMediaRow = Insertable<MediaTable>;
 export type MediaRowUpdate = Updateable<MediaTable>;
+export type LiveStreamRow = Selectable<LiveStreamsTable>;
+export type LiveSegmentRow = Selectable<LiveSegmentsTable>;
 
 export type JobRow = Selectable<JobsTable>;
+export type AnalyticsViewRow = Selectable<AnalyticsViewsTable>;
 export type WorkerRow = Selectable<WorkersTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type RecordingRow = Selectable<RecordingsTable>;
@@ -639,13 +663,3 @@ export type SessionRow = Selectable<SessionsTable>;
 export type InviteRow = Selectable<InvitesTable>;
 export type CaptionTrackRow = Selectable<CaptionTracksTable>;
 export type NewCaptionTrackRow = Insertable<CaptionTracksTable>;
-  analytics_views: AnalyticsViewsTable;
-  usage_daily: UsageDailyTable;
-  live_streams: LiveStreamsTable;
-  live_periods: LivePeriodsTable;
-  live_segments: LiveSegmentsTable;
-  zoom_connections: ZoomConnectionsTable;
-  zoom_recordings: ZoomRecordingsTable;
-  zoom_webhook_receipts: ZoomWebhookReceiptsTable;
-export type LiveStreamRow = Selectable<LiveStreamsTable>;
-export type LiveSegmentRow = Selectable<LiveSegmentsTable>;

@@ -16,6 +16,19 @@ import { tenantKeysRoutes } from './tenant-keys.routes.ts';
 /** How long a presigned storage URL that /play redirects to stays valid. */
 export const PRESIGN_SECONDS = 300;
 
+/** The service behind /play and /embed, over the repositories and storage. */
+export function createPlaybackService(
+  repos: Pick<Repositories, 'playableMedia' | 'signingKeys' | 'tenantKeys'>,
+  storage: Storage,
+): PlaybackService {
+  return new PlaybackService({
+    media: repos.playableMedia,
+    storage,
+    signingKeys: repos.signingKeys,
+    tenantKeys: repos.tenantKeys,
+  });
+}
+
 /**
  * Everything playback: /play, /embed, playback tokens and their keys, tenants' playback rules.
  *
@@ -37,32 +50,29 @@ export function deliveryRoutes(deps: {
   publicUrl?: string | undefined;
   /** `presigned`: whole files are redirects to presigned storage URLs where storage can make them. */
   playRedirect?: 'stream' | 'presigned';
-}) {
-  const { repos } = deps;
-  const playback = new PlaybackService({
-    media: repos.playableMedia,
-    storage: deps.storage,
-    signingKeys: repos.signingKeys,
-    tenantKeys: repos.tenantKeys,
-  });
-  const rulesRepository = repos.playbackRules;
-  const rules = new PlaybackRulesCache((tenantId) => rulesRepository.get(tenantId).then((r) => r?.rules));
-  const presignSeconds =
-    deps.playRedirect === 'presigned' && deps.storage.presignGet ? PRESIGN_SECONDS : undefined;
-  const access = { playback, rules, publicUrl: deps.publicUrl };
   /** Told of bytes delivered and players' CMCD data (analytics). */
   observer?: PlayObserver | undefined;
   /** The playback service, when the composition root shares it (analytics checks beacon grants with it). */
   playback?: PlaybackService;
   /** Broadcasts: their media's live playlists and the /play/live routes. */
   live?: LivePlaybackPort | undefined;
+}) {
+  const { repos } = deps;
+  const playback = deps.playback ?? createPlaybackService(repos, deps.storage);
+  const rulesRepository = repos.playbackRules;
+  const rules = new PlaybackRulesCache((tenantId) => rulesRepository.get(tenantId).then((r) => r?.rules));
+  const presignSeconds =
+    deps.playRedirect === 'presigned' && deps.storage.presignGet ? PRESIGN_SECONDS : undefined;
+  const access = { playback, rules, publicUrl: deps.publicUrl };
   return async (app: App) => {
     app.addHook('onClose', (_instance, done) => {
       playback.close();
       done();
     });
     const captions = new CaptionPlayback(repos.captions, deps.storage);
-    await app.register(playRoutes({ ...access, presignSeconds, captions, observer: deps.observer, live: deps.live }));
+    await app.register(
+      playRoutes({ ...access, presignSeconds, captions, observer: deps.observer, live: deps.live }),
+    );
     if (deps.live) await app.register(deps.live.routes(access));
     await app.register(embedRoutes({ ...access, media: repos.media, progress: repos.jobProgress }));
     await app.register(playbackTokensRoutes({ media: repos.media, playback, publicUrl: deps.publicUrl }));

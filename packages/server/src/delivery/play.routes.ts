@@ -17,13 +17,15 @@ import { allowCrossOrigin, answerPreflight } from './cors.ts';
 import { noneMatch } from '../http/conditional-requests.ts';
 import { cacheControl, neverCacheErrors, textEtag, type CacheClass } from './http-caching.ts';
 import { admit, invalidToken, openUntil, type Admission, type PlayAccessDeps } from './play-access.ts';
-import { playedInSession } from './playback-session.ts';
+import { playedInSession, sessionExpiresAt } from './playback-session.ts';
+import { withBeaconGrant } from './beacon-grant.ts';
+import type { PlayObserver } from './play-observer.ts';
 import { sendBytes } from './send-bytes.ts';
 import { downloadDisposition } from './download-name.ts';
 import type { PlayableMedia } from './playable-media.repository.ts';
+import type { LivePlaybackPort } from './live-playback-port.ts';
 
 export { parseRange } from './range-header.ts';
-import type { LivePlaybackPort } from './live-playback-port.ts';
 
 const TYPES = {
   m3u8: 'application/vnd.apple.mpegurl',
@@ -105,12 +107,12 @@ export interface PlayRoutesDeps extends PlayAccessDeps {
   presignSeconds?: number | undefined;
   /** Caption tracks: listed in the master playlist and MPD, served under `captions/`. */
   captions?: PlayCaptions | undefined;
-}
-
   /** Told of bytes delivered and of players' CMCD data (analytics). */
   observer?: PlayObserver | undefined;
   /** A broadcast's media plays from its live segments until it has a VOD version. */
   live?: LivePlaybackPort | undefined;
+}
+
 const NO_SUBTITLES: PlaySubtitles = { key: '', list: [] };
 
 /**
@@ -121,6 +123,8 @@ const NO_SUBTITLES: PlaySubtitles = { key: '', list: [] };
  */
 export function playRoutes(deps: PlayRoutesDeps) {
   const { playback } = deps;
+  /** The tenant of each request that reached a media, for the observer's byte count. */
+  const served = new WeakMap<FastifyRequest, string>();
   const notFound = (reply: FastifyReply) =>
     sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
 
@@ -141,6 +145,12 @@ export function playRoutes(deps: PlayRoutesDeps) {
     const slash = rest.indexOf('/');
     const version = inVersion && !rest.startsWith(CAPTIONS_PATH) ? rest.slice(0, slash) : undefined;
     const admission = await admit(deps, request, media, token, version);
+    if (deps.observer) {
+      served.set(request, media.tenant_id);
+      const cmcd = (request.query as Record<string, unknown> | undefined)?.CMCD;
+      if (typeof cmcd === 'string' && cmcd.length <= 2048)
+        deps.observer.cmcd(media.tenant_id, media.id, cmcd);
+    }
     return serveFile(request, reply, media, rest, admission, token);
   };
 
@@ -186,7 +196,19 @@ export function playRoutes(deps: PlayRoutesDeps) {
             )
           : memo(index, `@${rest}${subtitles.key}`, () => manifest(current));
       if (text?.kind !== 'text') return notFound(reply);
-      return sendText(request, reply, text, policy('manifest'));
+      if (rest !== 'master.m3u8') return sendText(request, reply, text, policy('manifest'));
+      // Whoever may play the media may report how it played (see beacon-grant.ts).
+      const sessionEnd =
+        token !== null && admission.claims
+          ? sessionExpiresAt(admission.claims.expiresAt, index.durationSeconds)
+          : undefined;
+      const grant = await playback.signBeaconGrant(media, index.durationSeconds, sessionEnd);
+      return sendText(
+        request,
+        reply,
+        textOf(withBeaconGrant(text.body, grant), text.type),
+        policy('manifest'),
+      );
     }
     // Caption files by the media's stable path (timed by the current version), or inside a version.
     const inVersionCaption = deps.captions ? captionInVersion(rest) : null;
@@ -249,6 +271,16 @@ export function playRoutes(deps: PlayRoutesDeps) {
 
   return async (app: App) => {
     neverCacheErrors(app);
+    const observer = deps.observer;
+    if (observer) {
+      app.addHook('onResponse', async (request, reply) => {
+        const tenantId = served.get(request);
+        if (!tenantId || request.method !== 'GET' || (reply.statusCode !== 200 && reply.statusCode !== 206))
+          return;
+        const length = Number(reply.getHeader('content-length'));
+        if (Number.isSafeInteger(length) && length > 0) observer.delivered(tenantId, length);
+      });
+    }
     // HEAD is declared (not derived from GET) so that it answers from sizes, without opening the bytes.
     app.route({
       method: ['GET', 'HEAD'],

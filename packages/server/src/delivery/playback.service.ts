@@ -18,6 +18,13 @@ import { jwtKeyId, looksLikeJwt, readTenantJwt, timesRefusal, type TenantPublicK
 import { createPublicKey } from 'node:crypto';
 import { storageLayout } from '../storage/storage-layout.ts';
 import { sessionExpiresAt, VERSION_NAME } from './playback-session.ts';
+import {
+  beaconGrantKeyId,
+  GRANT_ROUNDING_SECONDS,
+  readBeaconGrant,
+  signBeaconGrant,
+  type BeaconGrantReading,
+} from './beacon-grant.ts';
 
 const INDEX_FILES = ['index.json', 'index-playable.json'];
 const MAX_CACHED = 20_000;
@@ -230,6 +237,47 @@ export class PlaybackService {
       tokenExpiresAt: claims.expiresAt,
     };
     return signPlaybackToken(grant, this.grantKey.key);
+  }
+
+  /**
+   * The grant a player needs to report views of `media` (see beacon-grant.ts): until its session
+   * ends (`sessionEndsAt`, Unix seconds), or for a public media's playlist until the session that
+   * starts now could end, rounded up to the hour so the playlist's text stays the same meanwhile.
+   */
+  async signBeaconGrant(
+    media: { id: string; tenant_id: string },
+    durationSeconds: number | null,
+    sessionEndsAt?: number,
+  ): Promise<string> {
+    const key = await this.currentGrantKey();
+    const nowSeconds = Math.floor(this.now() / 1000);
+    const expiresAt =
+      sessionEndsAt ??
+      Math.ceil(sessionExpiresAt(nowSeconds, durationSeconds) / GRANT_ROUNDING_SECONDS) *
+        GRANT_ROUNDING_SECONDS;
+    return signBeaconGrant({ mediaId: media.id, tenantId: media.tenant_id, expiresAt }, key);
+  }
+
+  /** Checks a beacon grant against the signing keys (reloaded once when it names an unknown one). */
+  async readBeaconGrant(text: string): Promise<BeaconGrantReading> {
+    const now = this.now();
+    const keyId = beaconGrantKeyId(text);
+    if (keyId !== null && !this.keys.has(keyId) && now - this.keysLoadedAt >= KEY_RELOAD_MS) {
+      this.keysLoadedAt = now;
+      const keys = await this.deps.signingKeys.verifying(now, MAX_TOKEN_SECONDS * 1000);
+      this.keys = new Map(keys.map((k) => [k.id, k.secret]));
+    }
+    return readBeaconGrant(text, Math.floor(now / 1000), (id) => this.keys.get(id));
+  }
+
+  private async currentGrantKey(): Promise<{ id: string; secret: string }> {
+    const now = this.now();
+    if (!this.grantKey || now - this.grantKey.at >= KEY_RELOAD_MS) {
+      const key = await this.deps.signingKeys.current(now);
+      this.keys.set(key.id, key.secret);
+      this.grantKey = { at: now, key: { id: key.id, secret: key.secret } };
+    }
+    return this.grantKey.key;
   }
 
   /** New tokens get a new key; tokens signed before keep verifying until they expire. */

@@ -1,5 +1,7 @@
 import type { Db, Dialect } from '../db/database.ts';
 import { transactionRunner } from '../db/transaction.ts';
+import { AnalyticsRepository } from '../analytics/analytics.repository.ts';
+import { UsageRepository } from '../analytics/usage.repository.ts';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
 import { CaptionSearchRepository } from '../captions/caption-search.repository.ts';
 import { CaptionsRepository } from '../captions/captions.repository.ts';
@@ -13,11 +15,11 @@ import { JobsRepository } from '../jobs/jobs.repository.ts';
 import { LtiLaunchesRepository } from '../lti/lti-launches.repository.ts';
 import { LtiPlatformsRepository } from '../lti/lti-platforms.repository.ts';
 import { LtiToolKeysRepository } from '../lti/lti-tool-keys.repository.ts';
+import { LiveSegmentsRepository } from '../live/live-segments.repository.ts';
+import { LiveStreamsRepository } from '../live/live-streams.repository.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { RecordingsRepository } from '../recordings/recordings.repository.ts';
 import { CaptureAgentsRepository } from '../capture-agents/capture-agents.repository.ts';
-import { LiveSegmentsRepository } from '../live/live-segments.repository.ts';
-import { LiveStreamsRepository } from '../live/live-streams.repository.ts';
 import { SetupRepository } from '../setup/setup.repository.ts';
 import { SsoRepository } from '../sso/sso.repository.ts';
 import { SystemHealthRepository } from '../system-health/system-health.repository.ts';
@@ -32,7 +34,6 @@ import { LoginThrottleRepository } from '../users/login-throttle.repository.ts';
 import { SessionsRepository } from '../users/sessions.repository.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.ts';
-import { ZoomRepository } from '../zoom/zoom.repository.ts';
 
 /**
  * Every repository of Kino, bound to one database handle or to one transaction. The composition
@@ -41,6 +42,7 @@ import { ZoomRepository } from '../zoom/zoom.repository.ts';
  * imports them.
  */
 export interface Repositories {
+  readonly analytics: AnalyticsRepository;
   readonly apiKeys: ApiKeysRepository;
   readonly captions: CaptionsRepository;
   readonly captionSearch: CaptionSearchRepository;
@@ -49,14 +51,14 @@ export interface Repositories {
   readonly invites: InvitesRepository;
   readonly jobProgress: JobProgressRepository;
   readonly jobs: JobsRepository;
+  readonly liveSegments: LiveSegmentsRepository;
+  readonly liveStreams: LiveStreamsRepository;
   readonly loginThrottle: LoginThrottleRepository;
   readonly ltiLaunches: LtiLaunchesRepository;
   readonly ltiPlatforms: LtiPlatformsRepository;
   readonly ltiToolKeys: LtiToolKeysRepository;
   readonly media: MediaRepository;
   readonly playableMedia: PlayableMediaRepository;
-  readonly liveSegments: LiveSegmentsRepository;
-  readonly liveStreams: LiveStreamsRepository;
   readonly playbackRules: PlaybackRulesRepository;
   readonly quotas: QuotasRepository;
   readonly recordings: RecordingsRepository;
@@ -71,9 +73,9 @@ export interface Repositories {
   readonly uploadLocks: UploadLocksRepository;
   readonly uploadUrls: UploadUrlsRepository;
   readonly uploads: UploadsRepository;
+  readonly usage: UsageRepository;
   readonly users: UsersRepository;
   readonly webhooks: WebhooksRepository;
-  readonly zoom: ZoomRepository;
 }
 
 /**
@@ -92,6 +94,7 @@ function lazily<T extends object>(makers: { [K in keyof T]: () => T[K] }): T {
 /** @example const repos = createRepositories(database.db, database.dialect); */
 export function createRepositories(db: Db, dialect: Dialect): Repositories {
   return lazily<Repositories>({
+    analytics: () => new AnalyticsRepository(db),
     apiKeys: () => new ApiKeysRepository(db),
     captions: () => new CaptionsRepository(db),
     captionSearch: () => new CaptionSearchRepository(db, dialect),
@@ -100,6 +103,8 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     invites: () => new InvitesRepository(db),
     jobProgress: () => new JobProgressRepository(db),
     jobs: () => new JobsRepository(db, dialect),
+    liveSegments: () => new LiveSegmentsRepository(db),
+    liveStreams: () => new LiveStreamsRepository(db),
     loginThrottle: () => new LoginThrottleRepository(db),
     ltiLaunches: () => new LtiLaunchesRepository(db),
     ltiPlatforms: () => new LtiPlatformsRepository(db),
@@ -110,8 +115,6 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     quotas: () => new QuotasRepository(db),
     recordings: () => new RecordingsRepository(db),
     captureAgents: () => new CaptureAgentsRepository(db),
-    liveSegments: () => new LiveSegmentsRepository(db),
-    liveStreams: () => new LiveStreamsRepository(db),
     sessions: () => new SessionsRepository(db),
     setup: () => new SetupRepository(db),
     sso: () => new SsoRepository(db),
@@ -122,9 +125,9 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     uploadLocks: () => new UploadLocksRepository(db, dialect),
     uploadUrls: () => new UploadUrlsRepository(db),
     uploads: () => new UploadsRepository(db),
+    usage: () => new UsageRepository(db),
     users: () => new UsersRepository(db),
     webhooks: () => new WebhooksRepository(db),
-    zoom: () => new ZoomRepository(db),
   });
 }
 

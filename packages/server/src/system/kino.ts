@@ -24,7 +24,8 @@ import { tenantAdminRoutes } from '../tenants/tenant-admin.routes.ts';
 import { installIdempotency } from '../idempotency/idempotency.hooks.ts';
 import { rateLimitHook } from '../rate-limits/rate-limit.hook.ts';
 import { TenantsService } from '../tenants/tenants.service.ts';
-import { deliveryRoutes } from '../delivery/delivery-routes.ts';
+import { createPlaybackService, deliveryRoutes } from '../delivery/delivery-routes.ts';
+import { analyticsApi, type AnalyticsApi } from '../analytics/analytics-api.ts';
 import { createStorage } from '../storage/create-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createTusDatastore } from '../uploads/tus-server.ts';
@@ -45,27 +46,24 @@ import { consolePlugin } from '../console/console-plugin.ts';
 import { captionsApi, createCaptionsService } from '../captions/captions-api.ts';
 import { sourceCaptions } from '../captions/source-captions.ts';
 import { useMediaUser } from '../processing/media-sandbox.ts';
-import { SecretBox } from '../zoom/secret-box.ts';
-import { zoomRoutes } from '../zoom/zoom.routes.ts';
-import { ZoomService } from '../zoom/zoom.service.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
+import { liveApi, type LiveApi } from '../live/live-api.ts';
 import { RecordingsService } from '../recordings/recordings.service.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 
 export interface Kino {
-import { liveApi, type LiveApi } from '../live/live-api.ts';
   app: App;
   database: DatabaseHandle;
   /** Every repository over the database (tests and the CLI's serve read through them too). */
   repos: Repositories;
   storage: Storage;
   jobs: JobRuntime;
+  /** Live streaming: its ingest (live role) opens its RTMP port with `live.listen` (serve does). */
+  live: LiveApi;
   /** Starts background work (worker role); the HTTP side is ready once createKino returns. */
   start(): void;
   close(opts?: { graceMs?: number }): Promise<void>;
 }
-  /** Live streaming: its ingest (live role) opens its RTMP port with `live.listen` (serve does). */
-  live: LiveApi;
 
 export interface KinoOptions {
   operatorKey: string;
@@ -105,15 +103,15 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       importAllowPrivate: config.importAllowPrivate,
       importFetch: opts.importFetch,
       tusDatastore,
-      recordingAbandonAfterMs: config.recordingAbandonAfterMs,
-      captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
-    });
-
       backup: config.backup && {
         live: { config, db: database.db, storage },
         settings: config.backup,
         passphrase: config.backupPassphrase,
       },
+      recordingAbandonAfterMs: config.recordingAbandonAfterMs,
+      captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
+    });
+
     const databaseReady = databaseCheck(database.db);
     const checks: ReadinessCheck[] = [databaseReady, { name: 'storage', run: () => storage.check() }];
     if (config.roles.has('worker')) checks.push(ffmpegCheck());
@@ -139,10 +137,6 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     app.addHook('onRequest', rateLimitHook(config.rateLimitPerMinute));
     installIdempotency(app, repos.idempotency);
     await app.register(healthRoutes({ checks, metrics, metricsToken: config.metricsToken }));
-    if (config.roles.has('api')) {
-      await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
-      await app.register(
-        tenantAdminRoutes({
     const live = liveApi({
       repos,
       transaction,
@@ -157,11 +151,15 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       publicHost: config.live.publicHost,
     });
     let analytics: AnalyticsApi | null = null;
-          transaction: forgetDeletedTenants(transaction, verifiedKeys),
+    if (config.roles.has('api')) {
       const playback = createPlaybackService(repos, storage);
       await app.register(live.routes(playback));
       analytics = analyticsApi({ repos, grants: playback, registry: metrics.registry, storage });
       analytics.start();
+      await app.register(tenantsRoutes(new TenantsService(repos, transaction)));
+      await app.register(
+        tenantAdminRoutes({
+          transaction: forgetDeletedTenants(transaction, verifiedKeys),
           queue: jobs.queue,
           quotas: repos.quotas,
         }),
@@ -181,13 +179,14 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
           storage,
           publicUrl: config.publicUrl,
           playRedirect: config.playRedirect,
-        }),
-      );
-      await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
-      await app.register(
           playback,
           observer: analytics.observer,
           live: live.playback,
+        }),
+      );
+      await app.register(analytics.routes);
+      await app.register(jobsRoutes({ queue: jobs.queue, jobs: repos.jobs }));
+      await app.register(
         captionsApi({ repos, transaction, storage, queue: jobs.queue, publicUrl: config.publicUrl }),
       );
       await app.register(accounts.routes);
@@ -233,19 +232,6 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         }),
       );
       await app.register(consolePlugin({ repos }));
-      await app.register(
-        zoomRoutes({
-          zoom: new ZoomService({
-            repos,
-            transaction,
-            queue: jobs.queue,
-            // Zoom secrets are sealed under a key derived from the operator key.
-            secrets: new SecretBox(opts.operatorKey, 'zoom-secrets'),
-            endpoints: config.zoom,
-          }),
-          publicUrl: config.publicUrl,
-        }),
-      );
     }
     await app.ready();
 
@@ -255,8 +241,10 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       repos,
       storage,
       jobs,
+      live,
       start: () => {
         jobs.start();
+        live.start();
       },
       close: async ({ graceMs } = {}) => {
         // Stop taking work first (publishers too: their broadcasts wait in the reconnect window),
@@ -264,6 +252,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         await live.stop();
         await jobs.stop(graceMs);
         await app.close();
+        await analytics?.stop().catch(() => undefined);
         await database.close();
       },
     };
@@ -272,5 +261,3 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     throw err;
   }
 }
-      live,
-        live.start();

@@ -73,5 +73,22 @@ export class QuotasRepository {
       .set((eb) => ({ processed_ms: eb('processed_ms', '+', Math.round(ms)) }))
       .where('id', '=', tenantId)
       .execute();
+    // The same minutes in the tenant's usage of the day (analytics/usage.repository.ts reads it).
+    const day = new Date().toISOString().slice(0, 10);
+    await this.db
+      .insertInto('usage_daily')
+      .values({
+        tenant_id: tenantId,
+        day,
+        delivered_bytes: 0,
+        processed_ms: Math.round(ms),
+        storage_bytes: null,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['tenant_id', 'day'])
+          .doUpdateSet({ processed_ms: sql<number>`usage_daily.processed_ms + ${Math.round(ms)}` }),
+      )
+      .execute();
   }
 }

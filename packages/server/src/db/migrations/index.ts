@@ -16,8 +16,8 @@ import * as usersPerTenant from './0014-users-per-tenant.ts';
 import * as firstRunSetup from './0015-first-run-setup.ts';
 import * as liveStreams from './0016-live-streams.ts';
 import * as recordings from './0017-recordings.ts';
+import * as playbackAnalytics from './0018-playback-analytics.ts';
 import * as ltiSso from './0020-lti-sso.ts';
-import * as zoom from './0021-zoom.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -38,8 +38,8 @@ const migrations: Record<string, Migration> = {
   '0015-first-run-setup': firstRunSetup,
   '0016-live-streams': liveStreams,
   '0017-recordings': recordings,
+  '0018-playback-analytics': playbackAnalytics,
   '0020-lti-sso': ltiSso,
-  '0021-zoom': zoom,
 };
 
 export const migrationProvider: MigrationProvider = {
