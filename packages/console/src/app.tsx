@@ -18,6 +18,7 @@ import { SettingsKeysPage } from './pages/settings-keys.tsx';
 import { SettingsMembersPage } from './pages/settings-members.tsx';
 import { SettingsWebhooksPage } from './pages/settings-webhooks.tsx';
 import { UploadPage } from './pages/upload.tsx';
+import { RecordPage } from './pages/record.tsx';
 
 type SessionState =
   { kind: 'loading' } | { kind: 'anonymous'; setupNeeded: boolean } | { kind: 'signed-in'; session: Session };
@@ -51,6 +52,9 @@ function SignedIn(props: { session: Session; signOut: () => void }) {
           </Route>
           <Route path="/upload">
             <Guarded session={session} ability="media:write" page={() => <UploadPage />} />
+          </Route>
+          <Route path="/record">
+            <Guarded session={session} ability="media:write" page={() => <RecordPage />} />
           </Route>
           <Route path="/media/:id">
             {(params: { id: string }) => (

@@ -21,6 +21,7 @@ function navFor(role: Parameters<typeof can>[0]): NavItem[] {
   }
   const items: NavItem[] = [{ href: '/library', label: 'Library' }];
   if (can(role, 'media:write')) items.push({ href: '/upload', label: 'Upload' });
+  if (can(role, 'media:write')) items.push({ href: '/record', label: 'Record' });
   if (can(role, 'settings')) items.push({ href: '/settings', label: 'Settings' });
   return items;
 }

@@ -9,6 +9,7 @@ describe('isConsolePath', () => {
       '/setup',
       '/library',
       '/upload',
+      '/record',
       '/media/med_1',
       '/settings',
       '/settings/keys',

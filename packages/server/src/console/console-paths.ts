@@ -3,7 +3,7 @@
  * the console's index.html. Keep the two lists in step.
  */
 const CONSOLE_PAGES =
-  /^\/(login|setup|library|upload|settings|operator|media\/[^/]+|invite\/[^/]+)?(\/[a-z-]*)?$/;
+  /^\/(login|setup|library|upload|record|settings|operator|media\/[^/]+|invite\/[^/]+)?(\/[a-z-]*)?$/;
 
 /**
  * Whether a request path is one of the console's pages. Everything else (the API, /play, /embed,
