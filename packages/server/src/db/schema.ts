@@ -595,7 +595,22 @@ export interface UsageDailyTable {
   storage_bytes: number | null;
 }
 
+export type BackupRunStatus = 'running' | 'completed' | 'failed';
+
+/** One scheduled backup run (backup/backup-runs.repository.ts). */
+export interface BackupRunsTable {
+  id: string;
+  started_at: number;
+  finished_at: number | null;
+  status: BackupRunStatus;
+  /** The backup it wrote, once completed. */
+  backup_id: string | null;
+  added_bytes: number | null;
+  error: string | null;
+}
+
 export interface Database {
+  backup_runs: BackupRunsTable;
   idempotency_keys: IdempotencyKeysTable;
   tenant_signing_keys: TenantSigningKeysTable;
   tenants: TenantsTable;

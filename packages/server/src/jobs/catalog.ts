@@ -145,6 +145,14 @@ export const jobCatalog = defineJobCatalog({
     retryBaseMs: 30_000,
     retryMaxMs: 10 * 60_000,
   },
+  // KINO_BACKUP_URL: the database snapshot and every stored object, then pruning (backup/).
+  'backup.scheduled': {
+    payload: z.object({}),
+    priority: 95,
+    maxAttempts: 2,
+    timeoutMs: 24 * HOUR,
+    retryBaseMs: 10 * 60_000,
+  },
   'maintenance.prune-jobs': {
     payload: z.object({ keepFinishedForMs: z.number().int().positive() }),
     priority: 90,

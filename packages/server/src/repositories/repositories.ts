@@ -3,6 +3,7 @@ import { transactionRunner } from '../db/transaction.ts';
 import { AnalyticsRepository } from '../analytics/analytics.repository.ts';
 import { UsageRepository } from '../analytics/usage.repository.ts';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
+import { BackupRunsRepository } from '../backup/backup-runs.repository.ts';
 import { CaptionSearchRepository } from '../captions/caption-search.repository.ts';
 import { CaptionsRepository } from '../captions/captions.repository.ts';
 import { PlayableMediaRepository } from '../delivery/playable-media.repository.ts';
@@ -44,6 +45,7 @@ import { WebhooksRepository } from '../webhooks/webhooks.repository.ts';
 export interface Repositories {
   readonly analytics: AnalyticsRepository;
   readonly apiKeys: ApiKeysRepository;
+  readonly backupRuns: BackupRunsRepository;
   readonly captions: CaptionsRepository;
   readonly captionSearch: CaptionSearchRepository;
   readonly events: EventsRepository;
@@ -96,6 +98,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
   return lazily<Repositories>({
     analytics: () => new AnalyticsRepository(db),
     apiKeys: () => new ApiKeysRepository(db),
+    backupRuns: () => new BackupRunsRepository(db),
     captions: () => new CaptionsRepository(db),
     captionSearch: () => new CaptionSearchRepository(db, dialect),
     events: () => new EventsRepository(db),

@@ -22,6 +22,9 @@ import { eventDispatchHandler } from '../webhooks/event-dispatch.handler.ts';
 import { eventsSweepHandler } from '../events/events-sweep.handler.ts';
 import { liveRecordHandler } from '../live/live-record.handler.ts';
 import type { SourceCaptions } from '../processing/source-captions-port.ts';
+import { registerBackupMetrics, scheduledBackupHandler } from '../backup/backup-scheduled.handler.ts';
+import type { LiveSystem } from '../backup/backup-io.ts';
+import type { BackupConfig } from '../config/config.ts';
 import { createCaptionsService } from '../captions/captions-api.ts';
 import { zoomTranscriptHandler } from '../zoom/zoom-transcript.handler.ts';
 import { registerBackupMetrics, scheduledBackupHandler } from '../backup/backup-scheduled.handler.ts';
@@ -66,6 +69,8 @@ export function createJobRuntime(deps: {
   importFetch?: ImportFetchOptions;
   /** Caption tracks from sources' subtitle streams, made with this runtime's queue. */
   captions?: (queue: JobQueue<KinoJobCatalog>) => SourceCaptions;
+  /** Scheduled backups (KINO_BACKUP_URL): what to back up, where, and the passphrase for the secrets. */
+  backup?: { live: LiveSystem; settings: BackupConfig; passphrase: string | undefined } | undefined;
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER). */
   recordingAbandonAfterMs?: number;
   /** Scheduled backups (KINO_BACKUP_URL): what to back up, where, and the passphrase for the secrets. */
@@ -81,6 +86,7 @@ export function createJobRuntime(deps: {
     onEnqueued: () => local.worker?.wake(),
   });
   const metrics = createJobMetrics(deps.registry, deps.repos.jobs, queue.now);
+  if (deps.backup) registerBackupMetrics(deps.registry, deps.repos.backupRuns, deps.backup.settings, queue.now);
   if (!deps.runWorker) {
     return { queue, worker: undefined, start: () => undefined, stop: () => Promise.resolve() };
   }
@@ -142,6 +148,15 @@ export function createJobRuntime(deps: {
       fetch: deps.importFetch,
     }),
   );
+  handlers.on(
+    'backup.scheduled',
+    scheduledBackupHandler(
+      deps.backup && { ...deps.backup, runs: deps.repos.backupRuns, logger: deps.logger, now: queue.now },
+    ),
+  );
+  const backupSchedules = deps.backup
+    ? [{ name: 'backup', everyMs: deps.backup.settings.everyMs, type: 'backup.scheduled' as const, payload: {} }]
+    : [];
   const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
     {
@@ -156,7 +171,7 @@ export function createJobRuntime(deps: {
     queue,
     transaction: deps.transaction,
     logger: deps.logger,
-    schedules: [...recurringJobs, abandonedRecordingsSchedule(deps.recordingAbandonAfterMs ?? 2 * 3600_000)],
+    schedules: [...recurringJobs, abandonedRecordingsSchedule(deps.recordingAbandonAfterMs ?? 2 * 3600_000), ...backupSchedules],
   });
   local.worker = worker;
   // Work folders of attempts whose worker was killed; this process's own are never touched while
