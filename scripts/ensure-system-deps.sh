@@ -11,6 +11,8 @@ for dep in "${want[@]}"; do
   case "$dep" in
     ffmpeg) command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg) ;;
     postgres) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql) ;;
+    # pg_dump and pg_restore for `kino backup` / `kino restore` on PostgreSQL.
+    pgclient) command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || missing+=(postgresql-client) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
     wrk) command -v wrk >/dev/null || missing+=(wrk) ;;
