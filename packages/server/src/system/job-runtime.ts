@@ -120,10 +120,10 @@ export function createJobRuntime(deps: {
     .on('media.reconcile', reconcileHandler(deps.transaction, queue))
     .on('events.dispatch', eventDispatchHandler({ transaction: deps.transaction, queue }))
     .on('events.sweep', eventsSweepHandler({ repos: deps.repos, queue }))
+    .on('live.record', liveRecordHandler(processing))
     .on(
       'recording.join',
       recordingJoinHandler({
-    .on('live.record', liveRecordHandler(processing))
         ...processing,
         datastore: deps.tusDatastore,
         log: (msg, fields) => {
