@@ -119,12 +119,15 @@ export async function startLtiPlatform(): Promise<LtiPlatformStandIn> {
   const server = http.createServer((req, res) => {
     const here = new URL(req.url ?? '/', url);
     const send = (status: number, type: string, body: string): undefined => {
-      res.writeHead(status, { 'content-type': type });
+      res.writeHead(status, { 'content-type': type.startsWith('text/') ? `${type}; charset=utf-8` : type });
       res.end(body);
       return undefined;
     };
     void (async () => {
-      if (here.pathname === '/jwks') { send(200, 'application/json', JSON.stringify({ keys: [jwk] })); return; }
+      if (here.pathname === '/jwks') {
+        send(200, 'application/json', JSON.stringify({ keys: [jwk] }));
+        return;
+      }
       if (here.pathname === '/course') {
         const plan = JSON.parse(here.searchParams.get('plan') ?? '{}') as LaunchPlan;
         kinoBase = here.searchParams.get('kino') ?? kinoBase;
@@ -136,7 +139,8 @@ export async function startLtiPlatform(): Promise<LtiPlatformStandIn> {
         login.searchParams.set('client_id', clientId);
         login.searchParams.set('lti_deployment_id', deploymentId);
         if (plan.storage) login.searchParams.set('lti_storage_target', '_parent');
-        send(200, 'text/html', coursePageHtml(login.toString())); return;
+        send(200, 'text/html', coursePageHtml(login.toString()));
+        return;
       }
       if (here.pathname === '/auth') {
         const p = here.searchParams;
@@ -145,7 +149,8 @@ export async function startLtiPlatform(): Promise<LtiPlatformStandIn> {
           p.get('response_type') !== 'id_token' ||
           p.get('scope') !== 'openid'
         ) {
-          send(400, 'text/plain', 'bad authentication request'); return;
+          send(400, 'text/plain', 'bad authentication request');
+          return;
         }
         const plan = JSON.parse(
           Buffer.from(p.get('lti_message_hint') ?? '', 'base64url').toString(),
@@ -155,7 +160,8 @@ export async function startLtiPlatform(): Promise<LtiPlatformStandIn> {
           200,
           'text/html',
           autoPostHtml(p.get('redirect_uri') ?? '', { id_token: token, state: p.get('state') ?? '' }),
-        ); return;
+        );
+        return;
       }
       if (here.pathname === '/deep-link-return' && req.method === 'POST') {
         const chunks: Buffer[] = [];
@@ -176,22 +182,18 @@ export async function startLtiPlatform(): Promise<LtiPlatformStandIn> {
           if (items.length !== 1 || items[0]?.type !== 'ltiResourceLink')
             throw new Error('not one ltiResourceLink');
           deepLinkResults.push({ ok: true, payload });
-          send(
-            200,
-            'text/html',
-            `<!doctype html><h1 id="placed">Placed: ${escape(items[0].title)}</h1>`,
-          ); return;
+          send(200, 'text/html', `<!doctype html><h1 id="placed">Placed: ${escape(items[0].title)}</h1>`);
+          return;
         } catch (err) {
           deepLinkResults.push({ ok: false, error: String(err) });
-          send(
-            400,
-            'text/html',
-            `<!doctype html><h1 id="refused">Refused: ${escape(String(err))}</h1>`,
-          ); return;
+          send(400, 'text/html', `<!doctype html><h1 id="refused">Refused: ${escape(String(err))}</h1>`);
+          return;
         }
       }
       send(404, 'text/plain', 'not found');
-    })().catch((err: unknown) => { send(500, 'text/plain', String(err)); });
+    })().catch((err: unknown) => {
+      send(500, 'text/plain', String(err));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -208,7 +210,12 @@ export async function startLtiPlatform(): Promise<LtiPlatformStandIn> {
       return `${url}/course?kino=${encodeURIComponent(base)}&plan=${encodeURIComponent(JSON.stringify(plan))}`;
     },
     idToken,
-    close: () => new Promise((resolve) => server.close(() => { resolve(); })),
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
   };
 }
 

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { post, type ApiError } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { ErrorNote } from '../components/error-note.tsx';
+import { SsoSignIn } from '../components/sso-sign-in.tsx';
 import { useAction } from '../lib/use-resource.ts';
 
 /** An organisation to sign in to, when one email and password open accounts in several. */
@@ -88,6 +89,7 @@ export function LoginPage(props: { onSignedIn: (session: Session) => void }) {
         <button type="submit" class="btn btn-primary btn-block" disabled={action.busy}>
           {action.busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <SsoSignIn email={email} />
       </form>
     </div>
   );

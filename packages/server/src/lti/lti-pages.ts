@@ -46,7 +46,7 @@ function storageAttributes(mode: 'put' | 'get', storage: ClientStorageCheck | nu
 export function refusalPage(code: string, detail: string): string {
   return page(
     'Cannot open',
-    `<main id="refusal" data-code="${escapeHtml(code)}"><h1>Kino cannot open this</h1><p>${escapeHtml(detail)}</p><p class="muted">Code: <span class="code">${escapeHtml(code)}</span>. Ask your LMS or Kino administrator if it persists.</p></main>`,
+    `<main id="refusal" data-code="${escapeHtml(code)}"><h1>Kino cannot open this</h1><p>${escapeHtml(sentence(detail))}</p><p class="muted">Code: <span class="code">${escapeHtml(code)}</span>. Ask your LMS or Kino administrator if it persists.</p></main>`,
   );
 }
 
@@ -79,7 +79,12 @@ export function pickerPage(input: {
   const items = input.media
     .map((m) => {
       const badge = m.visibility === 'private' ? '<span class="badge">private</span>' : '';
-      const state = m.status === 'ready' ? formatDuration(m.duration_seconds) : m.status;
+      const state =
+        m.playable === 1
+          ? formatDuration(m.duration_seconds)
+          : m.status === 'errored'
+            ? 'failed'
+            : 'processing';
       return `<li><span class="title">${escapeHtml(m.title || 'Untitled')}${badge}</span><span class="muted">${escapeHtml(state)}</span><form method="post" action="${escapeHtml(input.formAction)}"><input type="hidden" name="s" value="${escapeHtml(input.secret)}"><input type="hidden" name="mediaId" value="${escapeHtml(m.id)}"><button type="submit" data-media-id="${escapeHtml(m.id)}">Place in course</button></form></li>`;
     })
     .join('');
@@ -101,8 +106,11 @@ export function deepLinkAnswerPage(returnUrl: string, jwt: string): string {
   );
 }
 
+const sentence = (text: string) =>
+  `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
 function formatDuration(seconds: number | null): string {
-  if (seconds === null) return 'ready';
+  if (seconds === null) return 'playable';
   const s = Math.round(seconds);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }

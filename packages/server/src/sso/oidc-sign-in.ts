@@ -57,7 +57,10 @@ export class OidcSignIn {
     });
     const claims = tokens.claims();
     if (!claims) throw new Error('the provider sent no ID token');
-    return claims;
+    if (claims.email !== undefined) return claims;
+    // Conforming providers may keep profile claims for the userinfo endpoint when they issue an access token.
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    return { ...userinfo, ...claims, email: userinfo.email, email_verified: userinfo.email_verified };
   }
 
   private configuration(settings: OidcSettings): Promise<oidc.Configuration> {

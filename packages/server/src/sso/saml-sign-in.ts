@@ -11,7 +11,7 @@ export class SamlSignIn {
     settings: SamlSettings,
     request: { acsUrl: string; entityId: string; requestId: string; relayState: string },
   ): Promise<string> {
-    const saml = this.saml(settings, request.acsUrl, request.entityId, request.requestId);
+    const saml = this.saml(settings, request.acsUrl, request.entityId, request.requestId, Date.now());
     return saml.getAuthorizeUrlAsync(request.relayState, undefined, {});
   }
 
@@ -19,9 +19,9 @@ export class SamlSignIn {
   async finish(
     settings: SamlSettings,
     form: { SAMLResponse: string; RelayState?: string },
-    request: { acsUrl: string; entityId: string; requestId: string },
+    request: { acsUrl: string; entityId: string; requestId: string; createdAt: number },
   ): Promise<Profile> {
-    const saml = this.saml(settings, request.acsUrl, request.entityId, request.requestId);
+    const saml = this.saml(settings, request.acsUrl, request.entityId, request.requestId, request.createdAt);
     const { profile } = await saml.validatePostResponseAsync({
       SAMLResponse: form.SAMLResponse,
       ...(form.RelayState !== undefined && { RelayState: form.RelayState }),
@@ -30,7 +30,13 @@ export class SamlSignIn {
     return profile;
   }
 
-  private saml(settings: SamlSettings, acsUrl: string, entityId: string, requestId: string): SAML {
+  private saml(
+    settings: SamlSettings,
+    acsUrl: string,
+    entityId: string,
+    requestId: string,
+    createdAt: number,
+  ): SAML {
     return new SAML({
       entryPoint: settings.entryPoint,
       idpCert: settings.idpCertPem,
@@ -42,7 +48,8 @@ export class SamlSignIn {
       validateInResponseTo: ValidateInResponseTo.always,
       acceptedClockSkewMs: 60_000,
       generateUniqueId: () => requestId,
-      cacheProvider: oneRequest(requestId),
+      cacheProvider: oneRequest(requestId, createdAt),
+      requestIdExpirationPeriodMs: 10 * 60_000,
       identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
     });
   }
@@ -52,11 +59,11 @@ export class SamlSignIn {
  * InResponseTo is checked against the one request of this sign-in: Kino keeps it in the database
  * (sso_requests), so any API process can take the response, and marks it used there.
  */
-function oneRequest(requestId: string): CacheProvider {
+function oneRequest(requestId: string, createdAt: number): CacheProvider {
   return {
-    saveAsync: (key, value) =>
-      Promise.resolve({ createdAt: Date.now(), value: key === requestId ? value : '' }),
-    getAsync: (key) => Promise.resolve(key === requestId ? 'pending' : null),
+    saveAsync: (_key, value) => Promise.resolve({ createdAt, value }),
+    // node-saml reads the value as the time the request was made.
+    getAsync: (key) => Promise.resolve(key === requestId ? new Date(createdAt).toISOString() : null),
     removeAsync: (key) => Promise.resolve(key),
   };
 }

@@ -177,6 +177,7 @@ export class SsoService {
         acsUrl: urls.samlAcsUrl,
         entityId: urls.samlEntityId,
         requestId: request.saml_request_id,
+        createdAt: request.created_at,
       });
     } catch (err) {
       throw ssoFailed(`the SAML response was refused: ${err instanceof Error ? err.message : String(err)}`);
