@@ -184,6 +184,163 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Views and how they played over a period (a tenant’s, or every tenant’s for the operator) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Default: 30 days before `to` */
+          from?: string;
+          /** @description Default: now */
+          to?: string;
+          mediaId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['AnalyticsReport'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/analytics/views': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Views, newest first */
+    get: {
+      parameters: {
+        query?: {
+          mediaId?: string;
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['View'][];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/auth/login': {
     parameters: {
       query?: never;
@@ -350,6 +507,144 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/sso': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start single sign-on for an email: the provider URL to open (a cookie binds it to this browser) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            email: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              url: string;
+              /** @enum {string} */
+              protocol: 'oidc' | 'saml';
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/beacons': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A player's report of one view: events since its last beacon (text/plain or JSON, at most 16 KiB; CORS open) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['BeaconInput'];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -1409,6 +1704,1277 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/live-streams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List live streams, newest first */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['LiveStream'][];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a live stream */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            title?: string;
+            /** @enum {string} */
+            visibility?: 'public' | 'private';
+            /** @enum {string} */
+            latency?: 'standard' | 'low';
+            /** @enum {string} */
+            ladder?: 'passthrough' | 'abr';
+            reconnectWindowSeconds?: number;
+            dvrWindowSeconds?: number;
+            record?: boolean;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveStream'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/live-streams/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A live stream */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveStream'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a live stream (its recordings stay) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a live stream's settings */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            title?: string;
+            /** @enum {string} */
+            visibility?: 'public' | 'private';
+            /** @enum {string} */
+            latency?: 'standard' | 'low';
+            /** @enum {string} */
+            ladder?: 'passthrough' | 'abr';
+            reconnectWindowSeconds?: number;
+            dvrWindowSeconds?: number;
+            record?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveStream'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/v1/live-streams/{id}/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End the current broadcast now, without waiting for a reconnect */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveStream'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/live-streams/{id}/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Refuse publishers (a running broadcast ends) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveStream'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/live-streams/{id}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Take publishers again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveStream'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/live-streams/{id}/playback-tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A signed, expiring token for the stream's broadcasts and the URLs that carry it */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @default 3600 */
+            expiresInSeconds?: number;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              token: string;
+              /**
+               * Format: date-time
+               * @description ISO 8601 time in UTC
+               */
+              expiresAt: string;
+              playback: components['schemas']['LivePlayback'];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/live-streams/{id}/reset-stream-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new stream key (shown once); a publisher using the old one is disconnected */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveStream'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/lti/keys/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make a new LTI signing key; the old one stays in /lti/jwks for a week */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /**
+               * Format: date-time
+               * @description ISO 8601 time in UTC
+               */
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/lti/launches': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Recent LTI launches, optionally of one course (context id) */
+    get: {
+      parameters: {
+        query?: {
+          contextId?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: components['schemas']['LtiLaunch'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/lti/platforms': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's LMS registrations */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: components['schemas']['LtiPlatform'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Register an LMS (LTI 1.3 platform); the answer has the URLs to enter in the LMS */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The platform's issuer (iss of its id_tokens) */
+            issuer: string;
+            /** @description The client id the platform gave Kino */
+            clientId: string;
+            deploymentIds: string[];
+            /**
+             * Format: uri
+             * @description The platform's OIDC authorization endpoint
+             */
+            authLoginUrl: string;
+            /**
+             * Format: uri
+             * @description The platform's public key set
+             */
+            jwksUrl: string;
+            accessTokenUrl?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LtiPlatform'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/lti/platforms/{platformId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One LMS registration */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          platformId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LtiPlatform'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove an LMS registration */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          platformId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an LMS registration */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          platformId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The platform's issuer (iss of its id_tokens) */
+            issuer?: string;
+            /** @description The client id the platform gave Kino */
+            clientId?: string;
+            deploymentIds?: string[];
+            /**
+             * Format: uri
+             * @description The platform's OIDC authorization endpoint
+             */
+            authLoginUrl?: string;
+            /**
+             * Format: uri
+             * @description The platform's public key set
+             */
+            jwksUrl?: string;
+            accessTokenUrl?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LtiPlatform'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   '/v1/media': {
     parameters: {
       query?: never;
@@ -1775,6 +3341,85 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  '/v1/media/{id}/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Views of one media and how they played over a period */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Default: 30 days before `to` */
+          from?: string;
+          /** @description Default: now */
+          to?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['AnalyticsReport'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/v1/media/{id}/captions': {
@@ -2610,6 +4255,247 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/recordings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a recording: its media waits while parts arrive */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            title?: string;
+            /** @enum {string} */
+            visibility?: 'public' | 'private';
+            tracks?: ('camera' | 'screen' | 'audio')[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Recording'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/recordings/{recordingId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A recording and the parts the server has */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          recordingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Recording'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/recordings/{recordingId}/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End a recording: its parts are joined in order into its media
+     * @description A recording with no part answers 409 recording_empty. Completing a completed recording answers it as it is.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          recordingId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Recording'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/search': {
     parameters: {
       query?: never;
@@ -3252,6 +5138,185 @@ export interface paths {
         };
         /** @description Default Response */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/sso': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's single sign-on settings (without secrets) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['TenantSso'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    /** Set the single sign-on of the console (OpenID Connect and/or SAML); null or absent turns one off */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            oidc?: {
+              /**
+               * Format: uri
+               * @description The provider's issuer; Kino reads <issuer>/.well-known/openid-configuration
+               */
+              issuer: string;
+              clientId: string;
+              /** @description Required the first time; omit to keep the stored one */
+              clientSecret?: string;
+              /** @default [] */
+              emailDomains?: string[];
+              /**
+               * @default viewer
+               * @enum {string}
+               */
+              defaultRole?: 'admin' | 'editor' | 'viewer';
+              /** @description A claim whose value (admin, editor or viewer) sets the role of a new account */
+              roleClaim?: string;
+            } | null;
+            saml?: {
+              /**
+               * Format: uri
+               * @description The IdP's single sign-on URL (HTTP-Redirect binding)
+               */
+              entryPoint: string;
+              /** @description The IdP's signing certificate (PEM) */
+              idpCertPem: string;
+              /** @description Kino's entity id; default <Kino URL>/auth/saml/metadata */
+              audience?: string;
+              /** @default [] */
+              emailDomains?: string[];
+              /**
+               * @default viewer
+               * @enum {string}
+               */
+              defaultRole?: 'admin' | 'editor' | 'viewer';
+            } | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['TenantSso'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
           headers: {
             [name: string]: unknown;
           };
@@ -4141,7 +6206,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     post: {
       parameters: {
         query?: never;
@@ -4232,7 +6297,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     delete: {
       parameters: {
         query?: never;
@@ -4311,7 +6376,7 @@ export interface paths {
       };
     };
     options?: never;
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     head: {
       parameters: {
         query?: never;
@@ -4389,7 +6454,7 @@ export interface paths {
         };
       };
     };
-    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId */
+    /** tus 1.0.0 resumable upload (see tus.io); Upload-Metadata keys: filename, title, visibility, mediaId; a recording part names recordingId, track and part instead, and may defer its length (Upload-Defer-Length: 1) */
     patch: {
       parameters: {
         query?: never;
@@ -4467,6 +6532,77 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  '/v1/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Usage per tenant and UTC day (storage, bytes delivered, minutes processed, views); CSV with format=csv */
+    get: {
+      parameters: {
+        query?: {
+          /** @description First day (YYYY-MM-DD); default: 30 days before `to` */
+          from?: string;
+          /** @description Last day; default: today */
+          to?: string;
+          format?: 'json' | 'csv';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['UsageDay'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/v1/users': {
@@ -5039,7 +7175,16 @@ export interface paths {
           'application/json': {
             url: string;
             events?: (
-              'upload.completed' | 'media.playable' | 'media.ready' | 'media.errored' | 'media.captions.ready'
+              | 'upload.completed'
+              | 'media.playable'
+              | 'media.ready'
+              | 'media.errored'
+              | 'media.captions.ready'
+              | 'live_stream.created'
+              | 'live_stream.active'
+              | 'live_stream.disconnected'
+              | 'live_stream.idle'
+              | 'live_stream.deleted'
             )[];
             description?: string;
           };
@@ -5241,7 +7386,16 @@ export interface paths {
           'application/json': {
             url?: string;
             events?: (
-              'upload.completed' | 'media.playable' | 'media.ready' | 'media.errored' | 'media.captions.ready'
+              | 'upload.completed'
+              | 'media.playable'
+              | 'media.ready'
+              | 'media.errored'
+              | 'media.captions.ready'
+              | 'live_stream.created'
+              | 'live_stream.active'
+              | 'live_stream.disconnected'
+              | 'live_stream.idle'
+              | 'live_stream.deleted'
             )[];
             description?: string;
             /**
@@ -5542,6 +7696,128 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AnalyticsReport: {
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      to: string;
+      /** @description Views: playbacks the viewer asked for (play intent) */
+      views: number;
+      /** @description Startup, playing and rebuffering time, summed */
+      watchTimeSeconds: number;
+      playingTimeSeconds: number;
+      rebufferCount: number;
+      rebufferSeconds: number;
+      /** @description Rebuffering time over watch time, in percent */
+      rebufferPercent: number;
+      /** @description Views that ended in a fatal error, in percent */
+      playbackFailurePercent: number;
+      /** @description Views whose fatal error came before the first frame */
+      videoStartupFailurePercent: number;
+      /** @description Views left before the first frame, without an error */
+      exitsBeforeVideoStartPercent: number;
+      startupTimeMs: {
+        p50: number | null;
+        p95: number | null;
+      };
+      /** @description The width of each series point: an hour or a day */
+      bucketSeconds: number;
+      series: {
+        /**
+         * Format: date-time
+         * @description ISO 8601 time in UTC
+         */
+        at: string;
+        /** @description Views: playbacks the viewer asked for (play intent) */
+        views: number;
+        /** @description Startup, playing and rebuffering time, summed */
+        watchTimeSeconds: number;
+        playingTimeSeconds: number;
+        rebufferCount: number;
+        rebufferSeconds: number;
+        /** @description Rebuffering time over watch time, in percent */
+        rebufferPercent: number;
+        /** @description Views that ended in a fatal error, in percent */
+        playbackFailurePercent: number;
+        /** @description Views whose fatal error came before the first frame */
+        videoStartupFailurePercent: number;
+        /** @description Views left before the first frame, without an error */
+        exitsBeforeVideoStartPercent: number;
+      }[];
+      topMedia: {
+        mediaId: string;
+        title: string;
+        views: number;
+        watchTimeSeconds: number;
+      }[];
+    };
+    AnalyticsReportInput: {
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      to: string;
+      /** @description Views: playbacks the viewer asked for (play intent) */
+      views: number;
+      /** @description Startup, playing and rebuffering time, summed */
+      watchTimeSeconds: number;
+      playingTimeSeconds: number;
+      rebufferCount: number;
+      rebufferSeconds: number;
+      /** @description Rebuffering time over watch time, in percent */
+      rebufferPercent: number;
+      /** @description Views that ended in a fatal error, in percent */
+      playbackFailurePercent: number;
+      /** @description Views whose fatal error came before the first frame */
+      videoStartupFailurePercent: number;
+      /** @description Views left before the first frame, without an error */
+      exitsBeforeVideoStartPercent: number;
+      startupTimeMs: {
+        p50: number | null;
+        p95: number | null;
+      };
+      /** @description The width of each series point: an hour or a day */
+      bucketSeconds: number;
+      series: {
+        /**
+         * Format: date-time
+         * @description ISO 8601 time in UTC
+         */
+        at: string;
+        /** @description Views: playbacks the viewer asked for (play intent) */
+        views: number;
+        /** @description Startup, playing and rebuffering time, summed */
+        watchTimeSeconds: number;
+        playingTimeSeconds: number;
+        rebufferCount: number;
+        rebufferSeconds: number;
+        /** @description Rebuffering time over watch time, in percent */
+        rebufferPercent: number;
+        /** @description Views that ended in a fatal error, in percent */
+        playbackFailurePercent: number;
+        /** @description Views whose fatal error came before the first frame */
+        videoStartupFailurePercent: number;
+        /** @description Views left before the first frame, without an error */
+        exitsBeforeVideoStartPercent: number;
+      }[];
+      topMedia: {
+        mediaId: string;
+        title: string;
+        views: number;
+        watchTimeSeconds: number;
+      }[];
+    };
     ApiKey: {
       id: string;
       tenantId: string;
@@ -5575,6 +7851,76 @@ export interface components {
       createdAt: string;
       lastUsedAt: string | null;
       revokedAt: string | null;
+    };
+    Beacon: {
+      /** @description The beacon grant of the playback session (EXT-X-SESSION-DATA video.kino.beacon) */
+      grant: string;
+      /** @description The view id the player drew for this playback */
+      view: string;
+      player?: {
+        name: string;
+        version?: string;
+      };
+      events: {
+        /** @enum {string} */
+        e:
+          | 'viewstart'
+          | 'playrequest'
+          | 'firstframe'
+          | 'rebufferstart'
+          | 'rebufferend'
+          | 'seek'
+          | 'pause'
+          | 'play'
+          | 'rendition'
+          | 'error'
+          | 'heartbeat'
+          | 'ended'
+          | 'pagehide';
+        t: number;
+        p?: number;
+        bitrate?: number;
+        width?: number;
+        height?: number;
+        code?: string;
+        message?: string;
+        fatal?: boolean;
+      }[];
+    };
+    BeaconInput: {
+      /** @description The beacon grant of the playback session (EXT-X-SESSION-DATA video.kino.beacon) */
+      grant: string;
+      /** @description The view id the player drew for this playback */
+      view: string;
+      player?: {
+        name: string;
+        version?: string;
+      };
+      events: {
+        /** @enum {string} */
+        e:
+          | 'viewstart'
+          | 'playrequest'
+          | 'firstframe'
+          | 'rebufferstart'
+          | 'rebufferend'
+          | 'seek'
+          | 'pause'
+          | 'play'
+          | 'rendition'
+          | 'error'
+          | 'heartbeat'
+          | 'ended'
+          | 'pagehide';
+        t: number;
+        p?: number;
+        bitrate?: number;
+        width?: number;
+        height?: number;
+        code?: string;
+        message?: string;
+        fatal?: boolean;
+      }[];
     };
     CaptionSearch: {
       results: {
@@ -5806,6 +8152,198 @@ export interface components {
       startedAt: string | null;
       finishedAt: string | null;
     };
+    LivePlayback: {
+      hls: string;
+      dash: string;
+      embed: string;
+    };
+    LivePlaybackInput: {
+      hls: string;
+      dash: string;
+      embed: string;
+    };
+    LiveStream: {
+      id: string;
+      title: string;
+      /** @enum {string} */
+      visibility: 'public' | 'private';
+      /** @enum {string} */
+      status: 'idle' | 'active' | 'reconnecting' | 'disabled';
+      /** @enum {string} */
+      latency: 'standard' | 'low';
+      /** @enum {string} */
+      ladder: 'passthrough' | 'abr';
+      reconnectWindowSeconds: number;
+      dvrWindowSeconds: number;
+      record: boolean;
+      /** @description Secret: shown on create and on reset-stream-key only */
+      streamKey?: string;
+      ingest: {
+        /** @description What OBS calls "Server" */
+        rtmpServer: string | null;
+        /** @description The server with the key appended (ffmpeg publishes to it); with the key only */
+        rtmpUrl: string | null;
+        /** @description SRT ingest; null where this Kino takes no SRT */
+        srtUrl: string | null;
+      };
+      playback: components['schemas']['LivePlayback'];
+      activeMediaId: string | null;
+      recentMediaIds: string[];
+      reconnectDeadline: string | null;
+      /** @description why the last publisher was refused */
+      error: {
+        code: string;
+        message: string;
+      } | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      updatedAt: string;
+    };
+    LiveStreamInput: {
+      id: string;
+      title: string;
+      /** @enum {string} */
+      visibility: 'public' | 'private';
+      /** @enum {string} */
+      status: 'idle' | 'active' | 'reconnecting' | 'disabled';
+      /** @enum {string} */
+      latency: 'standard' | 'low';
+      /** @enum {string} */
+      ladder: 'passthrough' | 'abr';
+      reconnectWindowSeconds: number;
+      dvrWindowSeconds: number;
+      record: boolean;
+      /** @description Secret: shown on create and on reset-stream-key only */
+      streamKey?: string;
+      ingest: {
+        /** @description What OBS calls "Server" */
+        rtmpServer: string | null;
+        /** @description The server with the key appended (ffmpeg publishes to it); with the key only */
+        rtmpUrl: string | null;
+        /** @description SRT ingest; null where this Kino takes no SRT */
+        srtUrl: string | null;
+      };
+      playback: components['schemas']['LivePlaybackInput'];
+      activeMediaId: string | null;
+      recentMediaIds: string[];
+      reconnectDeadline: string | null;
+      /** @description why the last publisher was refused */
+      error: {
+        code: string;
+        message: string;
+      } | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      updatedAt: string;
+    };
+    LtiLaunch: {
+      id: string;
+      platformId: string;
+      messageType: string;
+      /** @enum {string} */
+      role: 'admin' | 'instructor' | 'learner';
+      contextId: string | null;
+      contextTitle: string | null;
+      resourceLinkId: string | null;
+      mediaId: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+    };
+    LtiLaunchInput: {
+      id: string;
+      platformId: string;
+      messageType: string;
+      /** @enum {string} */
+      role: 'admin' | 'instructor' | 'learner';
+      contextId: string | null;
+      contextTitle: string | null;
+      resourceLinkId: string | null;
+      mediaId: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+    };
+    LtiPlatform: {
+      id: string;
+      issuer: string;
+      clientId: string;
+      deploymentIds: string[];
+      authLoginUrl: string;
+      jwksUrl: string;
+      accessTokenUrl: string | null;
+      /** @description What the LMS administrator enters for Kino */
+      tool: components['schemas']['LtiToolUrls'];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      updatedAt: string;
+    };
+    LtiPlatformInput: {
+      id: string;
+      issuer: string;
+      clientId: string;
+      deploymentIds: string[];
+      authLoginUrl: string;
+      jwksUrl: string;
+      accessTokenUrl: string | null;
+      /** @description What the LMS administrator enters for Kino */
+      tool: components['schemas']['LtiToolUrlsInput'];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      updatedAt: string;
+    };
+    LtiToolUrls: {
+      /** @description OIDC login initiation URL (GET or POST) */
+      loginUrl: string;
+      /** @description Redirect / target link URI */
+      launchUrl: string;
+      /** @description Kino's public keys */
+      jwksUrl: string;
+      /** @description Deep Linking URL (the launch URL) */
+      deepLinkingUrl: string;
+    };
+    LtiToolUrlsInput: {
+      /** @description OIDC login initiation URL (GET or POST) */
+      loginUrl: string;
+      /** @description Redirect / target link URI */
+      launchUrl: string;
+      /** @description Kino's public keys */
+      jwksUrl: string;
+      /** @description Deep Linking URL (the launch URL) */
+      deepLinkingUrl: string;
+    };
     Media: {
       id: string;
       title: string;
@@ -5840,6 +8378,15 @@ export interface components {
       error: {
         code: string;
         message: string;
+      } | null;
+      /** @description a recording completed as it was after its client stopped sending (POST /v1/recordings) */
+      recovered: boolean;
+      /** @description the live stream this media is a broadcast of */
+      liveStreamId: string | null;
+      /** @description a broadcast: active while it runs (reconnects included), ended once it is VOD */
+      live: {
+        /** @enum {string} */
+        status: 'active' | 'ended';
       } | null;
       /**
        * Format: date-time
@@ -5886,6 +8433,15 @@ export interface components {
       error: {
         code: string;
         message: string;
+      } | null;
+      /** @description a recording completed as it was after its client stopped sending (POST /v1/recordings) */
+      recovered: boolean;
+      /** @description the live stream this media is a broadcast of */
+      liveStreamId: string | null;
+      /** @description a broadcast: active while it runs (reconnects included), ended once it is VOD */
+      live: {
+        /** @enum {string} */
+        status: 'active' | 'ended';
       } | null;
       /**
        * Format: date-time
@@ -6004,6 +8560,66 @@ export interface components {
       requestId?: string;
     } & {
       [key: string]: unknown;
+    };
+    Recording: {
+      id: string;
+      mediaId: string;
+      /** @enum {string} */
+      status: 'recording' | 'joining' | 'completed' | 'failed';
+      tracks: string[];
+      /** @description Completed by Kino as it was, after its client stopped sending */
+      recovered: boolean;
+      /** @description The tus endpoint parts are created at (Upload-Metadata recordingId, track, part) */
+      uploadUrl: string;
+      parts: {
+        track: string;
+        part: number;
+        uploadId: string;
+        /** @description Known once the part is complete */
+        sizeBytes: number | null;
+        complete: boolean;
+      }[];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      lastByteAt: string;
+      completedAt: string | null;
+    };
+    RecordingInput: {
+      id: string;
+      mediaId: string;
+      /** @enum {string} */
+      status: 'recording' | 'joining' | 'completed' | 'failed';
+      tracks: string[];
+      /** @description Completed by Kino as it was, after its client stopped sending */
+      recovered: boolean;
+      /** @description The tus endpoint parts are created at (Upload-Metadata recordingId, track, part) */
+      uploadUrl: string;
+      parts: {
+        track: string;
+        part: number;
+        uploadId: string;
+        /** @description Known once the part is complete */
+        sizeBytes: number | null;
+        complete: boolean;
+      }[];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      lastByteAt: string;
+      completedAt: string | null;
     };
     Session: {
       user: components['schemas']['User'];
@@ -6207,6 +8823,50 @@ export interface components {
        */
       createdAt: string;
     };
+    TenantSso: {
+      oidc: {
+        issuer: string;
+        clientId: string;
+        clientSecretSet: boolean;
+        emailDomains: string[];
+        defaultRole: string;
+        roleClaim: string | null;
+      } | null;
+      saml: {
+        entryPoint: string;
+        audience: string | null;
+        emailDomains: string[];
+        defaultRole: string;
+      } | null;
+      /** @description What the identity provider needs to know of Kino */
+      urls: {
+        oidcRedirectUri: string;
+        samlAcsUrl: string;
+        samlEntityId: string;
+      };
+    };
+    TenantSsoInput: {
+      oidc: {
+        issuer: string;
+        clientId: string;
+        clientSecretSet: boolean;
+        emailDomains: string[];
+        defaultRole: string;
+        roleClaim: string | null;
+      } | null;
+      saml: {
+        entryPoint: string;
+        audience: string | null;
+        emailDomains: string[];
+        defaultRole: string;
+      } | null;
+      /** @description What the identity provider needs to know of Kino */
+      urls: {
+        oidcRedirectUri: string;
+        samlAcsUrl: string;
+        samlEntityId: string;
+      };
+    };
     UploadUrl: {
       id: string;
       /** @description the tus endpoint to upload to, with no key (shown once) */
@@ -6234,6 +8894,28 @@ export interface components {
       expiresAt: string;
       maxSizeBytes: number;
       allowedOrigin: string | null;
+    };
+    UsageDay: {
+      /** @description UTC day, YYYY-MM-DD */
+      day: string;
+      tenantId: string;
+      /** @description Originals and renditions stored, as last measured on or before the day */
+      storageBytes: number | null;
+      /** @description Bytes /play answered with */
+      deliveredBytes: number;
+      minutesProcessed: number;
+      views: number;
+    };
+    UsageDayInput: {
+      /** @description UTC day, YYYY-MM-DD */
+      day: string;
+      tenantId: string;
+      /** @description Originals and renditions stored, as last measured on or before the day */
+      storageBytes: number | null;
+      /** @description Bytes /play answered with */
+      deliveredBytes: number;
+      minutesProcessed: number;
+      views: number;
     };
     User: {
       id: string;
@@ -6277,13 +8959,96 @@ export interface components {
       createdAt: string;
       lastLoginAt: string | null;
     };
+    View: {
+      id: string;
+      mediaId: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      startedAt: string;
+      startupTimeMs: number | null;
+      watchTimeSeconds: number;
+      playingTimeSeconds: number;
+      rebufferCount: number;
+      rebufferSeconds: number;
+      seekCount: number;
+      renditionSwitches: number;
+      /** @description WIDTHxHEIGHT@BITRATE of each rendition played */
+      renditions: string[];
+      /** @description Bits per second, weighted by time played */
+      averageBitrate: number | null;
+      error: {
+        code: string;
+        message: string;
+        fatal: boolean;
+      } | null;
+      exitedBeforeStart: boolean;
+      ended: boolean;
+      player: string;
+      browser: string;
+      os: string;
+      country: string | null;
+      /** @description What the player said in CMCD query data on its /play requests */
+      cmcd: {
+        requests: number;
+        throughputKbps: number | null;
+        topBitrateKbps: number | null;
+      } | null;
+    };
+    ViewInput: {
+      id: string;
+      mediaId: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      startedAt: string;
+      startupTimeMs: number | null;
+      watchTimeSeconds: number;
+      playingTimeSeconds: number;
+      rebufferCount: number;
+      rebufferSeconds: number;
+      seekCount: number;
+      renditionSwitches: number;
+      /** @description WIDTHxHEIGHT@BITRATE of each rendition played */
+      renditions: string[];
+      /** @description Bits per second, weighted by time played */
+      averageBitrate: number | null;
+      error: {
+        code: string;
+        message: string;
+        fatal: boolean;
+      } | null;
+      exitedBeforeStart: boolean;
+      ended: boolean;
+      player: string;
+      browser: string;
+      os: string;
+      country: string | null;
+      /** @description What the player said in CMCD query data on its /play requests */
+      cmcd: {
+        requests: number;
+        throughputKbps: number | null;
+        topBitrateKbps: number | null;
+      } | null;
+    };
     Webhook: {
       id: string;
       url: string;
       description: string;
       /** @description Types sent to this endpoint; empty means every type */
       events: (
-        'upload.completed' | 'media.playable' | 'media.ready' | 'media.errored' | 'media.captions.ready'
+        | 'upload.completed'
+        | 'media.playable'
+        | 'media.ready'
+        | 'media.errored'
+        | 'media.captions.ready'
+        | 'live_stream.created'
+        | 'live_stream.active'
+        | 'live_stream.disconnected'
+        | 'live_stream.idle'
+        | 'live_stream.deleted'
       )[];
       paused: boolean;
       /** @description Why Kino paused the endpoint; resume with PATCH */
@@ -6353,7 +9118,16 @@ export interface components {
       description: string;
       /** @description Types sent to this endpoint; empty means every type */
       events: (
-        'upload.completed' | 'media.playable' | 'media.ready' | 'media.errored' | 'media.captions.ready'
+        | 'upload.completed'
+        | 'media.playable'
+        | 'media.ready'
+        | 'media.errored'
+        | 'media.captions.ready'
+        | 'live_stream.created'
+        | 'live_stream.active'
+        | 'live_stream.disconnected'
+        | 'live_stream.idle'
+        | 'live_stream.deleted'
       )[];
       paused: boolean;
       /** @description Why Kino paused the endpoint; resume with PATCH */
@@ -6375,7 +9149,16 @@ export interface components {
       description: string;
       /** @description Types sent to this endpoint; empty means every type */
       events: (
-        'upload.completed' | 'media.playable' | 'media.ready' | 'media.errored' | 'media.captions.ready'
+        | 'upload.completed'
+        | 'media.playable'
+        | 'media.ready'
+        | 'media.errored'
+        | 'media.captions.ready'
+        | 'live_stream.created'
+        | 'live_stream.active'
+        | 'live_stream.disconnected'
+        | 'live_stream.idle'
+        | 'live_stream.deleted'
       )[];
       paused: boolean;
       /** @description Why Kino paused the endpoint; resume with PATCH */
@@ -6399,7 +9182,16 @@ export interface components {
       description: string;
       /** @description Types sent to this endpoint; empty means every type */
       events: (
-        'upload.completed' | 'media.playable' | 'media.ready' | 'media.errored' | 'media.captions.ready'
+        | 'upload.completed'
+        | 'media.playable'
+        | 'media.ready'
+        | 'media.errored'
+        | 'media.captions.ready'
+        | 'live_stream.created'
+        | 'live_stream.active'
+        | 'live_stream.disconnected'
+        | 'live_stream.idle'
+        | 'live_stream.deleted'
       )[];
       paused: boolean;
       /** @description Why Kino paused the endpoint; resume with PATCH */
