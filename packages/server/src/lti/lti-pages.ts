@@ -75,6 +75,8 @@ export function pickerPage(input: {
   secret: string;
   search: string;
   media: readonly MediaRow[];
+  /** The console's upload page (a console sign-in is needed there). */
+  uploadUrl: string;
 }): string {
   const items = input.media
     .map((m) => {
@@ -94,7 +96,7 @@ export function pickerPage(input: {
       : `<ul class="media">${items}</ul>`;
   return page(
     'Choose a video',
-    `<main id="picker"><h1>Choose a video for this course</h1><form class="search" method="get" action="${escapeHtml(input.formAction)}"><input type="hidden" name="s" value="${escapeHtml(input.secret)}"><input type="search" name="q" value="${escapeHtml(input.search)}" placeholder="Search by title" aria-label="Search videos"><button class="secondary" type="submit">Search</button></form>${list}</main>`,
+    `<main id="picker"><h1>Choose a video for this course</h1><p class="muted">Not here yet? <a href="${escapeHtml(input.uploadUrl)}" target="_blank" rel="noopener">Upload it in Kino</a>, then search again.</p><form class="search" method="get" action="${escapeHtml(input.formAction)}"><input type="hidden" name="s" value="${escapeHtml(input.secret)}"><input type="search" name="q" value="${escapeHtml(input.search)}" placeholder="Search by title" aria-label="Search videos"><button class="secondary" type="submit">Search</button></form>${list}</main>`,
   );
 }
 

@@ -106,7 +106,13 @@ export function ltiRoutes(deps: {
         return await sendPage(
           reply,
           200,
-          pickerPage({ formAction: `/lti/deep-link/${id}`, secret, search, media }),
+          pickerPage({
+            formAction: `/lti/deep-link/${id}`,
+            secret,
+            search,
+            media,
+            uploadUrl: `${baseUrlOf(request, deps.publicUrl)}/upload`,
+          }),
         );
       } catch (err) {
         return await sendRefusal(request, reply, err, 'LTI picker');
