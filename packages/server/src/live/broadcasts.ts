@@ -49,11 +49,18 @@ export async function startOrContinue(
   claimed: LiveStreamRow,
 ): Promise<{ stream: LiveStreamRow; media: MediaRow; period: number; continued: boolean }> {
   const { repos, now } = tx;
-  const current = claimed.active_media_id ? await repos.media.get(claimed.tenant_id, claimed.active_media_id) : undefined;
+  const current = claimed.active_media_id
+    ? await repos.media.get(claimed.tenant_id, claimed.active_media_id)
+    : undefined;
   if (current && current.live_status === 'active') {
     const period = (await repos.liveSegments.lastPeriod(current.id)) + 1;
     await repos.liveSegments.addPeriod({ media_id: current.id, period, started_at: now, tracks: '[]' });
-    const stream = (await repos.liveStreams.update(claimed.tenant_id, claimed.id, { last_error_code: null, last_error_message: null }))!;
+    const stream = must(
+      await repos.liveStreams.update(claimed.tenant_id, claimed.id, {
+        last_error_code: null,
+        last_error_message: null,
+      }),
+    );
     await announceStream(tx, 'live_stream.active', stream, { mediaId: current.id, reconnected: true });
     return { stream, media: current, period, continued: true };
   }
@@ -75,11 +82,13 @@ export async function startOrContinue(
     updated_at: now,
   });
   await repos.liveSegments.addPeriod({ media_id: media.id, period: 0, started_at: now, tracks: '[]' });
-  const stream = (await repos.liveStreams.update(claimed.tenant_id, claimed.id, {
-    active_media_id: media.id,
-    last_error_code: null,
-    last_error_message: null,
-  }))!;
+  const stream = must(
+    await repos.liveStreams.update(claimed.tenant_id, claimed.id, {
+      active_media_id: media.id,
+      last_error_code: null,
+      last_error_message: null,
+    }),
+  );
   await announceStream(tx, 'live_stream.active', stream, { mediaId: media.id, reconnected: false });
   return { stream, media, period: 0, continued: false };
 }
@@ -106,7 +115,11 @@ export async function releasePublisher(
  * and its recording is assembled (or, for a stream that does not record, it is deleted). False
  * when someone else ended it first.
  */
-export async function finishBroadcast(tx: BroadcastTx, stream: LiveStreamRow, mediaId: string): Promise<boolean> {
+export async function finishBroadcast(
+  tx: BroadcastTx,
+  stream: LiveStreamRow,
+  mediaId: string,
+): Promise<boolean> {
   const { repos, now } = tx;
   const idle = await repos.liveStreams.endBroadcast(stream.id, mediaId, now);
   if (!idle) return false;
@@ -125,4 +138,9 @@ export async function finishBroadcast(tx: BroadcastTx, stream: LiveStreamRow, me
 export function timingTrack(periods: readonly LiveTrack[][]): string | undefined {
   const all = periods.flat();
   return (all.find((t) => t.kind === 'video') ?? all[0])?.id;
+}
+
+function must<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error('the live stream was deleted meanwhile');
+  return row;
 }

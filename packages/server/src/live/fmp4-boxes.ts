@@ -44,6 +44,12 @@ function* boxes(buf: Buffer, start: number, end: number): Generator<Box> {
   }
 }
 
+/** The first box between `start` and `end`. */
+function firstBox(buf: Buffer, start: number, end: number): Box | null {
+  for (const box of boxes(buf, start, end)) return box;
+  return null;
+}
+
 /** The first box of `path` (types from the outside in), searching containers only. */
 function find(buf: Buffer, path: readonly string[], start = 0, end = buf.length): Box | null {
   for (const box of boxes(buf, start, end)) {
@@ -70,7 +76,7 @@ export function readInit(buf: Buffer): InitInfo | null {
   if (timescaleAt + 4 > mdhd.end) return null;
   const timescale = buf.readUInt32BE(timescaleAt);
   // stsd: version/flags (4), entry count (4), then the first sample entry box.
-  const entry = boxes(buf, stsd.body + 8, stsd.end).next().value;
+  const entry = firstBox(buf, stsd.body + 8, stsd.end);
   if (!entry) return null;
   if (handler === 'vide') {
     // Visual sample entry: 6 reserved + 2 index + 16 predefined, width and height, … 78 bytes in all.

@@ -32,10 +32,11 @@ export class IngestClock {
     let hi = this.marks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.marks[mid]!.dts <= dts) lo = mid;
+      if ((this.marks[mid]?.dts ?? Infinity) <= dts) lo = mid;
       else hi = mid - 1;
     }
-    const mark = this.marks[lo]!;
+    const mark = this.marks[lo];
+    if (!mark) return null;
     return Math.round(mark.at + Math.max(0, dts - mark.dts));
   }
 }

@@ -58,7 +58,9 @@ export class LiveIngest {
   async listenRtmp(port: number, host: string): Promise<void> {
     const server = createRtmpServer(
       (request) => this.publish(request),
-      (err) => this.deps.logger.error({ err }, 'live ingest failed'),
+      (err) => {
+        this.deps.logger.error({ err }, 'live ingest failed');
+      },
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -117,16 +119,27 @@ export class LiveIngest {
     });
     if (typeof claimed === 'string') return refuse(claimed);
     const { stream, media, period } = claimed;
-    this.deps.logger.info({ liveStreamId: stream.id, mediaId: media.id, period }, 'live broadcast publishing');
+    this.deps.logger.info(
+      { liveStreamId: stream.id, mediaId: media.id, period },
+      'live broadcast publishing',
+    );
     const session = new LiveSession(
-      { tenantId: stream.tenant_id, mediaId: media.id, period, latency: stream.latency, ladder: stream.ladder },
+      {
+        tenantId: stream.tenant_id,
+        mediaId: media.id,
+        period,
+        latency: stream.latency,
+        ladder: stream.ladder,
+      },
       {
         rows: this.segmentRows(),
         storage: this.deps.storage,
         workdir: await sessionWorkdir(this.deps.workRoot, media.id, period),
         now: this.now,
         refuse: (code, message) => void this.refuseMedia(stream, code, message),
-        onError: (err) => this.deps.logger.warn({ err, liveStreamId: stream.id }, 'storing a live segment failed'),
+        onError: (err) => {
+          this.deps.logger.warn({ err, liveStreamId: stream.id }, 'storing a live segment failed');
+        },
         onStored: (s) => {
           this.deps.metrics.segments.inc();
           this.deps.metrics.ingestBytes.inc(s.bytes);
@@ -138,8 +151,12 @@ export class LiveIngest {
     this.running.set(stream.id, running);
     this.deps.metrics.active.set(this.running.size);
     return {
-      push: (packet) => session.push(packet),
-      setHeight: (height) => session.setHeight(height),
+      push: (packet) => {
+        session.push(packet);
+      },
+      setHeight: (height) => {
+        session.setHeight(height);
+      },
       closed: () => {
         if (this.running.get(stream.id) === running) void this.leave(running, 'the publisher disconnected');
       },
@@ -183,10 +200,15 @@ export class LiveIngest {
         last_error_message: message,
       });
       if (updated) {
-        await announceStream({ repos, queue: this.deps.queue, now: this.now() }, 'live_stream.disconnected', updated, {
-          reason: message,
-          code,
-        });
+        await announceStream(
+          { repos, queue: this.deps.queue, now: this.now() },
+          'live_stream.disconnected',
+          updated,
+          {
+            reason: message,
+            code,
+          },
+        );
       }
     });
     await this.kickAndRelease(stream.id, message);
@@ -203,7 +225,9 @@ export class LiveIngest {
     const ids = [...this.running.keys()];
     if (ids.length === 0) return;
     try {
-      const held = new Set(await this.deps.transaction((r) => r.liveStreams.heartbeat(this.owner, ids, this.now())));
+      const held = new Set(
+        await this.deps.transaction((r) => r.liveStreams.heartbeat(this.owner, ids, this.now())),
+      );
       // A stream completed, disabled, deleted or given a new key elsewhere: its publisher goes.
       for (const id of ids) if (!held.has(id)) await this.kick(id);
     } catch (err) {
@@ -233,7 +257,9 @@ export class LiveIngest {
       for (const row of await transaction((r) => r.liveStreams.listExpired(now))) {
         const mediaId = row.active_media_id;
         if (!mediaId) {
-          await transaction((r) => r.liveStreams.update(row.tenant_id, row.id, { status: 'idle', reconnect_deadline: null }));
+          await transaction((r) =>
+            r.liveStreams.update(row.tenant_id, row.id, { status: 'idle', reconnect_deadline: null }),
+          );
           continue;
         }
         await transaction((repos) => finishBroadcast({ repos, queue, now }, row, mediaId));

@@ -13,7 +13,11 @@ export interface LiveMetrics {
 
 export function createLiveMetrics(registry: Registry): LiveMetrics {
   return {
-    active: new Gauge({ name: 'kino_live_broadcasts_active', help: 'Publishers this process carries', registers: [registry] }),
+    active: new Gauge({
+      name: 'kino_live_broadcasts_active',
+      help: 'Publishers this process carries',
+      registers: [registry],
+    }),
     refused: new Counter({
       name: 'kino_live_publishers_refused_total',
       help: 'Publishers refused, by reason',
@@ -25,7 +29,11 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
       help: 'Publisher connections that ended (each opens a reconnect window)',
       registers: [registry],
     }),
-    segments: new Counter({ name: 'kino_live_segments_total', help: 'Live segments stored', registers: [registry] }),
+    segments: new Counter({
+      name: 'kino_live_segments_total',
+      help: 'Live segments stored',
+      registers: [registry],
+    }),
     ingestBytes: new Counter({
       name: 'kino_live_ingest_bytes_total',
       help: 'Bytes of packaged live segments stored (the ingest bitrate is its rate)',
@@ -33,7 +41,7 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
     }),
     segmentAge: new Histogram({
       name: 'kino_live_segment_age_seconds',
-      help: 'From a segment\'s first frame arriving to the segment being listed',
+      help: "From a segment's first frame arriving to the segment being listed",
       buckets: [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 15],
       registers: [registry],
     }),

@@ -59,10 +59,16 @@ export class LivePackager {
     // A publisher that vanished mid-write leaves EPIPE on our side; the exit code tells the rest.
     this.child.stdin?.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
-      this.child.on('close', (code) => resolve(code));
-      this.child.on('error', () => resolve(-1));
+      this.child.on('close', (code) => {
+        resolve(code);
+      });
+      this.child.on('error', () => {
+        resolve(-1);
+      });
     });
-    this.timer = setInterval(() => this.queueScan(), POLL_MS);
+    this.timer = setInterval(() => {
+      this.queueScan();
+    }, POLL_MS);
   }
 
   /** Feeds publisher bytes; false when ffmpeg is not keeping up (the caller may pause its socket). */

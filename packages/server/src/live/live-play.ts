@@ -12,7 +12,12 @@ import { isWellFormedId } from '../lib/ids.ts';
 import type { Repositories } from '../repositories/repositories.ts';
 import { StorageNotFoundError, type Storage } from '../storage/storage.ts';
 import { storageLayout } from '../storage/storage-layout.ts';
-import { liveDashManifest, liveMasterPlaylist, liveMediaPlaylist, type LivePlaylistOptions } from './live-playlists.ts';
+import {
+  liveDashManifest,
+  liveMasterPlaylist,
+  liveMediaPlaylist,
+  type LivePlaylistOptions,
+} from './live-playlists.ts';
 import { parseTracks, type LivePeriod, type LiveSegment } from './live-tracks.ts';
 import { segmentSecondsFor } from './packager-command.ts';
 
@@ -45,7 +50,13 @@ export class LivePlayback implements LivePlaybackPort {
     this.now = deps.now ?? Date.now;
   }
 
-  async serveMedia(request: FastifyRequest, reply: FastifyReply, media: PlayableMedia, rest: string, admission: Admission) {
+  async serveMedia(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    media: PlayableMedia,
+    rest: string,
+    admission: Admission,
+  ) {
     return this.serve(request, reply, media, rest, admission, '');
   }
 
@@ -60,16 +71,25 @@ export class LivePlayback implements LivePlaybackPort {
       }
       const stream = await this.deps.repos.liveStreams.getById(liveStreamId);
       if (!stream) return sendProblem(reply, new ApiError('not_found', 'live stream not found'));
-      const media = stream.active_media_id ? await this.deps.repos.media.getForPlayback(stream.active_media_id) : undefined;
+      const media = stream.active_media_id
+        ? await this.deps.repos.media.getForPlayback(stream.active_media_id)
+        : undefined;
       if (!media || media.live_status !== 'active') {
-        return sendProblem(reply, new ApiError('live_stream_idle', 'the live stream is not broadcasting now'));
+        return sendProblem(
+          reply,
+          new ApiError('live_stream_idle', 'the live stream is not broadcasting now'),
+        );
       }
       const admission = await admit(access, request, media, token);
       // Child URLs name the broadcast's media, relative to this path (so a token path carries on).
       return this.serve(request, reply, media, file, admission, `../../${media.id}/`);
     };
     return async (app: App) => {
-      app.get('/play/live/:liveStreamId/:file', { config: { access: 'public' }, schema: { hide: true } }, handler(false));
+      app.get(
+        '/play/live/:liveStreamId/:file',
+        { config: { access: 'public' }, schema: { hide: true } },
+        handler(false),
+      );
       app.get(
         '/play/t/:token/live/:liveStreamId/:file',
         { config: { access: 'public' }, schema: { hide: true } },
@@ -88,7 +108,9 @@ export class LivePlayback implements LivePlaybackPort {
   ) {
     const notFound = () => sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
     const ended = media.live_status !== 'active';
-    const stream = media.live_stream_id ? await this.deps.repos.liveStreams.getById(media.live_stream_id) : undefined;
+    const stream = media.live_stream_id
+      ? await this.deps.repos.liveStreams.getById(media.live_stream_id)
+      : undefined;
     const opts: LivePlaylistOptions = {
       ended,
       dvrWindowSeconds: stream?.dvr_window_seconds ?? 7200,
@@ -99,12 +121,18 @@ export class LivePlayback implements LivePlaybackPort {
     const textPolicy = ended ? `${privacy}, max-age=10` : `${privacy}, max-age=1`;
     const segment = SEGMENT.exec(rest);
     if (segment) {
-      const [, period, track, name, seq] = segment;
+      const [, period = '', track = '', name, seq] = segment;
       const key =
         seq === undefined
-          ? storageLayout.liveInitKey(media.tenant_id, media.id, Number(period), track!)
-          : storageLayout.liveSegmentKey(media.tenant_id, media.id, Number(period), track!, Number(seq));
-      return this.sendObject(request, reply, key, name === 'init.mp4' ? TYPES.mp4 : TYPES.m4s, `${privacy}, max-age=31536000, immutable`);
+          ? storageLayout.liveInitKey(media.tenant_id, media.id, Number(period), track)
+          : storageLayout.liveSegmentKey(media.tenant_id, media.id, Number(period), track, Number(seq));
+      return this.sendObject(
+        request,
+        reply,
+        key,
+        name === 'init.mp4' ? TYPES.mp4 : TYPES.m4s,
+        `${privacy}, max-age=31536000, immutable`,
+      );
     }
     const periods = await this.periods(media.id);
     const playlist = PLAYLIST.exec(rest);
@@ -119,7 +147,8 @@ export class LivePlayback implements LivePlaybackPort {
       return sendText(reply, liveMediaPlaylist(track, segments, opts), TYPES.m3u8, textPolicy);
     }
     const latest = [...periods].reverse().find((p) => p.tracks.length > 0);
-    if (!latest) return sendProblem(reply, new ApiError('not_found', 'the broadcast has not sent a segment yet'));
+    if (!latest)
+      return sendProblem(reply, new ApiError('not_found', 'the broadcast has not sent a segment yet'));
     if (rest === 'master.m3u8') {
       return sendText(reply, liveMasterPlaylist(latest.tracks, base), TYPES.m3u8, textPolicy);
     }
@@ -127,7 +156,12 @@ export class LivePlayback implements LivePlaybackPort {
       const ids = new Set(periods.flatMap((p) => p.tracks.map((t) => t.id)));
       const byTrack = new Map<string, LiveSegment[]>();
       for (const id of ids) byTrack.set(id, await this.segments(media.id, id));
-      return sendText(reply, liveDashManifest(periods, byTrack, opts, this.now(), base), TYPES.mpd, textPolicy);
+      return sendText(
+        reply,
+        liveDashManifest(periods, byTrack, opts, this.now(), base),
+        TYPES.mpd,
+        textPolicy,
+      );
     }
     return notFound();
   }
@@ -139,7 +173,12 @@ export class LivePlayback implements LivePlaybackPort {
 
   private async segments(mediaId: string, track: string): Promise<LiveSegment[]> {
     const rows = await this.deps.repos.liveSegments.segments(mediaId, track);
-    return rows.map((r) => ({ seq: r.seq, period: r.period, durationMs: r.duration_ms, receivedAt: Number(r.received_at) }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      period: r.period,
+      durationMs: r.duration_ms,
+      receivedAt: r.received_at,
+    }));
   }
 
   /** LL-HLS blocking reload: answer once segment `msn` exists, or after `maxMs`. */
@@ -151,21 +190,32 @@ export class LivePlayback implements LivePlaybackPort {
     }
   }
 
-  private async sendObject(request: FastifyRequest, reply: FastifyReply, key: string, type: string, cache: string) {
+  private async sendObject(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: string,
+    type: string,
+    cache: string,
+  ) {
     try {
       if (request.method === 'HEAD') {
         const info = await this.deps.storage.head(key);
         if (!info) throw new StorageNotFoundError(key);
-        return reply.header('content-type', type).header('content-length', info.size).header('cache-control', cache).send();
+        return await reply
+          .header('content-type', type)
+          .header('content-length', info.size)
+          .header('cache-control', cache)
+          .send();
       }
       const object = await this.deps.storage.get(key);
-      return reply
+      return await reply
         .header('content-type', type)
         .header('content-length', object.contentLength)
         .header('cache-control', cache)
         .send(object.body);
     } catch (err) {
-      if (err instanceof StorageNotFoundError) return sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
+      if (err instanceof StorageNotFoundError)
+        return sendProblem(reply, new ApiError('not_found', 'nothing to play here'));
       throw err;
     }
   }

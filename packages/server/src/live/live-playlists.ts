@@ -33,15 +33,21 @@ export function inWindow(segments: readonly LiveSegment[], opts: LivePlaylistOpt
 }
 
 /** The HLS media playlist of one track. */
-export function liveMediaPlaylist(track: string, all: readonly LiveSegment[], opts: LivePlaylistOptions): string {
+export function liveMediaPlaylist(
+  track: string,
+  all: readonly LiveSegment[],
+  opts: LivePlaylistOptions,
+): string {
   const shown = inWindow(all, opts);
   const first = shown[0];
   const maxMs = Math.max(opts.segmentSeconds * 1000, ...all.map((s) => s.durationMs));
   const target = Math.ceil(maxMs / 1000 - 0.001);
   // Each period change before the first listed segment is a discontinuity players have passed.
   let discontinuities = 0;
-  for (let i = 1; first && i < all.length && all[i - 1]!.seq < first.seq; i++) {
-    if (all[i]!.period !== all[i - 1]!.period) discontinuities++;
+  for (let i = 1; first && i < all.length; i++) {
+    const [before, at] = [all[i - 1], all[i]];
+    if (!before || !at || before.seq >= first.seq) break;
+    if (at.period !== before.period) discontinuities++;
   }
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`];
   if (opts.blockingReload && !opts.ended) {
@@ -57,7 +63,11 @@ export function liveMediaPlaylist(track: string, all: readonly LiveSegment[], op
       lines.push(`#EXT-X-MAP:URI="${initPath(track, s.period)}"`);
       period = s.period;
     }
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${iso(s.receivedAt)}`, `#EXTINF:${seconds(s.durationMs)},`, segmentPath(track, s));
+    lines.push(
+      `#EXT-X-PROGRAM-DATE-TIME:${iso(s.receivedAt)}`,
+      `#EXTINF:${seconds(s.durationMs)},`,
+      segmentPath(track, s),
+    );
   }
   if (opts.ended) lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';
@@ -85,7 +95,10 @@ export function liveMasterPlaylist(tracks: readonly LiveTrack[], base = ''): str
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${base}live/${v.id}.m3u8`);
   }
   if (videos.length === 0 && audio) {
-    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${audio.bandwidth},CODECS="${audio.codecs}"`, `${base}live/${audio.id}.m3u8`);
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${audio.bandwidth},CODECS="${audio.codecs}"`,
+      `${base}live/${audio.id}.m3u8`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -114,7 +127,7 @@ export function liveDashManifest(
     return first;
   };
   const withSegments = periods.filter((p) => firstOfPeriod(p.period));
-  const origin = withSegments.length ? firstOfPeriod(withSegments[0]!.period)!.receivedAt : now;
+  const origin = (withSegments[0] && firstOfPeriod(withSegments[0].period)?.receivedAt) ?? now;
   let staticStart = 0;
   const periodXml: string[] = [];
   for (const p of withSegments) {
@@ -135,14 +148,17 @@ export function liveDashManifest(
         }
         periodMs = Math.max(periodMs, t - track.startMs);
         const timeline = listed
-          .map((s, i) => `<S ${i === 0 ? `t="${Math.round(starts.get(s.seq) ?? 0)}" ` : ''}d="${s.durationMs}"/>`)
+          .map(
+            (s, i) =>
+              `<S ${i === 0 ? `t="${Math.round(starts.get(s.seq) ?? 0)}" ` : ''}d="${s.durationMs}"/>`,
+          )
           .join('');
         const size = track.width && track.height ? ` width="${track.width}" height="${track.height}"` : '';
         reps.push(
           `<Representation id="${track.id}" codecs="${xml(track.codecs)}" bandwidth="${track.bandwidth}"${size}>` +
             `<SegmentTemplate timescale="1000" presentationTimeOffset="${Math.round(track.startMs)}" ` +
             `initialization="live/${initPath(track.id, p.period)}" media="live/p${p.period}/${track.id}/$Number$.m4s" ` +
-            `startNumber="${listed[0]!.seq}"><SegmentTimeline>${timeline}</SegmentTimeline></SegmentTemplate></Representation>`,
+            `startNumber="${listed[0]?.seq ?? 0}"><SegmentTimeline>${timeline}</SegmentTimeline></SegmentTemplate></Representation>`,
         );
       }
       if (reps.length) {
@@ -153,7 +169,7 @@ export function liveDashManifest(
       }
     }
     if (sets.length === 0) continue;
-    const start = opts.ended ? staticStart : firstOfPeriod(p.period)!.receivedAt - origin;
+    const start = opts.ended ? staticStart : (firstOfPeriod(p.period)?.receivedAt ?? origin) - origin;
     staticStart += periodMs;
     periodXml.push(`<Period id="p${p.period}" start="${duration(start)}">${sets.join('')}</Period>`);
   }

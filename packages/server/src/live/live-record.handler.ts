@@ -61,8 +61,8 @@ export function liveRecordHandler(deps: LiveRecordDeps): JobHandler<{ tenantId: 
         if (video?.width && video.height) size ??= { width: video.width, height: video.height };
         progress(Math.round((files.length / periods.length) * 60), 'joining the broadcast');
       }
-      if (files.length === 0) throw new Error('the broadcast has no segment to record');
-      let original = files[0]!;
+      let original = files[0];
+      if (original === undefined) throw new Error('the broadcast has no segment to record');
       if (files.length > 1) {
         const list = path.join(workdir, 'periods.txt');
         await fs.writeFile(list, concatList(files.map((f) => path.basename(f))));
@@ -76,7 +76,11 @@ export function liveRecordHandler(deps: LiveRecordDeps): JobHandler<{ tenantId: 
       }
       const key = recordingKey(mediaId);
       const stat = await fs.stat(original);
-      const stored = await deps.storage.put(key, createReadStream(original), { size: stat.size, sha256: true, contentType: 'video/mp4' });
+      const stored = await deps.storage.put(key, createReadStream(original), {
+        size: stat.size,
+        sha256: true,
+        contentType: 'video/mp4',
+      });
       await deps.transaction((repos) =>
         storeSource(
           { repos, queue: deps.queue, now: deps.queue.now() },
@@ -103,7 +107,9 @@ async function writeTrack(
   track: LiveTrack,
   file: string,
 ): Promise<boolean> {
-  const segments = (await deps.repos.liveSegments.segments(mediaId, track.id)).filter((s) => s.period === period);
+  const segments = (await deps.repos.liveSegments.segments(mediaId, track.id)).filter(
+    (s) => s.period === period,
+  );
   if (segments.length === 0) return false;
   const out = await fs.open(file, 'w');
   try {

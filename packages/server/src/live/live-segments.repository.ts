@@ -56,7 +56,7 @@ export class LiveSegmentsRepository {
       .where('media_id', '=', mediaId)
       .where('track', '=', track)
       .executeTakeFirst();
-    return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+    return row?.last == null ? 0 : row.last + 1;
   }
 
   /** A track's segments in order, from `fromReceivedAt` on (the DVR window) when given. */
@@ -74,7 +74,7 @@ export class LiveSegmentsRepository {
   async durationMs(mediaId: string, track: string): Promise<number> {
     const row = await this.db
       .selectFrom('live_segments')
-      .select((eb) => eb.fn.sum<number>('duration_ms').as('total'))
+      .select((eb) => eb.fn.sum<number | string>('duration_ms').as('total'))
       .where('media_id', '=', mediaId)
       .where('track', '=', track)
       .executeTakeFirst();

@@ -3,7 +3,15 @@ import path from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import { storageLayout } from '../storage/storage-layout.ts';
 import { FlvTimeline } from './flv-timeline.ts';
-import { audioCodecOf, FLV_AUDIO, FLV_VIDEO, flvHeader, flvTag, videoCodecOf, type IngestPacket } from './flv-tags.ts';
+import {
+  audioCodecOf,
+  FLV_AUDIO,
+  FLV_VIDEO,
+  flvHeader,
+  flvTag,
+  videoCodecOf,
+  type IngestPacket,
+} from './flv-tags.ts';
 import { readInit, readSegmentStart } from './fmp4-boxes.ts';
 import { IngestClock } from './ingest-clock.ts';
 import { LivePackager, type FinishedSegment } from './live-packager.ts';
@@ -58,6 +66,8 @@ export class LiveSession {
   private packager: LivePackager | null = null;
   private closed = false;
   private readonly tracks: LiveTrack[] = [];
+  /** The tracks the packager makes: the period is listed once each has its first segment. */
+  private expectedTracks = 0;
   private readonly nextSeq = new Map<string, number>();
   private readonly elapsedMs = new Map<string, number>();
 
@@ -73,7 +83,9 @@ export class LiveSession {
 
   push(packet: IngestPacket): void {
     if (this.closed) return;
-    if (packet.type === FLV_VIDEO && packet.flags === 2) this.video ??= packet;
+    // H.264 is known by its sequence header; any other codec by its first frame.
+    if (packet.type === FLV_VIDEO && (packet.flags === 2 || videoCodecOf(packet) !== 'h264'))
+      this.video ??= packet;
     if (packet.type === FLV_AUDIO && packet.flags === 0) this.audio ??= packet;
     if (packet.type === FLV_AUDIO && !this.audio && packet.codecId !== 10) this.audio = packet;
     if (packet.type === 18) return;
@@ -108,6 +120,7 @@ export class LiveSession {
       this.deps.refuse(plan.refused, plan.message);
       return;
     }
+    this.expectedTracks = plan.tracks.length;
     this.packager = new LivePackager(plan, this.deps.workdir, (s) => this.store(s));
     this.packager.write(flvHeader(input.audio !== null, true));
     for (const tag of this.held) this.packager.write(tag);
@@ -185,7 +198,10 @@ export class LiveSession {
       bandwidth: Math.max(32_000, Math.round(bitsPerSecond * 1.2)),
       startMs: (start / info.timescale) * 1000,
     });
-    await this.deps.rows.setPeriodTracks(mediaId, period, JSON.stringify(this.tracks));
+    // Players read the tracks from the master playlist once: list them all or none yet.
+    if (this.tracks.length === this.expectedTracks) {
+      await this.deps.rows.setPeriodTracks(mediaId, period, JSON.stringify(this.tracks));
+    }
   }
 }
 

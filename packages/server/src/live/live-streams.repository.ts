@@ -114,7 +114,11 @@ export class LiveStreamsRepository {
   }
 
   /** A dead owner's broadcast waits for its publisher like any dropped one (a restart is a reconnect). */
-  orphanToReconnecting(row: LiveStreamRow, deadline: number, now: number): Promise<LiveStreamRow | undefined> {
+  orphanToReconnecting(
+    row: LiveStreamRow,
+    deadline: number,
+    now: number,
+  ): Promise<LiveStreamRow | undefined> {
     return this.db
       .updateTable('live_streams')
       .set({ status: 'reconnecting', owner: null, reconnect_deadline: deadline, updated_at: now })

@@ -8,7 +8,9 @@ import type { App } from '../http/types.ts';
 import { MAX_TOKEN_SECONDS } from '../media/playback-limits.ts';
 import type { LiveStreamsService, LiveStreamView } from './live-streams.service.ts';
 
-const livePlaybackSchema = z.object({ hls: z.string(), dash: z.string(), embed: z.string() }).meta({ id: 'LivePlayback' });
+const livePlaybackSchema = z
+  .object({ hls: z.string(), dash: z.string(), embed: z.string() })
+  .meta({ id: 'LivePlayback' });
 
 export const liveStreamSchema = z
   .object({
@@ -24,14 +26,20 @@ export const liveStreamSchema = z
     streamKey: z.string().optional().describe('Secret: shown on create and on reset-stream-key only'),
     ingest: z.object({
       rtmpServer: z.string().nullable().describe('What OBS calls "Server"'),
-      rtmpUrl: z.string().nullable().describe('The server with the key appended (ffmpeg publishes to it); with the key only'),
+      rtmpUrl: z
+        .string()
+        .nullable()
+        .describe('The server with the key appended (ffmpeg publishes to it); with the key only'),
       srtUrl: z.string().nullable().describe('SRT ingest; null where this Kino takes no SRT'),
     }),
     playback: livePlaybackSchema,
     activeMediaId: z.string().nullable(),
     recentMediaIds: z.array(z.string()),
     reconnectDeadline: timestamp.nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable().describe('why the last publisher was refused'),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .describe('why the last publisher was refused'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -43,7 +51,12 @@ const settings = {
   latency: z.enum(['standard', 'low']).optional(),
   ladder: z.enum(['passthrough', 'abr']).optional(),
   reconnectWindowSeconds: z.number().int().min(0).max(1800).optional(),
-  dvrWindowSeconds: z.number().int().min(30).max(12 * 3600).optional(),
+  dvrWindowSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(12 * 3600)
+    .optional(),
   record: z.boolean().optional(),
 };
 
@@ -91,10 +104,12 @@ export function liveStreamsRoutes(deps: LiveRoutesDeps) {
         },
         activeMediaId: row.active_media_id,
         recentMediaIds: view.recentMediaIds,
-        reconnectDeadline: row.reconnect_deadline === null ? null : toIso(Number(row.reconnect_deadline)),
-        error: row.last_error_code ? { code: row.last_error_code, message: row.last_error_message ?? '' } : null,
-        createdAt: toIso(Number(row.created_at)),
-        updatedAt: toIso(Number(row.updated_at)),
+        reconnectDeadline: row.reconnect_deadline === null ? null : toIso(row.reconnect_deadline),
+        error: row.last_error_code
+          ? { code: row.last_error_code, message: row.last_error_message ?? '' }
+          : null,
+        createdAt: toIso(row.created_at),
+        updatedAt: toIso(row.updated_at),
       };
     };
     const one = { 200: liveStreamSchema, ...withNotFound };
@@ -103,9 +118,17 @@ export function liveStreamsRoutes(deps: LiveRoutesDeps) {
       '/v1/live-streams',
       {
         config: { access: 'media:write' },
-        schema: { tags, summary: 'Create a live stream', body: z.strictObject(settings).nullish(), response: { 201: liveStreamSchema, ...withNotFound } },
+        schema: {
+          tags,
+          summary: 'Create a live stream',
+          body: z.strictObject(settings).nullish(),
+          response: { 201: liveStreamSchema, ...withNotFound },
+        },
       },
-      async (request, reply) => reply.code(201).send(toJson(request, await deps.service.create(tenantOf(request), request.body ?? {}))),
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(toJson(request, await deps.service.create(tenantOf(request), request.body ?? {}))),
     );
     app.get(
       '/v1/live-streams',
@@ -115,51 +138,83 @@ export function liveStreamsRoutes(deps: LiveRoutesDeps) {
           tags,
           summary: 'List live streams, newest first',
           querystring: z.object(paginationQuery),
-          response: { 200: z.object({ items: z.array(liveStreamSchema), nextCursor: z.string().nullable() }), ...withNotFound },
+          response: {
+            200: z.object({ items: z.array(liveStreamSchema), nextCursor: z.string().nullable() }),
+            ...withNotFound,
+          },
         },
       },
       async (request) => {
         const { limit, cursor } = request.query;
-        const rows = await deps.service.list(tenantOf(request), limit, cursor ? decodeCursor(cursor) : undefined);
+        const rows = await deps.service.list(
+          tenantOf(request),
+          limit,
+          cursor ? decodeCursor(cursor) : undefined,
+        );
         const page = toPage(rows, limit);
         return { items: page.items.map((v) => toJson(request, v)), nextCursor: page.nextCursor };
       },
     );
     app.get(
       '/v1/live-streams/:id',
-      { config: { access: 'media:read' }, schema: { tags, summary: 'A live stream', params: idParams, response: one } },
+      {
+        config: { access: 'media:read' },
+        schema: { tags, summary: 'A live stream', params: idParams, response: one },
+      },
       async (request) => toJson(request, await deps.service.get(tenantOf(request), request.params.id)),
     );
     app.patch(
       '/v1/live-streams/:id',
       {
         config: { access: 'media:write' },
-        schema: { tags, summary: 'Change a live stream\'s settings', params: idParams, body: z.strictObject(settings), response: one },
+        schema: {
+          tags,
+          summary: "Change a live stream's settings",
+          params: idParams,
+          body: z.strictObject(settings),
+          response: one,
+        },
       },
-      async (request) => toJson(request, await deps.service.update(tenantOf(request), request.params.id, request.body)),
+      async (request) =>
+        toJson(request, await deps.service.update(tenantOf(request), request.params.id, request.body)),
     );
     app.delete(
       '/v1/live-streams/:id',
       {
         config: { access: 'media:write' },
-        schema: { tags, summary: 'Delete a live stream (its recordings stay)', params: idParams, response: { 204: z.null(), ...withNotFound } },
+        schema: {
+          tags,
+          summary: 'Delete a live stream (its recordings stay)',
+          params: idParams,
+          response: { 204: z.null(), ...withNotFound },
+        },
       },
       async (request, reply) => {
         await deps.service.remove(tenantOf(request), request.params.id);
         return reply.code(204).send(null);
       },
     );
-    const action = (path: string, summary: string, run: (tenantId: string, id: string) => Promise<LiveStreamView>) =>
+    const action = (
+      path: string,
+      summary: string,
+      run: (tenantId: string, id: string) => Promise<LiveStreamView>,
+    ) =>
       app.post(
         `/v1/live-streams/:id/${path}`,
         { config: { access: 'media:write' }, schema: { tags, summary, params: idParams, response: one } },
         async (request) => toJson(request, await run(tenantOf(request), request.params.id)),
       );
-    action('reset-stream-key', 'A new stream key (shown once); a publisher using the old one is disconnected', (t, id) =>
-      deps.service.resetKey(t, id),
+    action(
+      'reset-stream-key',
+      'A new stream key (shown once); a publisher using the old one is disconnected',
+      (t, id) => deps.service.resetKey(t, id),
     );
-    action('complete', 'End the current broadcast now, without waiting for a reconnect', (t, id) => deps.service.complete(t, id));
-    action('disable', 'Refuse publishers (a running broadcast ends)', (t, id) => deps.service.setEnabled(t, id, false));
+    action('complete', 'End the current broadcast now, without waiting for a reconnect', (t, id) =>
+      deps.service.complete(t, id),
+    );
+    action('disable', 'Refuse publishers (a running broadcast ends)', (t, id) =>
+      deps.service.setEnabled(t, id, false),
+    );
     action('enable', 'Take publishers again', (t, id) => deps.service.setEnabled(t, id, true));
 
     app.post(
@@ -168,10 +223,15 @@ export function liveStreamsRoutes(deps: LiveRoutesDeps) {
         config: { access: 'media:read' },
         schema: {
           tags,
-          summary: 'A signed, expiring token for the stream\'s broadcasts and the URLs that carry it',
+          summary: "A signed, expiring token for the stream's broadcasts and the URLs that carry it",
           params: idParams,
-          body: z.strictObject({ expiresInSeconds: z.number().int().min(10).max(MAX_TOKEN_SECONDS).default(3600) }).nullish(),
-          response: { 201: z.object({ token: z.string(), expiresAt: timestamp, playback: livePlaybackSchema }), ...withNotFound },
+          body: z
+            .strictObject({ expiresInSeconds: z.number().int().min(10).max(MAX_TOKEN_SECONDS).default(3600) })
+            .nullish(),
+          response: {
+            201: z.object({ token: z.string(), expiresAt: timestamp, playback: livePlaybackSchema }),
+            ...withNotFound,
+          },
         },
       },
       async (request, reply) => {

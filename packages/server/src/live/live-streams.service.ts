@@ -95,7 +95,9 @@ export class LiveStreamsService {
 
   async list(tenantId: string, limit: number, after?: { createdAt: number; id: string }) {
     const rows = await this.deps.repos.liveStreams.list(tenantId, limit, after);
-    return Promise.all(rows.map(async (row) => ({ ...(await this.view(row)), created_at: row.created_at, id: row.id })));
+    return Promise.all(
+      rows.map(async (row) => ({ ...(await this.view(row)), created_at: row.created_at, id: row.id })),
+    );
   }
 
   async update(tenantId: string, id: string, input: LiveStreamInput): Promise<LiveStreamView> {
@@ -106,16 +108,21 @@ export class LiveStreamsService {
         ...(input.visibility !== undefined && { visibility: input.visibility }),
         ...(input.latency !== undefined && { latency: input.latency }),
         ...(input.ladder !== undefined && { ladder: input.ladder }),
-        ...(input.reconnectWindowSeconds !== undefined && { reconnect_window_seconds: input.reconnectWindowSeconds }),
+        ...(input.reconnectWindowSeconds !== undefined && {
+          reconnect_window_seconds: input.reconnectWindowSeconds,
+        }),
         ...(input.dvrWindowSeconds !== undefined && { dvr_window_seconds: input.dvrWindowSeconds }),
         ...(input.record !== undefined && { record: input.record ? 1 : 0 }),
         updated_at: tx.now,
       });
       // A running broadcast becomes private (or public) with its stream.
       if (updated?.active_media_id && input.visibility !== undefined) {
-        await tx.repos.media.update(tenantId, updated.active_media_id, { visibility: input.visibility, updated_at: tx.now });
+        await tx.repos.media.update(tenantId, updated.active_media_id, {
+          visibility: input.visibility,
+          updated_at: tx.now,
+        });
       }
-      return updated!;
+      return must(updated);
     });
     return this.view(row);
   }
@@ -126,8 +133,17 @@ export class LiveStreamsService {
     const row = await this.change(async (tx) => {
       const stream = await this.foundIn(tx, tenantId, id);
       const deadline = tx.now + stream.reconnect_window_seconds * 1000;
-      const paused = stream.status === 'active' ? { status: 'reconnecting' as const, owner: null, reconnect_deadline: deadline } : {};
-      return (await tx.repos.liveStreams.update(tenantId, id, { key_hash: key.hash, ...paused, updated_at: tx.now }))!;
+      const paused =
+        stream.status === 'active'
+          ? { status: 'reconnecting' as const, owner: null, reconnect_deadline: deadline }
+          : {};
+      return must(
+        await tx.repos.liveStreams.update(tenantId, id, {
+          key_hash: key.hash,
+          ...paused,
+          updated_at: tx.now,
+        }),
+      );
     });
     await this.deps.kick?.(id);
     return this.view(row, key.key);
@@ -137,9 +153,10 @@ export class LiveStreamsService {
   async complete(tenantId: string, id: string): Promise<LiveStreamView> {
     const row = await this.change(async (tx) => {
       const stream = await this.foundIn(tx, tenantId, id);
-      if (!stream.active_media_id) throw new ApiError('live_stream_idle', 'the live stream is not broadcasting now');
+      if (!stream.active_media_id)
+        throw new ApiError('live_stream_idle', 'the live stream is not broadcasting now');
       await finishBroadcast(tx, stream, stream.active_media_id);
-      return (await tx.repos.liveStreams.get(tenantId, id))!;
+      return must(await tx.repos.liveStreams.get(tenantId, id));
     });
     await this.deps.kick?.(id);
     return this.view(row);
@@ -149,7 +166,12 @@ export class LiveStreamsService {
     const row = await this.change(async (tx) => {
       const stream = await this.foundIn(tx, tenantId, id);
       if (!enabled && stream.active_media_id) await finishBroadcast(tx, stream, stream.active_media_id);
-      return (await tx.repos.liveStreams.update(tenantId, id, { enabled: enabled ? 1 : 0, updated_at: tx.now }))!;
+      return must(
+        await tx.repos.liveStreams.update(tenantId, id, {
+          enabled: enabled ? 1 : 0,
+          updated_at: tx.now,
+        }),
+      );
     });
     if (!enabled) await this.deps.kick?.(id);
     return this.view(row);
@@ -177,4 +199,9 @@ export class LiveStreamsService {
     if (!row) throw notFound('live stream');
     return row;
   }
+}
+
+function must<T>(row: T | undefined): T {
+  if (row === undefined) throw notFound('live stream');
+  return row;
 }

@@ -45,7 +45,8 @@ export function planPackager(
   if (input.video !== 'h264' && !encode) {
     return {
       refused: 'unsupported_live_codec',
-      message: 'the publisher sends video that is not H.264: send H.264, or use the stream option ladder "abr"',
+      message:
+        'the publisher sends video that is not H.264: send H.264, or use the stream option ladder "abr"',
     };
   }
   const seconds = segmentSecondsFor(opts.latency);
@@ -55,7 +56,8 @@ export function planPackager(
   if (encode) {
     const sourceHeight = input.height ?? 720;
     const rungs = LADDER.filter((r) => r.height <= sourceHeight);
-    const chosen = rungs.length ? rungs : [LADDER[LADDER.length - 1]!];
+    const lowest = LADDER[LADDER.length - 1];
+    const chosen = rungs.length || !lowest ? rungs : [lowest];
     const split = chosen.map((_, i) => `[s${i}]`).join('');
     const scales = chosen.map((r, i) => `[s${i}]scale=-2:${r.height}[o${i}]`).join(';');
     args.push('-filter_complex', `[0:v:0]split=${chosen.length}${split};${scales}`);
@@ -83,14 +85,22 @@ export function planPackager(
     streamMap.push(`a:0,agroup:aud,name:audio`);
   }
   args.push(
-    '-f', 'hls',
-    '-hls_time', String(seconds),
-    '-hls_list_size', '0',
-    '-hls_segment_type', 'fmp4',
-    '-hls_fmp4_init_filename', 'init.mp4',
-    '-hls_flags', 'temp_file',
-    '-hls_segment_filename', `${opts.outDir}/%v/%d.m4s`,
-    '-var_stream_map', streamMap.map((m) => (input.audio === null ? m.replace(',agroup:aud', '') : m)).join(' '),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(seconds),
+    '-hls_list_size',
+    '0',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_fmp4_init_filename',
+    'init.mp4',
+    '-hls_flags',
+    'temp_file',
+    '-hls_segment_filename',
+    `${opts.outDir}/%v/%d.m4s`,
+    '-var_stream_map',
+    streamMap.map((m) => (input.audio === null ? m.replace(',agroup:aud', '') : m)).join(' '),
     `${opts.outDir}/%v/index.m3u8`,
   );
   return { args, tracks };

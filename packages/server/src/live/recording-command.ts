@@ -23,17 +23,43 @@ export function concatList(files: readonly string[]): string {
  * Joins the period files: a copy when they share codecs and picture size, else one encode to the
  * first period's size (a publisher that changed its settings on a reconnect).
  */
-export function joinArgs(list: string, out: string, uniform: boolean, size: { width: number; height: number } | null): string[] {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list];
+export function joinArgs(
+  list: string,
+  out: string,
+  uniform: boolean,
+  size: { width: number; height: number } | null,
+): string[] {
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+  ];
   if (uniform || !size) return [...args, '-c', 'copy', '-movflags', '+faststart', out];
   const { width, height } = size;
   return [
     ...args,
     '-vf',
     `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20',
-    '-c:a', 'aac', '-b:a', '160k',
-    '-movflags', '+faststart',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '20',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '160k',
+    '-movflags',
+    '+faststart',
     out,
   ];
 }

@@ -60,14 +60,22 @@ export function createRtmpServer(publish: Publish, onError: (err: unknown) => vo
     };
     rtmp.onPlayCallback = end;
     rtmp.onPushCallback = () => {
-      if (app !== 'live' || pending !== null || handle !== null) return end();
+      if (app !== 'live' || pending !== null || handle !== null) {
+        end();
+        return;
+      }
       pending = [];
-      publish({ streamKey: name, remote: `${socket.remoteAddress}:${socket.remotePort}`, disconnect: end }).then(
+      publish({
+        streamKey: name,
+        remote: `${socket.remoteAddress}:${socket.remotePort}`,
+        disconnect: end,
+      }).then(
         (verdict) => {
           if ('refused' in verdict || ended) {
             pending = null;
             if (!('refused' in verdict)) verdict.closed();
-            return end();
+            end();
+            return;
           }
           handle = verdict;
           handle.setHeight(height);
@@ -94,10 +102,19 @@ export function createRtmpServer(publish: Publish, onError: (err: unknown) => vo
         height = metadataHeight(packet.data) ?? height;
         handle?.setHeight(height);
       }
-      if (handle) return handle.push(packet);
-      if (pending === null) return end();
+      if (handle) {
+        handle.push(packet);
+        return;
+      }
+      if (pending === null) {
+        end();
+        return;
+      }
       pendingBytes += packet.data.length;
-      if (pendingBytes > PENDING_BYTES) return end();
+      if (pendingBytes > PENDING_BYTES) {
+        end();
+        return;
+      }
       pending.push(packet);
     };
     socket.on('data', (data) => {

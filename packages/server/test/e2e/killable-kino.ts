@@ -23,6 +23,8 @@ export interface KillableKino {
   exit(timeoutMs: number): Promise<Exit>;
   /** SIGTERM, as a deploy would, and waits for the process to end. */
   terminate(): Promise<Exit>;
+  /** SIGKILL (a crash, the OOM killer), and waits for the process to end. */
+  kill(): Promise<Exit>;
   /** Ends the running process if any and removes the data folder. */
   close(): Promise<void>;
 }
@@ -97,11 +99,12 @@ export async function killableKino(baseEnv: Record<string, string> = {}): Promis
     }
   };
 
-  const terminate = async () => {
+  const stop = (signal: NodeJS.Signals) => {
     const running = child && child.exitCode === null && child.signalCode === null;
-    if (running) child?.kill('SIGTERM');
+    if (running) child?.kill(signal);
     return exited;
   };
+  const terminate = () => stop('SIGTERM');
 
   return {
     baseUrl,
@@ -111,6 +114,7 @@ export async function killableKino(baseEnv: Record<string, string> = {}): Promis
     start,
     exit,
     terminate,
+    kill: () => stop('SIGKILL'),
     async close() {
       await terminate();
       fs.rmSync(dataDir, { recursive: true, force: true });
