@@ -1,6 +1,13 @@
 import Hls, { type ErrorData, type Level } from 'hls.js';
 import type { VideoRenditionList, VideoTrack } from 'media-tracks';
 import { prefersNativeHls } from './player-view.ts';
+import { trackView } from './playback-beacons.ts';
+
+/** How <kino-player> names itself in the views it reports. */
+const PLAYER = { name: 'kino-player', version: '0.1.0' };
+
+/** How long a stall after a refused segment lasts before the player gives up. */
+const GIVE_UP_STALL_MS = 8000;
 
 /** What media-tracks/polyfill (imported by index.ts) adds to every media element. */
 interface WithRenditions {
@@ -27,7 +34,10 @@ export function attachHls(video: HTMLVideoElement, src: string, handlers: Source
   });
   if (native || !Hls.isSupported()) return attachNative(video, src, handlers);
 
-  const hls = new Hls({ capLevelToPlayerSize: true, backBufferLength: 60 });
+  // Every playback is a view reported to Kino (playback-beacons.ts); CMCD carries its id on /play.
+  const view = trackView(video, { src, player: PLAYER });
+  const hls = new Hls({ capLevelToPlayerSize: true, backBufferLength: 60, cmcd: view.cmcd });
+  view.attachHls(hls);
   const media = video as HTMLVideoElement & WithRenditions;
   const track = media.addVideoTrack('main');
   track.selected = true;
@@ -50,7 +60,36 @@ export function attachHls(video: HTMLVideoElement, src: string, handlers: Source
     });
   });
   let recoveredMedia = false;
+  const giveUp = (status: number | null, details: string, message: string) => {
+    view.fatal(details, message);
+    handlers.onFatal(status, details);
+    hls.destroy();
+  };
+  // hls.js does not give up on a segment that answers 4xx: it plays what it has and waits. A
+  // published segment that is refused will not come back, so a stall that follows one ends playback.
+  let refusedSegment: number | null = null;
+  let stall: ReturnType<typeof setTimeout> | null = null;
+  const onWaiting = () => {
+    if (stall !== null || video.seeking) return;
+    stall = setTimeout(() => {
+      stall = null;
+      if (refusedSegment !== null && video.readyState < HTMLMediaElement.HAVE_FUTURE_DATA) {
+        giveUp(refusedSegment, Hls.ErrorDetails.FRAG_LOAD_ERROR, `HTTP ${refusedSegment}`);
+      }
+    }, GIVE_UP_STALL_MS);
+  };
+  const onProgress = () => {
+    if (stall !== null) clearTimeout(stall);
+    stall = null;
+  };
+  video.addEventListener('waiting', onWaiting);
+  video.addEventListener('playing', onProgress);
+  video.addEventListener('seeking', onProgress);
   hls.on(Hls.Events.ERROR, (_event, data: ErrorData) => {
+    const status = data.response?.code;
+    if (data.details === Hls.ErrorDetails.FRAG_LOAD_ERROR && status && status >= 400 && status < 500) {
+      refusedSegment = status;
+    }
     if (!data.fatal) return;
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !recoveredMedia) {
       // One decode hiccup is worth one recovery attempt (hls.js re-creates its buffers).
@@ -58,20 +97,25 @@ export function attachHls(video: HTMLVideoElement, src: string, handlers: Source
       hls.recoverMediaError();
       return;
     }
-    handlers.onFatal(data.response?.code ?? null, data.details);
-    hls.destroy();
+    giveUp(status ?? null, data.details, status ? `HTTP ${status}` : data.type);
   });
   hls.loadSource(src);
   hls.attachMedia(video);
 
   return () => {
+    onProgress();
+    video.removeEventListener('waiting', onWaiting);
+    video.removeEventListener('playing', onProgress);
+    video.removeEventListener('seeking', onProgress);
     media.videoRenditions.removeEventListener('change', onRenditionChange);
     media.removeVideoTrack(track);
+    view.stop();
     hls.destroy();
   };
 }
 
 function attachNative(video: HTMLVideoElement, src: string, handlers: SourceHandlers): () => void {
+  const view = trackView(video, { src, player: PLAYER, fetchGrant: true });
   const onError = () => {
     // A native player does not say why a request was refused: ask the master playlist once.
     void fetch(src, { method: 'HEAD' }).then(
@@ -87,6 +131,7 @@ function attachNative(video: HTMLVideoElement, src: string, handlers: SourceHand
   video.src = src;
   return () => {
     video.removeEventListener('error', onError);
+    view.stop();
     video.removeAttribute('src');
     video.load();
   };
