@@ -77,6 +77,9 @@
       audioTracks: hls ? hls.audioTracks.length : 0,
       // Chromium's count of audio bytes it decoded: proof that the AAC track plays, not just loads.
       audioDecodedBytes: video.webkitAudioDecodedByteCount,
+      currentTime: video.currentTime,
+      // Live: the wall-clock time of the frame on screen (from EXT-X-PROGRAM-DATE-TIME).
+      playingDate: hls && hls.playingDate ? hls.playingDate.getTime() : null,
     }),
   };
 })();
