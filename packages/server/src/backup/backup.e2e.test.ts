@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabaseConfig } from '../../test/databases.ts';
 import { startMediaKino, type MediaKino, type MediaBackend } from '../../test/media-kino.ts';
 import { tusUpload, waitForMedia } from '../../test/media-upload.ts';
-import { OPERATOR_KEY } from '../../test/test-kino.ts';
+import { login } from '../../test/console-session.ts';
+import { OPERATOR_KEY, type TestKino } from '../../test/test-kino.ts';
+import { createOperatorUser } from '../cli/operator-user-command.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import type { MediaJson } from '../media/media.schemas.ts';
 import { createStorage } from '../storage/create-storage.ts';
@@ -84,6 +86,7 @@ describe.each(SCENARIOS)('backup and restore on $backend', (scenario) => {
   let readKey: string;
   let media: MediaJson[];
   let privateToken: string;
+  let sessionCookie: string;
   let location: string;
   let first: CreatedBackup;
   const store = () => {
@@ -110,6 +113,8 @@ describe.each(SCENARIOS)('backup and restore on $backend', (scenario) => {
       expiresInSeconds: 3600,
     });
     privateToken = new URL(token.json<{ playback: { hls: string } }>().playback.hls).pathname;
+    await createOperatorUser(kino.config, 'ops@example.com', 'a console password 1');
+    sessionCookie = (await login(kino, 'ops@example.com', 'a console password 1')).cookie;
     // The operator key as `kino serve` saves it in the data folder.
     fs.writeFileSync(path.join(kino.config.dataDir, 'operator-key'), `${OPERATOR_KEY}\n`, { mode: 0o600 });
 
@@ -178,6 +183,21 @@ describe.each(SCENARIOS)('backup and restore on $backend', (scenario) => {
       expect([...after.keys()]).toEqual([...before.keys()]);
       for (const [url, bytes] of before) expect(after.get(url)?.equals(bytes), url).toBe(true);
       expect(before.size).toBeGreaterThan(6);
+
+      // Console logins work, and a session opened before the backup is still open.
+      await login(restored as unknown as TestKino, 'ops@example.com', 'a console password 1');
+      const session = await restored.app.inject({
+        method: 'GET',
+        url: '/v1/auth/session',
+        headers: { cookie: sessionCookie },
+      });
+      expect(session.statusCode).toBe(200);
+      const operator = await restored.app.inject({
+        method: 'GET',
+        url: '/v1/tenants',
+        headers: { authorization: `Bearer ${OPERATOR_KEY}` },
+      });
+      expect(operator.statusCode).toBe(200);
     } finally {
       await restored.close();
     }
