@@ -476,6 +476,40 @@ export interface SetupCodesTable {
   used_at: number | null;
 }
 
+/** A tenant's Zoom app (Server-to-Server OAuth); the secrets are sealed (zoom/secret-box.ts). */
+export interface ZoomConnectionsTable {
+  tenant_id: string;
+  account_id: string;
+  client_id: string;
+  client_secret_sealed: string;
+  webhook_secret_sealed: string;
+  /** JSON ZoomRules (zoom/zoom-rules.ts). */
+  rules: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A Zoom recording file imported as a media: the same file id never makes a second media. */
+export interface ZoomRecordingsTable {
+  tenant_id: string;
+  recording_file_id: string;
+  media_id: string;
+  meeting_uuid: string;
+  meeting_id: string;
+  topic: string;
+  host_email: string | null;
+  /** As Zoom wrote it (ISO 8601, UTC). */
+  start_time: string | null;
+  created_at: number;
+}
+
+/** Zoom webhook requests accepted, by the hash of their signature, kept while their timestamp is fresh. */
+export interface ZoomWebhookReceiptsTable {
+  tenant_id: string;
+  signature_hash: string;
+  received_at: number;
+}
+
 export type CaptionKind = 'captions' | 'subtitles';
 export type CaptionSource = 'upload' | 'extracted';
 
@@ -639,6 +673,9 @@ export interface Database {
   invites: InvitesTable;
   login_throttle: LoginThrottleTable;
   setup_codes: SetupCodesTable;
+  zoom_connections: ZoomConnectionsTable;
+  zoom_recordings: ZoomRecordingsTable;
+  zoom_webhook_receipts: ZoomWebhookReceiptsTable;
   lti_platforms: LtiPlatformsTable;
   lti_tool_keys: LtiToolKeysTable;
   lti_login_states: LtiLoginStatesTable;

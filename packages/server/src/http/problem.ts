@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   unauthorized: 401,
   invalid_api_key: 401,
   invalid_credentials: 401,
+  zoom_signature_invalid: 401,
   insufficient_scope: 403,
   insufficient_role: 403,
   csrf_failed: 403,
@@ -46,6 +47,7 @@ export const ERROR_CODES = {
   tenant_required: 409,
   upload_url_used: 409,
   already_set_up: 409,
+  zoom_replayed: 409,
   recording_completed: 409,
   recording_empty: 409,
   part_exists: 409,
@@ -61,6 +63,7 @@ export const ERROR_CODES = {
   too_many_beacons: 429,
   internal_error: 500,
   not_supported: 501,
+  zoom_unavailable: 502,
   not_ready: 503,
 } as const;
 

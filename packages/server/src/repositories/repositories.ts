@@ -35,6 +35,7 @@ import { LoginThrottleRepository } from '../users/login-throttle.repository.ts';
 import { SessionsRepository } from '../users/sessions.repository.ts';
 import { UsersRepository } from '../users/users.repository.ts';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.ts';
+import { ZoomRepository } from '../zoom/zoom.repository.ts';
 
 /**
  * Every repository of Kino, bound to one database handle or to one transaction. The composition
@@ -78,6 +79,7 @@ export interface Repositories {
   readonly usage: UsageRepository;
   readonly users: UsersRepository;
   readonly webhooks: WebhooksRepository;
+  readonly zoom: ZoomRepository;
 }
 
 /**
@@ -131,6 +133,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     usage: () => new UsageRepository(db),
     users: () => new UsersRepository(db),
     webhooks: () => new WebhooksRepository(db),
+    zoom: () => new ZoomRepository(db),
   });
 }
 

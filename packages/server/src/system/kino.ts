@@ -46,6 +46,9 @@ import { consolePlugin } from '../console/console-plugin.ts';
 import { captionsApi, createCaptionsService } from '../captions/captions-api.ts';
 import { sourceCaptions } from '../captions/source-captions.ts';
 import { useMediaUser } from '../processing/media-sandbox.ts';
+import { SecretBox } from '../zoom/secret-box.ts';
+import { zoomRoutes } from '../zoom/zoom.routes.ts';
+import { ZoomService } from '../zoom/zoom.service.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 import { liveApi, type LiveApi } from '../live/live-api.ts';
 import { RecordingsService } from '../recordings/recordings.service.ts';
@@ -232,6 +235,19 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         }),
       );
       await app.register(consolePlugin({ repos }));
+      await app.register(
+        zoomRoutes({
+          zoom: new ZoomService({
+            repos,
+            transaction,
+            queue: jobs.queue,
+            // Zoom secrets are sealed under a key derived from the operator key.
+            secrets: new SecretBox(opts.operatorKey, 'zoom-secrets'),
+            endpoints: config.zoom,
+          }),
+          publicUrl: config.publicUrl,
+        }),
+      );
     }
     await app.ready();
 
