@@ -16,6 +16,7 @@ import { OperatorTenantsPage } from './pages/operator-tenants.tsx';
 import { SetupPage } from './pages/setup.tsx';
 import { SettingsKeysPage } from './pages/settings-keys.tsx';
 import { SettingsMembersPage } from './pages/settings-members.tsx';
+import { SettingsLmsPage } from './pages/settings-lms.tsx';
 import { SettingsWebhooksPage } from './pages/settings-webhooks.tsx';
 import { UploadPage } from './pages/upload.tsx';
 import { RecordPage } from './pages/record.tsx';
@@ -72,6 +73,9 @@ function SignedIn(props: { session: Session; signOut: () => void }) {
           </Route>
           <Route path="/settings/members">
             <Guarded session={session} ability="settings" page={() => <SettingsMembersPage />} />
+          </Route>
+          <Route path="/settings/lms">
+            <Guarded session={session} ability="settings" page={() => <SettingsLmsPage />} />
           </Route>
           <Route path="/operator/health">
             <Guarded session={session} ability="operator" page={() => <OperatorHealthPage />} />

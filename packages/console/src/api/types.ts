@@ -54,6 +54,9 @@ export type ApiKey = Schemas['ApiKey'];
 /** A key just created: its secret is shown this once. */
 export type CreatedApiKey = Schemas['CreatedApiKey'];
 
+/** An LMS registered as an LTI 1.3 platform, with the tool URLs to enter in it. */
+export type LtiPlatform = Schemas['LtiPlatform'];
+
 export type Webhook = Schemas['Webhook'];
 export type WebhookEvent = Webhook['events'][number];
 /** A webhook just created: its signing secret is shown this once. */
@@ -67,6 +70,11 @@ const webhookEvents: Record<WebhookEvent, true> = {
   'media.ready': true,
   'media.errored': true,
   'media.captions.ready': true,
+  'live_stream.created': true,
+  'live_stream.active': true,
+  'live_stream.disconnected': true,
+  'live_stream.idle': true,
+  'live_stream.deleted': true,
 };
 export const WEBHOOK_EVENTS = Object.keys(webhookEvents) as WebhookEvent[];
 

@@ -23,4 +23,5 @@ export const SETTINGS_TABS = [
   { href: '/settings/keys', label: 'API keys' },
   { href: '/settings/webhooks', label: 'Webhooks' },
   { href: '/settings/members', label: 'Members' },
+  { href: '/settings/lms', label: 'LMS (LTI)' },
 ];
