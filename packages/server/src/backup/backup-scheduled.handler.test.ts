@@ -89,6 +89,40 @@ describe.each(DIALECTS)('scheduled backups on %s', (dialect) => {
     expect(ids).not.toContain(id);
   }, 60_000);
 
+  it('keep a deleted media’s objects for one backup interval, so the newest backup never names a removed object', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backup-scheduled-store-'));
+    const kino = await kinoWithBackups(dialect, `file://${dir}`);
+    const auth = { authorization: `Bearer ${OPERATOR_KEY}` };
+    const tenant = await kino.app.inject({
+      method: 'POST',
+      url: '/v1/tenants',
+      headers: auth,
+      payload: { name: 'acme' },
+    });
+    const key = tenant.json<{ apiKey: string }>().apiKey;
+    const media = await kino.app.inject({
+      method: 'POST',
+      url: '/v1/media',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { title: 'gone' },
+    });
+    const deletedAt = Date.now();
+    const deleted = await kino.app.inject({
+      method: 'DELETE',
+      url: `/v1/media/${media.json<{ id: string }>().id}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(deleted.statusCode).toBe(204);
+    const removals = await kino.database.db
+      .selectFrom('jobs')
+      .select('run_at')
+      .where('type', '=', 'media.remove-files')
+      .execute();
+    expect(removals.length).toBeGreaterThan(0);
+    for (const job of removals) expect(job.run_at).toBeGreaterThanOrEqual(deletedAt + 3600_000);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('records a failed run and fails the job', async () => {
     // A location below a file: nothing can be written there.
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'backup-file-')), 'a-file');

@@ -9,6 +9,17 @@ import type { JobQueue } from '../jobs/job-queue.ts';
  */
 export const REMOVAL_SWEEP_MS = 2 * 60_000;
 
+/**
+ * How long a deleted media's or tenant's objects stay before they are removed: with scheduled
+ * backups, at least one backup interval, so the newest backup never names an object already gone.
+ */
+let removalGraceMs = 0;
+
+/** Sets the grace period of removals scheduled from now on (createKino: KINO_BACKUP_EVERY when backups are on). */
+export function keepDeletedObjectsFor(ms: number): void {
+  removalGraceMs = Math.max(0, ms);
+}
+
 /** Keys per removal job, so a big tenant's removal is many small jobs. */
 const KEYS_PER_JOB = 500;
 
@@ -32,7 +43,7 @@ export function importTargets(jobs: readonly JobRow[]): string[] {
 }
 
 /**
- * Enqueues the removal of `objects`, now and again after REMOVAL_SWEEP_MS, in the caller's unit of
+ * Enqueues the removal of `objects`, after the grace period and again REMOVAL_SWEEP_MS later, in the caller's unit of
  * work. `tenantId` null for a tenant being deleted (its jobs go with it).
  */
 export async function scheduleRemoval(
@@ -49,7 +60,7 @@ export async function scheduleRemoval(
       uploads: objects.uploads.slice(i, i + KEYS_PER_JOB),
     });
   }
-  for (const runAt of [now, now + REMOVAL_SWEEP_MS]) {
+  for (const runAt of [now + removalGraceMs, now + removalGraceMs + REMOVAL_SWEEP_MS]) {
     await queue.enqueue(repos, {
       type: 'media.remove-files',
       payload: { prefix: objects.prefix, ...(batches[0] ?? { keys: [], uploads: [] }) },

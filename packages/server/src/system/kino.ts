@@ -46,6 +46,7 @@ import { consolePlugin } from '../console/console-plugin.ts';
 import { captionsApi, createCaptionsService } from '../captions/captions-api.ts';
 import { sourceCaptions } from '../captions/source-captions.ts';
 import { useMediaUser } from '../processing/media-sandbox.ts';
+import { keepDeletedObjectsFor } from '../media/stored-objects.ts';
 import { SecretBox } from '../zoom/secret-box.ts';
 import { zoomRoutes } from '../zoom/zoom.routes.ts';
 import { ZoomService } from '../zoom/zoom.service.ts';
@@ -53,6 +54,8 @@ import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 import { liveApi, type LiveApi } from '../live/live-api.ts';
 import { RecordingsService } from '../recordings/recordings.service.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
+import { CaptureAgentsService } from '../capture-agents/capture-agents.service.ts';
+import { captureAgentsRoutes } from '../capture-agents/capture-agents.routes.ts';
 
 export interface Kino {
   app: App;
@@ -85,6 +88,7 @@ export interface KinoOptions {
  */
 export async function createKino(config: Config, opts: KinoOptions): Promise<Kino> {
   useMediaUser(config.mediaUser);
+  keepDeletedObjectsFor(config.backup?.everyMs ?? 0);
   const database = openDatabase(config.database);
   const logger = opts.logger ?? pino({ level: 'silent' });
   try {
@@ -219,6 +223,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       const uploadUrls = new UploadUrlsService({ repos, transaction });
       const recordings = new RecordingsService({ repos, transaction, queue: jobs.queue });
       await app.register(recordingsRoutes({ recordings, publicUrl: config.publicUrl }));
+      await app.register(captureAgentsRoutes(new CaptureAgentsService({ repos })));
       await app.register(uploadUrlsRoutes({ uploadUrls, publicUrl: config.publicUrl }));
       await app.register(
         uploadsRoutes({
