@@ -109,6 +109,12 @@ async function run(argv: string[]): Promise<void> {
   });
 }
 
+// Every upload's place is saved as soon as Kino has it, so Ctrl-C loses nothing: say how to go on.
+process.once('SIGINT', () => {
+  process.stderr.write('\nkino-upload: interrupted; run the same command again to resume\n');
+  process.exit(130);
+});
+
 try {
   await run(process.argv.slice(2));
 } catch (err) {
