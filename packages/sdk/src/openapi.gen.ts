@@ -7692,6 +7692,333 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/zoom/backfill': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Import a user's past cloud recordings between two dates, by the rules */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description A Zoom user id or email, or me
+             * @default me
+             */
+            userId?: string;
+            from: string;
+            to: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ZoomBackfill'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/zoom/connection': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's Zoom connection, secrets left out */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ZoomConnection'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    /** Connect the tenant's Zoom app (Server-to-Server OAuth) and set its import rules */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The Server-to-Server OAuth app's account id */
+            accountId: string;
+            clientId: string;
+            /** @description Stored sealed; never shown again */
+            clientSecret: string;
+            /** @description The app's webhook secret token; stored sealed; never shown again */
+            webhookSecretToken: string;
+            /** @description Which meetings to import; every meeting when absent */
+            rules?: {
+              topicContains?: string;
+              hostEmails?: string[];
+              minDurationMinutes?: number;
+              /**
+               * @default private
+               * @enum {string}
+               */
+              visibility?: 'public' | 'private';
+              /** @description BCP 47 language tag (en, de, pt-BR); stored in canonical case */
+              transcriptLanguage?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ZoomConnection'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Disconnect Zoom (media already imported stay) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/zoom/webhooks/{tenantId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Zoom's event notifications (recording.completed, endpoint.url_validation), signed with x-zm-signature */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          tenantId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -8458,7 +8785,7 @@ export interface components {
       /** @enum {string} */
       status: 'waiting' | 'processing' | 'ready' | 'errored';
       playable: boolean;
-      /** @description 0–100 while an import or processing job runs; null otherwise */
+      /** @description 0–100 of the whole way to ready (import, first version, other renditions) while processing; null otherwise */
       percent: number | null;
       /** @description The step the worker is at */
       message: string | null;
@@ -8467,7 +8794,7 @@ export interface components {
       /** @enum {string} */
       status: 'waiting' | 'processing' | 'ready' | 'errored';
       playable: boolean;
-      /** @description 0–100 while an import or processing job runs; null otherwise */
+      /** @description 0–100 of the whole way to ready (import, first version, other renditions) while processing; null otherwise */
       percent: number | null;
       /** @description The step the worker is at */
       message: string | null;
@@ -9208,6 +9535,84 @@ export interface components {
       updatedAt: string;
       /** @description The signing secret. Shown once: store it now. */
       secret: string;
+    };
+    ZoomBackfill: {
+      imported: number;
+      duplicates: number;
+      skipped: number;
+      meetings: {
+        /** @enum {string} */
+        outcome: 'imported' | 'duplicate' | 'skipped';
+        mediaId?: string;
+        recordingFileId?: string;
+        reason?: string;
+      }[];
+    };
+    ZoomBackfillInput: {
+      imported: number;
+      duplicates: number;
+      skipped: number;
+      meetings: {
+        /** @enum {string} */
+        outcome: 'imported' | 'duplicate' | 'skipped';
+        mediaId?: string;
+        recordingFileId?: string;
+        reason?: string;
+      }[];
+    };
+    ZoomConnection: {
+      accountId: string;
+      clientId: string;
+      /** @description The secret itself is never shown */
+      clientSecretSet: boolean;
+      webhookSecretTokenSet: boolean;
+      /** @description Zoom's Event notification endpoint URL for this tenant */
+      webhookUrl: string;
+      rules: {
+        topicContains?: string;
+        hostEmails?: string[];
+        minDurationMinutes?: number;
+        /** @enum {string} */
+        visibility: 'public' | 'private';
+        transcriptLanguage: string;
+      };
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      updatedAt: string;
+    };
+    ZoomConnectionInput: {
+      accountId: string;
+      clientId: string;
+      /** @description The secret itself is never shown */
+      clientSecretSet: boolean;
+      webhookSecretTokenSet: boolean;
+      /** @description Zoom's Event notification endpoint URL for this tenant */
+      webhookUrl: string;
+      rules: {
+        topicContains?: string;
+        hostEmails?: string[];
+        minDurationMinutes?: number;
+        /** @enum {string} */
+        visibility: 'public' | 'private';
+        transcriptLanguage: string;
+      };
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      updatedAt: string;
     };
   };
   responses: never;

@@ -2,10 +2,12 @@ import { useState } from 'preact/hooks';
 import { get, post } from '../api/client.ts';
 import type { Invite, Session } from '../api/types.ts';
 import { ErrorNote } from '../components/error-note.tsx';
+import { usePageTitle } from '../lib/page-title.ts';
 import { useAction, useResource } from '../lib/use-resource.ts';
 
 /** An invite link's page: choose a password (and a name), and be signed in. */
 export function InvitePage(props: { token: string; onSignedIn: (session: Session) => void }) {
+  usePageTitle('Join');
   const path = `/v1/invites/${encodeURIComponent(props.token)}`;
   const invite = useResource(() => get<Invite>(path), path);
   const [name, setName] = useState('');

@@ -53,6 +53,9 @@ function CaptionsHint(props: { hits: SearchHit[] }) {
 
 function MediaCard(props: {
   media: Media;
+  /** The person may resume and remove unfinished uploads. */
+  canWrite: boolean;
+  onRemoved: () => void;
   selectable: boolean;
   selected: boolean;
   onSelect: (on: boolean) => void;
@@ -85,8 +88,16 @@ function MediaCard(props: {
             <span class="muted">{formatAge(media.createdAt)}</span>
           </span>
           {props.hits ? <CaptionsHint hits={props.hits} /> : null}
+          {media.status === 'waiting' ? (
+            <span class="card-hint card-waiting">
+              The upload did not finish: Kino has no file for this video yet.
+            </span>
+          ) : null}
         </div>
       </Link>
+      {media.status === 'waiting' && props.canWrite ? (
+        <WaitingActions media={media} onRemoved={props.onRemoved} />
+      ) : null}
       {props.selectable ? (
         <label class="card-check">
           <input
@@ -100,6 +111,77 @@ function MediaCard(props: {
         </label>
       ) : null}
     </li>
+  );
+}
+
+/** Resume (the upload page, with the same file) or remove an upload that did not finish. */
+function WaitingActions(props: { media: Media; onRemoved: () => void }) {
+  const action = useAction();
+  const remove = async () => {
+    const done = await action.run(async () => {
+      await del(`/v1/media/${props.media.id}`);
+      return true;
+    });
+    if (done) props.onRemoved();
+  };
+  return (
+    <div class="card-actions">
+      <Link href={`/upload?resume=${props.media.id}`} class="btn btn-small">
+        Resume upload
+      </Link>
+      <ConfirmButton
+        label="Remove"
+        question={`Remove the unfinished upload “${props.media.title || props.media.id}”?`}
+        confirmLabel="Remove"
+        danger
+        class="btn btn-small btn-danger"
+        disabled={action.busy}
+        onConfirm={() => void remove()}
+      />
+      <ErrorNote error={action.error} />
+    </div>
+  );
+}
+
+/**
+ * Uploads that did not finish (media waiting for their file): how many, what that means, and one
+ * button that removes them all.
+ */
+function UnfinishedUploads(props: { reloadKey: number; onRemoved: () => void }) {
+  const path = `/v1/media${query({ status: 'waiting', limit: 100 })}`;
+  const waiting = useResource(() => get<Page<Media>>(path), `${path}#${props.reloadKey}`);
+  const action = useAction();
+  const items = waiting.data?.items ?? [];
+  if (items.length === 0) return null;
+  const removeAll = async () => {
+    await action.run(async () => {
+      for (const media of items) await del(`/v1/media/${media.id}`);
+      return true;
+    });
+    waiting.reload();
+    props.onRemoved();
+  };
+  const n = items.length;
+  return (
+    <div class="note note-warn unfinished" role="status">
+      <p>
+        <strong>
+          {n === 1 ? '1 upload' : `${n}${waiting.data?.nextCursor ? '+' : ''} uploads`} did not finish.
+        </strong>{' '}
+        The page was closed or the connection dropped before the whole file arrived. Resume one with the same
+        file from its card, or remove {n === 1 ? 'it' : 'them'}.
+      </p>
+      <ConfirmButton
+        label={n === 1 ? 'Remove unfinished upload' : `Remove ${n} unfinished uploads`}
+        question={`Remove ${n === 1 ? 'the unfinished upload' : `${n} unfinished uploads`}? Files already uploaded completely are not touched.`}
+        confirmLabel="Remove"
+        danger
+        class="btn btn-small btn-danger"
+        disabled={action.busy}
+        onConfirm={() => void removeAll()}
+      />
+      <ErrorNote error={action.error} />
+    </div>
   );
 }
 
@@ -176,6 +258,12 @@ export function LibraryPage() {
     list.reload();
   };
 
+  const [removals, setRemovals] = useState(0);
+  const refresh = () => {
+    setRemovals((n) => n + 1);
+    list.reload();
+  };
+
   const toggle = (id: string, on: boolean) => {
     const next = new Set(selected);
     if (on) next.add(id);
@@ -234,6 +322,7 @@ export function LibraryPage() {
           />
         ) : null}
       </div>
+      {canWrite ? <UnfinishedUploads reloadKey={removals} onRemoved={refresh} /> : null}
       <ErrorNote error={list.error} />
       <ErrorNote error={said.error} prefix="Search in captions failed" />
       <ErrorNote error={remove.error} />
@@ -258,6 +347,8 @@ export function LibraryPage() {
             <MediaCard
               key={media.id}
               media={media}
+              canWrite={canWrite}
+              onRemoved={refresh}
               selectable={canWrite}
               selected={selected.has(media.id)}
               onSelect={(on) => {
@@ -278,6 +369,8 @@ export function LibraryPage() {
               <MediaCard
                 key={media.id}
                 media={media}
+                canWrite={canWrite}
+                onRemoved={refresh}
                 selectable={canWrite}
                 selected={selected.has(media.id)}
                 onSelect={(on) => {

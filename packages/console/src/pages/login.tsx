@@ -3,6 +3,7 @@ import { post, type ApiError } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { ErrorNote } from '../components/error-note.tsx';
 import { SsoSignIn } from '../components/sso-sign-in.tsx';
+import { usePageTitle } from '../lib/page-title.ts';
 import { useAction } from '../lib/use-resource.ts';
 
 /** An organisation to sign in to, when one email and password open accounts in several. */
@@ -18,6 +19,7 @@ function choicesOf(error: ApiError | null): TenantChoice[] {
 
 /** Email and password; a session cookie comes back with the answer. */
 export function LoginPage(props: { onSignedIn: (session: Session) => void }) {
+  usePageTitle('Sign in');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [choices, setChoices] = useState<TenantChoice[]>([]);

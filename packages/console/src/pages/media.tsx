@@ -20,8 +20,12 @@ import { useAction, useResource } from '../lib/use-resource.ts';
 
 const settling = (status: Media['status'] | undefined) => status === 'processing' || status === 'waiting';
 
-/** "Processing… 42%" with a bar, while the worker reports progress. */
-function ProcessingBox(props: { media: Media }) {
+/**
+ * The one progress display of a media: "Processing… 42%" with a bar, of the whole way to ready.
+ * Before the media plays it stands where the player will be; once it plays, it is a slim line
+ * under the player (the player is the big thing then).
+ */
+function ProcessingBox(props: { media: Media; compact: boolean }) {
   const path = `/v1/media/${props.media.id}/progress`;
   const progress = useResource(
     () => get<MediaProgress>(path),
@@ -30,12 +34,18 @@ function ProcessingBox(props: { media: Media }) {
   );
   const percent = progress.data?.percent ?? null;
   const waiting = props.media.status === 'waiting';
+  const label = props.compact ? 'Preparing the other qualities…' : 'Processing…';
   return (
-    <div class="processing" role="status" aria-live="polite">
+    <div class={`processing ${props.compact ? 'processing-compact' : ''}`} role="status" aria-live="polite">
       <p class="processing-title">
-        {waiting
-          ? 'Waiting for the upload…'
-          : `Processing…${percent === null ? '' : ` ${Math.floor(percent)}%`}`}
+        {waiting ? (
+          'Waiting for the upload. If it was interrupted, resume it from the Upload page with the same file.'
+        ) : (
+          <>
+            {label}{' '}
+            <span class="processing-percent">{percent === null ? '' : `${Math.floor(percent)}%`}</span>
+          </>
+        )}
       </p>
       {!waiting ? (
         <div
@@ -52,7 +62,7 @@ function ProcessingBox(props: { media: Media }) {
           />
         </div>
       ) : null}
-      {progress.data?.message ? <p class="muted">{progress.data.message}</p> : null}
+      {progress.data?.message && !props.compact ? <p class="muted">{progress.data.message}</p> : null}
     </div>
   );
 }
@@ -140,8 +150,7 @@ export function MediaPage(props: { id: string }) {
       <div class="media-layout">
         <div class="media-main">
           {m.playable ? <MediaPlayer media={m} playerRef={player} startAt={startAt} /> : null}
-          {!m.playable && settling(m.status) ? <ProcessingBox media={m} /> : null}
-          {m.playable && m.status === 'processing' ? <ProcessingBox media={m} /> : null}
+          {settling(m.status) ? <ProcessingBox media={m} compact={m.playable} /> : null}
           {m.error ? (
             <div class="note note-error" role="alert">
               <strong>

@@ -41,7 +41,7 @@ export function SettingsKeysPage() {
 
   return (
     <>
-      <PageHeader title="Settings" />
+      <PageHeader title="Settings" tabTitle="API keys" />
       <Tabs label="Settings" items={SETTINGS_TABS} />
       <section class="panel" aria-labelledby="new-key">
         <h2 id="new-key">New API key</h2>
@@ -92,7 +92,7 @@ export function SettingsKeysPage() {
         <h2 id="key-list">Keys</h2>
         <ErrorNote error={keys.error} />
         <div class="table-wrap">
-          <table class="table">
+          <table class="table table-stack">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -107,12 +107,12 @@ export function SettingsKeysPage() {
             <tbody>
               {keys.data?.items.map((key) => (
                 <tr key={key.id} class={key.revokedAt ? 'row-muted' : ''}>
-                  <td>
+                  <td data-label="Name">
                     {key.name} <code class="muted">{key.id}</code>
                   </td>
-                  <td>{key.scope}</td>
-                  <td>{formatAge(key.createdAt)}</td>
-                  <td>{key.lastUsedAt ? formatAge(key.lastUsedAt) : 'never'}</td>
+                  <td data-label="Scope">{key.scope}</td>
+                  <td data-label="Created">{formatAge(key.createdAt)}</td>
+                  <td data-label="Last used">{key.lastUsedAt ? formatAge(key.lastUsedAt) : 'never'}</td>
                   <td class="cell-actions">
                     {key.revokedAt ? (
                       <span class="muted">revoked {formatAge(key.revokedAt)}</span>

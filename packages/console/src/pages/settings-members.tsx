@@ -39,12 +39,12 @@ function MemberRow(props: {
   };
   return (
     <tr class={member.status === 'disabled' ? 'row-muted' : ''}>
-      <td>
+      <td data-label="Member">
         <span class="cell-title">{member.name || member.email}</span>
         <span class="muted">{member.email}</span>
         <ErrorNote error={action.error} />
       </td>
-      <td>
+      <td data-label="Role">
         <label class="visually-hidden" for={`role-${member.id}`}>
           Role of {member.email}
         </label>
@@ -61,7 +61,7 @@ function MemberRow(props: {
           ))}
         </select>
       </td>
-      <td>
+      <td data-label="Status">
         {member.status}
         {member.lastLoginAt ? <span class="muted"> · {formatAge(member.lastLoginAt)}</span> : null}
       </td>
@@ -122,7 +122,7 @@ export function SettingsMembersPage() {
 
   return (
     <>
-      <PageHeader title="Settings" />
+      <PageHeader title="Settings" tabTitle="Members" />
       <Tabs label="Settings" items={SETTINGS_TABS} />
       <section class="panel" aria-labelledby="invite-member">
         <h2 id="invite-member">Invite a member</h2>
@@ -184,7 +184,7 @@ export function SettingsMembersPage() {
         <h2 id="member-list">Members</h2>
         <ErrorNote error={members.error} />
         <div class="table-wrap">
-          <table class="table">
+          <table class="table table-stack">
             <thead>
               <tr>
                 <th scope="col">Member</th>

@@ -100,7 +100,7 @@ export function SettingsWebhooksPage() {
 
   return (
     <>
-      <PageHeader title="Settings" />
+      <PageHeader title="Settings" tabTitle="Webhooks" />
       <Tabs label="Settings" items={SETTINGS_TABS} />
       <section class="panel" aria-labelledby="new-hook">
         <h2 id="new-hook">New endpoint</h2>

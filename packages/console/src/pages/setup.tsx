@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { post } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { ErrorNote } from '../components/error-note.tsx';
+import { usePageTitle } from '../lib/page-title.ts';
 import { useAction } from '../lib/use-resource.ts';
 
 /**
@@ -9,6 +10,7 @@ import { useAction } from '../lib/use-resource.ts';
  * and its administrator, and be signed in.
  */
 export function SetupPage(props: { onSignedIn: (session: Session) => void }) {
+  usePageTitle('Set up');
   const [code, setCode] = useState('');
   const [organisation, setOrganisation] = useState('');
   const [name, setName] = useState('');

@@ -5,17 +5,19 @@ import Tus from '@uppy/tus';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Link, useLocation } from 'wouter-preact';
-import { getCsrfToken, post } from '../api/client.ts';
+import { Link, useLocation, useSearch } from 'wouter-preact';
+import { get, getCsrfToken, post } from '../api/client.ts';
 import type { Media, Visibility } from '../api/types.ts';
 import { ErrorNote } from '../components/error-note.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { filledMetaFields } from '../lib/upload-meta.ts';
-import { useAction } from '../lib/use-resource.ts';
+import { useAction, useResource } from '../lib/use-resource.ts';
 
 interface UploadMeta extends Meta {
   title?: string;
   visibility?: Visibility;
+  /** A waiting media this upload fills (resuming an upload that did not finish). */
+  mediaId?: string;
 }
 
 interface Uploaded {
@@ -24,10 +26,14 @@ interface Uploaded {
 }
 
 /** Upload-Metadata keys Kino reads; Uppy's tus plugin also sends name and type as filename and filetype. */
-const META_FIELDS = ['name', 'type', 'title', 'visibility'];
+const META_FIELDS = ['name', 'type', 'title', 'visibility', 'mediaId'];
 
 /** Creates the Uppy instance: Dashboard (drag and drop, many files, pause/resume), tus, and resume after reload. */
-function createUppy(target: HTMLElement, onUploaded: (item: Uploaded) => void) {
+function createUppy(
+  target: HTMLElement,
+  onUploaded: (item: Uploaded) => void,
+  takeResume: () => Media | null,
+) {
   const mediaIds = new Map<string, string>();
   const uppy = new Uppy<UploadMeta, Record<string, never>>({
     id: 'kino-upload',
@@ -35,7 +41,7 @@ function createUppy(target: HTMLElement, onUploaded: (item: Uploaded) => void) {
     restrictions: {
       allowedFileTypes: ['video/*', 'audio/*', '.mp4', '.mov', '.mkv', '.webm', '.m4v', '.avi'],
     },
-    meta: { visibility: 'public' },
+    meta: { visibility: 'private' },
   })
     .use(Dashboard, {
       target,
@@ -73,9 +79,16 @@ function createUppy(target: HTMLElement, onUploaded: (item: Uploaded) => void) {
     }
     return Promise.resolve();
   });
+  // A waiting media takes the next file added, only that one (setMeta would change every file).
+  uppy.on('file-added', (file) => {
+    const media = takeResume();
+    if (media)
+      uppy.setFileMeta(file.id, { mediaId: media.id, title: media.title, visibility: media.visibility });
+  });
   uppy.on('upload-success', (file, response) => {
     const url = response.uploadURL ? new URL(response.uploadURL, window.location.href).href : '';
-    const mediaId = mediaIds.get(url);
+    // A resumed upload was created earlier (no creation answer now): its media is in its meta.
+    const mediaId = mediaIds.get(url) ?? file?.meta.mediaId;
     if (file && mediaId) onUploaded({ name: file.meta.title || file.name || 'Untitled', mediaId });
   });
   return uppy;
@@ -84,7 +97,7 @@ function createUppy(target: HTMLElement, onUploaded: (item: Uploaded) => void) {
 function ImportFromUrl() {
   const [url, setUrl] = useState('');
   const [title, setTitle] = useState('');
-  const [visibility, setVisibility] = useState<Visibility>('public');
+  const [visibility, setVisibility] = useState<Visibility>('private');
   const action = useAction();
   const [, navigate] = useLocation();
   const submit = async (event: Event) => {
@@ -148,18 +161,65 @@ function ImportFromUrl() {
   );
 }
 
+/** Whether the browser has a network; uploads pause while it has none and go on when it is back. */
+function useOnline(onChange: (online: boolean) => void): boolean {
+  const [online, setOnline] = useState(() => navigator.onLine);
+  useEffect(() => {
+    const update = () => {
+      setOnline(navigator.onLine);
+      onChange(navigator.onLine);
+    };
+    window.addEventListener('online', update);
+    window.addEventListener('offline', update);
+    return () => {
+      window.removeEventListener('online', update);
+      window.removeEventListener('offline', update);
+    };
+  }, []);
+  return online;
+}
+
+/** `?resume=med_…`: the waiting media whose unfinished upload the next file completes. */
+function useResumeTarget(): Media | null {
+  const id = new URLSearchParams(useSearch()).get('resume');
+  const path = id ? `/v1/media/${encodeURIComponent(id)}` : null;
+  const media = useResource(() => (path ? get<Media>(path) : Promise.resolve(null)), path ?? 'none');
+  return media.data?.status === 'waiting' ? media.data : null;
+}
+
 /** Uploads through tus with Uppy, and imports from a URL. */
 export function UploadPage() {
   const target = useRef<HTMLDivElement>(null);
   const uppy = useRef<ReturnType<typeof createUppy> | null>(null);
-  const [visibility, setVisibility] = useState<Visibility>('public');
+  const [visibility, setVisibility] = useState<Visibility>('private');
   const [uploaded, setUploaded] = useState<Uploaded[]>([]);
+  const resume = useResumeTarget();
+  // The next file fills the waiting media: tus resumes the bytes already sent when the browser
+  // kept them, or sends the file again into the same media.
+  const pendingResume = useRef<Media | null>(null);
+  // Offline: running uploads pause (and wait), then go on from where they were once back online.
+  const online = useOnline((now) => {
+    if (now) {
+      uppy.current?.resumeAll();
+      uppy.current?.retryAll().catch(() => undefined);
+    } else {
+      uppy.current?.pauseAll();
+    }
+  });
 
   useEffect(() => {
     if (!target.current) return;
-    const instance = createUppy(target.current, (item) => {
-      setUploaded((list) => [item, ...list]);
-    });
+    const instance = createUppy(
+      target.current,
+      (item) => {
+        setUploaded((list) => [item, ...list]);
+      },
+      () => {
+        const media = pendingResume.current;
+        pendingResume.current = null;
+        return media;
+      },
+    );
     uppy.current = instance;
     return () => {
       instance.destroy();
@@ -169,6 +229,9 @@ export function UploadPage() {
   useEffect(() => {
     uppy.current?.setMeta({ visibility });
   }, [visibility]);
+  useEffect(() => {
+    pendingResume.current = resume;
+  }, [resume?.id]);
 
   return (
     <>
@@ -193,6 +256,19 @@ export function UploadPage() {
               </select>
             </label>
           </div>
+          {!online ? (
+            <p class="note note-warn" role="status">
+              <strong>You are offline.</strong> Uploads are paused and go on by themselves, from where they
+              stopped, when the connection is back. Keep this page open.
+            </p>
+          ) : null}
+          {resume ? (
+            <p class="note" role="status">
+              Finishing the upload of <strong>{resume.title || 'Untitled'}</strong>: choose the same file
+              again. It continues where it stopped when this browser still knows it; otherwise it is sent
+              again.
+            </p>
+          ) : null}
           <div ref={target} class="uppy-target" />
           {uploaded.length > 0 ? (
             <ul class="uploaded" aria-label="Uploaded">

@@ -6,7 +6,7 @@ import { noneMatch } from '../http/conditional-requests.ts';
 import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
 import { builtFile, CONSOLE_DIST, PLAYER_FILE, type BuiltFile } from './built-files.ts';
-import { isConsolePath } from './console-paths.ts';
+import { isConsoleNotFound, isConsolePath } from './console-paths.ts';
 import { CONSOLE_POLICY } from '../http/content-security-policy.ts';
 
 const NOT_BUILT =
@@ -52,7 +52,8 @@ export function consoleRoutes(opts: ConsoleRoutesOptions = {}) {
 
   const page = async (request: FastifyRequest, reply: FastifyReply) => {
     const pathname = request.url.split('?')[0] ?? '/';
-    if (!isConsolePath(pathname)) {
+    const known = isConsolePath(pathname);
+    if (!known && !isConsoleNotFound(pathname, request.headers.accept)) {
       throw new ApiError('route_not_found', `no route ${request.method} ${pathname}`);
     }
     const html = indexHtml();
@@ -67,6 +68,13 @@ export function consoleRoutes(opts: ConsoleRoutesOptions = {}) {
       .header('referrer-policy', 'same-origin')
       .header('x-frame-options', 'DENY');
     // Revalidated on every load, so a new build's asset names are picked up at once.
+    // A mistyped console address: the console itself says "Page not found", with a 404 status.
+    if (!known)
+      return reply
+        .code(404)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(html.body);
     return sendBuilt(request, reply, html, 'text/html; charset=utf-8', 'no-cache');
   };
 

@@ -10,7 +10,12 @@ const progressSchema = z
   .object({
     status: mediaStatusSchema,
     playable: z.boolean(),
-    percent: z.number().nullable().describe('0–100 while an import or processing job runs; null otherwise'),
+    percent: z
+      .number()
+      .nullable()
+      .describe(
+        '0–100 of the whole way to ready (import, first version, other renditions) while processing; null otherwise',
+      ),
     message: z.string().nullable().describe('The step the worker is at'),
   })
   .meta({ id: 'MediaProgress' });

@@ -1,18 +1,16 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { overallProgress, type MediaProgress } from './job-progress.ts';
 
-/** How far the work on a media has come, as its worker last reported it. */
-export interface MediaProgress {
-  percent: number | null;
-  message: string | null;
-}
+export type { MediaProgress } from './job-progress.ts';
 
-/** Job types that move a media towards playable; their payloads name it as `mediaId`. */
-const MEDIA_WORK = ['media.import', 'media.process'];
+/** Job types that take a media to ready, in order; their payloads name it as `mediaId`. */
+const MEDIA_WORK = ['media.import', 'media.process', 'media.encode'];
 
 /**
- * Reads processing progress from the media's unfinished job (import, then processing): workers
- * record it with their heartbeats, so it is at most a heartbeat old.
+ * Reads processing progress from the media's unfinished job (import, processing, encoding):
+ * workers record it with their heartbeats, so it is at most a heartbeat old. The percent is of
+ * the whole way to ready (job-progress.ts), not of the one job.
  */
 export class JobProgressRepository {
   constructor(private readonly db: Db) {}
@@ -22,7 +20,7 @@ export class JobProgressRepository {
     const pattern = `%"mediaId":"${mediaId.replace(/[!%_]/g, (c) => `!${c}`)}"%`;
     const job = await this.db
       .selectFrom('jobs')
-      .select(['progress_percent', 'progress_message'])
+      .select(['type', 'state', 'progress_percent', 'progress_message'])
       .where('tenant_id', '=', tenantId)
       .where('type', 'in', MEDIA_WORK)
       .where('state', 'in', ['available', 'running', 'retrying'])
@@ -31,6 +29,11 @@ export class JobProgressRepository {
       .limit(1)
       .executeTakeFirst();
     if (!job) return null;
-    return { percent: job.progress_percent, message: job.progress_message };
+    return overallProgress({
+      type: job.type,
+      running: job.state === 'running',
+      percent: job.progress_percent,
+      message: job.progress_message,
+    });
   }
 }

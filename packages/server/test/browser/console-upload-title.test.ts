@@ -69,7 +69,7 @@ describe('a console upload with the title left empty', () => {
 
     // The console sends no empty field; the server names the media after its file either way.
     expect(creations).toHaveLength(1);
-    expect.soft(creations[0]).toMatchObject({ filename: 'Harbour Walk.mp4', visibility: 'public' });
+    expect.soft(creations[0]).toMatchObject({ filename: 'Harbour Walk.mp4', visibility: 'private' });
     expect.soft(Object.keys(creations[0] ?? {})).not.toContain('title');
 
     await uploaded.click();
