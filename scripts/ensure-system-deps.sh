@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Kino needs when they are missing (Debian/Ubuntu, as root or with sudo).
-# Usage: scripts/ensure-system-deps.sh [ffmpeg] [postgres] [chromium] [nginx] [wrk]   (no argument: ffmpeg)
+# Usage: scripts/ensure-system-deps.sh [ffmpeg] [postgres] [chromium] [nginx] [wrk] [pocketsphinx]   (no argument: ffmpeg)
+# pocketsphinx: the US English model ffmpeg's asr filter reads (automatic captions), and espeak-ng,
+# which the tests and the word error rate bench use to speak known text.
 set -euo pipefail
 
 want=("$@")
@@ -14,8 +16,14 @@ for dep in "${want[@]}"; do
     # pg_dump and pg_restore for `kino backup` / `kino restore` on PostgreSQL.
     pgclient) command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || missing+=(postgresql-client) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
-    nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    nginx)
+      command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+      # The stream (TCP) module: the cluster balances RTMP publishers over the live processes.
+      [ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream) ;;
     wrk) command -v wrk >/dev/null || missing+=(wrk) ;;
+    pocketsphinx)
+      [ -d /usr/share/pocketsphinx/model/en-us/en-us ] || missing+=(pocketsphinx-en-us)
+      command -v espeak-ng >/dev/null || missing+=(espeak-ng) ;;
     *) echo "ensure-system-deps: unknown dependency '$dep'" >&2; exit 2 ;;
   esac
 done

@@ -4,6 +4,6 @@
 # a multi-process cluster behind nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-system-deps.sh ffmpeg postgres chromium nginx
+scripts/ensure-system-deps.sh ffmpeg postgres chromium nginx pocketsphinx
 scripts/install-node-deps.sh
 npm run check

@@ -39,8 +39,6 @@ export interface Config {
    * kino-media); null (KINO_MEDIA_USER set empty): they keep root.
    */
   mediaUser: string | null;
-  /** Zoom's REST API and OAuth bases (KINO_ZOOM_API_URL, KINO_ZOOM_OAUTH_URL); tests point them at a stand-in. */
-  zoom: { apiUrl: string; oauthUrl: string };
   /** Scheduled backups (KINO_BACKUP_URL, KINO_BACKUP_EVERY, KINO_BACKUP_KEEP); undefined without KINO_BACKUP_URL. */
   backup: BackupConfig | undefined;
   /** Encrypts the secrets of backups made with them (KINO_BACKUP_PASSPHRASE); never logged. */
@@ -49,6 +47,17 @@ export interface Config {
   live: { rtmpPort: number; srtPort: number; publicHost: string | undefined };
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER: 90s, 30m, 2h). */
   recordingAbandonAfterMs: number;
+  /** Zoom's REST API and OAuth bases (KINO_ZOOM_API_URL, KINO_ZOOM_OAUTH_URL); tests point them at a stand-in. */
+  zoom: { apiUrl: string; oauthUrl: string };
+  /** Automatic captions: the engine (KINO_ASR), its model (KINO_ASR_MODEL), the openai engine's server (KINO_ASR_URL, KINO_ASR_API_KEY). */
+  asr: AsrConfig;
+}
+
+export interface AsrConfig {
+  engine: 'sphinx' | 'whisper' | 'openai';
+  model: string | undefined;
+  url: string | undefined;
+  apiKey: string | undefined;
 }
 
 export interface BackupConfig {
@@ -106,13 +115,20 @@ const envSchema = z.object({
     .string()
     .regex(/^\d{1,9}(ms|s|m|h)?$/, 'use a duration such as 90s, 30m or 2h (a bare number is seconds)')
     .default('2h'),
-  KINO_BACKUP_URL: z.string().regex(/^(file|s3):\/\//, 'use file:///folder or s3://bucket/prefix').optional(),
+  KINO_BACKUP_URL: z
+    .string()
+    .regex(/^(file|s3):\/\//, 'use file:///folder or s3://bucket/prefix')
+    .optional(),
   KINO_BACKUP_EVERY: z
     .string()
     .regex(/^[1-9][0-9]{0,5}(m|h|d)$/, 'use a period such as 30m, 24h or 7d')
     .default('24h'),
   KINO_BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(7),
   KINO_BACKUP_PASSPHRASE: z.string().min(12, 'must be at least 12 characters').optional(),
+  KINO_ASR: z.enum(['sphinx', 'whisper', 'openai']).default('sphinx'),
+  KINO_ASR_MODEL: z.string().min(1).max(500).optional(),
+  KINO_ASR_URL: z.url({ protocol: /^https?$/ }).optional(),
+  KINO_ASR_API_KEY: z.string().min(1).optional(),
   KINO_MEDIA_USER: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'use an account name (letters, digits, _ . -)')
@@ -148,11 +164,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     storage: parseStorageUrl(e.KINO_STORAGE_URL, dataDir),
     adminKey: e.KINO_ADMIN_KEY,
     roles: parseRoles(e.KINO_ROLES),
+    live: { rtmpPort: e.KINO_RTMP_PORT, srtPort: e.KINO_SRT_PORT, publicHost: e.KINO_LIVE_PUBLIC_HOST },
     publicUrl: e.KINO_PUBLIC_URL?.replace(/\/+$/, ''),
     importAllowPrivate: e.KINO_IMPORT_ALLOW_PRIVATE === '1' || e.KINO_IMPORT_ALLOW_PRIVATE === 'true',
     playRedirect: e.KINO_PLAY_REDIRECT,
     trustProxy: parseTrustProxy(e.KINO_TRUST_PROXY),
-    live: { rtmpPort: e.KINO_RTMP_PORT, srtPort: e.KINO_SRT_PORT, publicHost: e.KINO_LIVE_PUBLIC_HOST },
     logLevel: e.KINO_LOG_LEVEL,
     jobLease: { leaseMs: e.KINO_JOB_LEASE_MS, heartbeatMs },
     rateLimitPerMinute: e.KINO_RATE_LIMIT_PER_MINUTE,
@@ -161,15 +177,33 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     recordingAbandonAfterMs: parseDurationMs(e.KINO_RECORDING_ABANDON_AFTER),
     // Set empty, it means "keep root"; values left empty are otherwise taken as not set.
     mediaUser: env.KINO_MEDIA_USER === '' ? null : (e.KINO_MEDIA_USER ?? DEFAULT_MEDIA_USER),
-    zoom: {
-      apiUrl: e.KINO_ZOOM_API_URL.replace(/\/+$/, ''),
-      oauthUrl: e.KINO_ZOOM_OAUTH_URL.replace(/\/+$/, ''),
-    },
     backup:
       e.KINO_BACKUP_URL === undefined
         ? undefined
         : { url: e.KINO_BACKUP_URL, everyMs: periodMs(e.KINO_BACKUP_EVERY), keep: e.KINO_BACKUP_KEEP },
     backupPassphrase: e.KINO_BACKUP_PASSPHRASE,
+    zoom: {
+      apiUrl: e.KINO_ZOOM_API_URL.replace(/\/+$/, ''),
+      oauthUrl: e.KINO_ZOOM_OAUTH_URL.replace(/\/+$/, ''),
+    },
+    asr: parseAsr(e),
+  };
+}
+
+function parseAsr(e: z.infer<typeof envSchema>): AsrConfig {
+  if (e.KINO_ASR === 'openai' && !e.KINO_ASR_URL)
+    throw new ConfigError(
+      'KINO_ASR_URL: required with KINO_ASR=openai (the transcription server, e.g. http://127.0.0.1:8178)',
+    );
+  if (e.KINO_ASR === 'whisper' && !e.KINO_ASR_MODEL)
+    throw new ConfigError(
+      'KINO_ASR_MODEL: required with KINO_ASR=whisper (a whisper.cpp model file, e.g. ggml-base.en.bin)',
+    );
+  return {
+    engine: e.KINO_ASR,
+    model: e.KINO_ASR_MODEL,
+    url: e.KINO_ASR_URL?.replace(/\/+$/, ''),
+    apiKey: e.KINO_ASR_API_KEY,
   };
 }
 
@@ -256,7 +290,10 @@ function parseRoles(value: string): ReadonlySet<Role> {
   const roles = new Set<Role>();
   for (const raw of value.split(',').map((r) => r.trim())) {
     if (raw === 'api' || raw === 'worker' || raw === 'live') roles.add(raw);
-    else throw new ConfigError(`KINO_ROLES: unknown role '${raw}' (use api, worker, live, or a list: api,worker,live)`);
+    else
+      throw new ConfigError(
+        `KINO_ROLES: unknown role '${raw}' (use api, worker, live, or a list: api,worker,live)`,
+      );
   }
   return roles;
 }
