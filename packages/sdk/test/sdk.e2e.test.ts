@@ -34,15 +34,18 @@ describe('the SDK against a running Kino', () => {
     const hook = await kino.webhooks.create({ url: receiver!.url, events: ['media.ready'] });
     const file = await generate({ width: 640, height: 360, durationSec: 4 });
 
+    // Create the media first (its fields), then upload its file into it.
+    const created = await kino.media.create({ title: 'SDK upload', visibility: 'private', tags: ['sdk'] });
+    expect(created).toMatchObject({ status: 'waiting', playable: false });
     const resumedAt: number[] = [];
     let located: string | undefined;
     const { mediaId, uploadUrl } = await kino.upload(fs.createReadStream(file), {
-      title: 'SDK upload',
-      visibility: 'private',
+      mediaId: created.id,
       retryDelays: [0, 200, 500, 1000],
       onUploadUrl: (location) => (located = location.mediaId),
       onResume: (offset) => resumedAt.push(offset),
     });
+    expect(mediaId).toBe(created.id);
     expect(proxy!.cuts()).toBe(1);
     expect(located).toBe(mediaId);
     expect(uploadUrl).toContain('/v1/uploads/');
