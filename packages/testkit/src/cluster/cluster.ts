@@ -21,6 +21,8 @@ export interface ClusterOptions {
   apiProcesses?: number;
   /** Kino processes with KINO_ROLES=worker (default 2). */
   workerProcesses?: number;
+  /** Kino processes with KINO_ROLES=live (default 0), each with its RTMP port behind nginx's stream balancer. */
+  liveProcesses?: number;
   /** nginx's port (default: a free one). */
   port?: number;
   /** More KINO_* settings for every Kino process (log level, job leases, ...). */
@@ -56,6 +58,9 @@ export interface Cluster {
   nginx: LoadBalancer;
   api: KinoNode[];
   workers: KinoNode[];
+  live: KinoNode[];
+  /** rtmp://127.0.0.1:PORT/live: nginx's TCP balancer in front of the live processes (when there are some). */
+  rtmpUrl: string | null;
   /** Stops everything, in order: nginx, Kino processes (jobs get their grace), S3, PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -142,7 +147,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     // weight 25 (what systemd's CPUWeight=25 gives a unit); inside it the worker runs at nice 5
     // and its encodes at 10 (cpu-priority.ts says why nice alone is not enough).
     const clusterLog = log('cluster');
-    const node = async (name: string, role: 'api' | 'worker') => {
+    const rtmpLbPort = opts.liveProcesses ? await freePort() : null;
+    const node = async (name: string, role: 'api' | 'worker' | 'live') => {
       let cpuGroup: CpuGroup | undefined;
       if (role === 'worker') {
         const group = CpuGroup.create(`${DIR_PREFIX}${process.pid}-${name}`, WORKER_CPU_WEIGHT, {
@@ -159,7 +165,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         role,
         await freePort(),
         join(dir, 'nodes', name),
-        env,
+        role === 'live'
+          ? { ...env, KINO_RTMP_PORT: String(await freePort()), KINO_LIVE_PUBLIC_HOST: '127.0.0.1' }
+          : env,
         logsDir,
         role === 'worker' ? 5 : 0,
         cpuGroup,
@@ -169,17 +177,25 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const workers = await Promise.all(
       range(opts.workerProcesses ?? 2).map((i) => node(`worker-${i + 1}`, 'worker')),
     );
+    const live = await Promise.all(range(opts.liveProcesses ?? 0).map((i) => node(`live-${i + 1}`, 'live')));
+    const all = [...api, ...workers, ...live];
     const grace = opts.stopGraceMs ?? 30_000;
     stops.push(async () => {
-      await Promise.all([...api, ...workers].map((n) => n.stop(grace)));
-      await Promise.all([...api, ...workers].map((n) => n.log.close()));
+      await Promise.all(all.map((n) => n.stop(grace)));
+      await Promise.all(all.map((n) => n.log.close()));
     });
     // All at once on an empty database: the migrations take a lock, so exactly one process runs them.
-    await Promise.all([...api, ...workers].map((n) => n.start()));
+    await Promise.all(all.map((n) => n.start()));
 
     const nginx = await LoadBalancer.start({
       listen: `127.0.0.1:${lbPort}`,
       upstreams: api.map((n) => `127.0.0.1:${n.port}`),
+      ...(rtmpLbPort !== null && {
+        rtmp: {
+          listen: `127.0.0.1:${rtmpLbPort}`,
+          upstreams: live.map((n) => `127.0.0.1:${n.rtmpPort ?? 0}`),
+        },
+      }),
       workDir: join(dir, 'nginx'),
       workersAsRoot: process.getuid?.() === 0,
       log: log('nginx'),
@@ -187,7 +203,21 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     });
     stops.push(() => nginx.stop());
 
-    return { url, operatorKey, dir, databaseUrl, postgres, storage, nginx, api, workers, stop: stopAll };
+    const rtmpUrl = rtmpLbPort === null ? null : `rtmp://127.0.0.1:${rtmpLbPort}/live`;
+    return {
+      url,
+      operatorKey,
+      dir,
+      databaseUrl,
+      postgres,
+      storage,
+      nginx,
+      api,
+      workers,
+      live,
+      rtmpUrl,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -9,7 +9,7 @@ import { exited, isRunning, ProcessLog, spawnTied, terminate, waitForHttp } from
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const MAIN = join(REPO_ROOT, 'packages/server/src/main.ts');
 
-export type KinoRole = 'api' | 'worker';
+export type KinoRole = 'api' | 'worker' | 'live';
 
 /**
  * One `kino serve` process with a fixed role, port, data folder and environment, which can be
@@ -34,6 +34,12 @@ export class KinoNode {
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.log = new ProcessLog(join(logsDir, `${name}.log`));
+  }
+
+  /** The RTMP port of a live process. */
+  get rtmpPort(): number | null {
+    const port = Number(this.env.KINO_RTMP_PORT);
+    return this.role === 'live' && port > 0 ? port : null;
   }
 
   /** The process id while it runs. */

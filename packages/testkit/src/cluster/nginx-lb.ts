@@ -14,6 +14,32 @@ export interface LoadBalancerOptions {
   workDir: string;
   /** nginx started as root would serve as nobody, who cannot enter a private work folder. */
   workersAsRoot: boolean;
+  /** A TCP balancer for RTMP publishers over the live processes (nginx's stream module). */
+  rtmp?: { listen: string; upstreams: readonly string[] };
+}
+
+/** Debian ships the stream module apart (libnginx-mod-stream, see scripts/ensure-system-deps.sh). */
+const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
+
+/**
+ * RTMP publishers spread over the live processes. A publisher's connection stays with the process
+ * that took it; one that reconnects after its process died goes to another, which continues the
+ * broadcast from the database.
+ */
+function rtmpBalancer(rtmp: NonNullable<LoadBalancerOptions['rtmp']>): string {
+  return `
+stream {
+  upstream kino_live {
+${rtmp.upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\n')}
+  }
+  server {
+    listen ${rtmp.listen};
+    proxy_pass kino_live;
+    proxy_connect_timeout 2s;
+    proxy_timeout 60s;
+  }
+}
+`;
 }
 
 /**
@@ -23,7 +49,7 @@ export interface LoadBalancerOptions {
 export function loadBalancerConfig(o: LoadBalancerOptions): string {
   const path = (name: string) => join(o.workDir, name);
   return `# Kino behind nginx: written by Kino's cluster launcher.
-worker_processes 1;
+${o.rtmp ? `load_module ${STREAM_MODULE};\n` : ''}worker_processes 1;
 ${o.workersAsRoot ? 'user root;\n' : ''}daemon off;
 pid ${path('nginx.pid')};
 error_log ${path('nginx-error.log')} warn;
@@ -82,7 +108,7 @@ ${o.upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\
     }
   }
 }
-`;
+${o.rtmp ? rtmpBalancer(o.rtmp) : ''}`;
 }
 
 /** nginx running loadBalancerConfig in `workDir`, stopped with SIGTERM and killed if this process dies. */
