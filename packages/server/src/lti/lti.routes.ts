@@ -6,7 +6,12 @@ import { acceptFormPosts, field, sendPage, sendRefusal } from './lti-form.ts';
 import { deepLinkAnswerPage, launchPage, loginStoragePage, pickerPage } from './lti-pages.ts';
 import { LTI_PAGE_SCRIPT } from './lti-page-script.ts';
 import type { LtiToolKeys } from './lti-tool-keys.ts';
+import { ApiError } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
+import { TokenBuckets } from '../rate-limits/token-buckets.ts';
+
+/** LTI login initiations one client address may make a minute (per process): a whole class behind one NAT address fits. */
+const LOGINS_PER_MINUTE = 1200;
 
 export const toolUrls = (base: string) => ({
   loginUrl: `${base}/lti/login`,
@@ -32,12 +37,21 @@ export function ltiRoutes(deps: {
     const config = { access: 'public' as const };
     const schema = { hide: true };
 
+    // Each login initiation stores a state: anyone may call it, so each address gets a bounded share.
+    const loginsPerAddress = new TokenBuckets(LOGINS_PER_MINUTE);
     const login = async (request: FastifyRequest, reply: FastifyReply) => {
       const source = request.method === 'POST' ? request.body : request.query;
       const iss = field(source, 'iss', 1024);
       const loginHint = field(source, 'login_hint', 4096);
       const target = field(source, 'target_link_uri', 2048);
       try {
+        const verdict = loginsPerAddress.take(request.ip);
+        if (!verdict.ok) {
+          throw new ApiError(
+            'rate_limited',
+            `too many launches from this address; retry in ${verdict.retryAfterSeconds} s`,
+          );
+        }
         if (!iss || !loginHint || !target) {
           throw new LtiRefusal(
             'lti_invalid_state',

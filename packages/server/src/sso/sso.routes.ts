@@ -5,6 +5,7 @@ import { baseUrlOf } from '../http/base-url.ts';
 import { withNotFound } from '../http/common-schemas.ts';
 import { ApiError, problemSchema } from '../http/problem.ts';
 import type { App } from '../http/types.ts';
+import { TokenBuckets } from '../rate-limits/token-buckets.ts';
 import { acceptFormPosts, field, sendRefusal } from '../lti/lti-form.ts';
 import { setSessionCookie } from '../users/session-cookie.ts';
 import type { SessionsService } from '../users/sessions.service.ts';
@@ -79,6 +80,8 @@ export function ssoHttpRoutes(deps: {
 
   return async (app: App) => {
     acceptFormPosts(app, 1024 * 1024);
+    // Each start stores a request: anyone may call it, so each address gets a bounded share.
+    const startsPerAddress = new TokenBuckets(300);
     const tags = ['sso'];
     app.get(
       '/v1/tenant/sso',
@@ -138,10 +141,19 @@ export function ssoHttpRoutes(deps: {
             200: z.object({ url: z.string(), protocol: z.enum(['oidc', 'saml']) }),
             400: problemSchema,
             404: problemSchema,
+            429: problemSchema,
           },
         },
       },
       async (request, reply) => {
+        const verdict = startsPerAddress.take(request.ip);
+        if (!verdict.ok) {
+          reply.header('retry-after', String(verdict.retryAfterSeconds));
+          throw new ApiError(
+            'rate_limited',
+            `too many sign-ins from this address; retry in ${verdict.retryAfterSeconds} s`,
+          );
+        }
         const started = await deps.sso.start(request.body.email, urlsOf(request));
         setSsoCookie(reply, started.state, { https: https(request), protocol: started.protocol });
         return { url: started.url, protocol: started.protocol };
