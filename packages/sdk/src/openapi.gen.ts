@@ -569,6 +569,15 @@ export interface paths {
             'application/json': components['schemas']['Problem'];
           };
         };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
