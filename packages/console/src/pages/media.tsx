@@ -1,5 +1,5 @@
 import { useRef } from 'preact/hooks';
-import { useLocation, useSearch } from 'wouter-preact';
+import { Link, useLocation, useSearch } from 'wouter-preact';
 import { del, get, post } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import type { Media, MediaProgress } from '../api/types.ts';
@@ -39,7 +39,10 @@ function ProcessingBox(props: { media: Media; compact: boolean }) {
     <div class={`processing ${props.compact ? 'processing-compact' : ''}`} role="status" aria-live="polite">
       <p class="processing-title">
         {waiting ? (
-          'Waiting for the upload. If it was interrupted, resume it from the Upload page with the same file.'
+          <>
+            The upload did not finish: Kino has no file for this video yet.{' '}
+            <Link href={`/upload?resume=${props.media.id}`}>Resume the upload</Link> with the same file.
+          </>
         ) : (
           <>
             {label}{' '}

@@ -181,6 +181,14 @@ describe('console polish: titles, not-found page, private uploads, offline, unfi
     expect(filled.status).not.toBe('waiting');
     expect(filled.title).toBe('Board meeting');
 
+    // The waiting media's own page says the same, with the way to finish it.
+    await page.goto(`${kino.kino.baseUrl}/media/${second.id}`);
+    await page.getByRole('status').filter({ hasText: 'The upload did not finish' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Resume the upload' }).getAttribute('href')).toBe(
+      `/upload?resume=${second.id}`,
+    );
+    await watched.screenshot('console-media-waiting-desktop.png').then(() => undefined);
+
     await page.goto(`${kino.kino.baseUrl}/library`);
     await note.waitFor();
     expect(await note.textContent()).toContain('1 upload did not finish.');
