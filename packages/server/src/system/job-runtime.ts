@@ -25,14 +25,11 @@ import type { SourceCaptions } from '../processing/source-captions-port.ts';
 import { registerBackupMetrics, scheduledBackupHandler } from '../backup/backup-scheduled.handler.ts';
 import type { LiveSystem } from '../backup/backup-io.ts';
 import type { BackupConfig } from '../config/config.ts';
-import { createCaptionsService } from '../captions/captions-api.ts';
-import { zoomTranscriptHandler } from '../zoom/zoom-transcript.handler.ts';
-import { registerBackupMetrics, scheduledBackupHandler } from '../backup/backup-scheduled.handler.ts';
-import type { LiveSystem } from '../backup/backup-io.ts';
-import type { BackupConfig } from '../config/config.ts';
 import { recordingJoinHandler } from '../recordings/recording-join.handler.ts';
 import { recordingsSweepHandler } from '../recordings/recordings-sweep.handler.ts';
 import { RecordingsService } from '../recordings/recordings.service.ts';
+import { createCaptionsService } from '../captions/captions-api.ts';
+import { zoomTranscriptHandler } from '../zoom/zoom-transcript.handler.ts';
 
 /** How often a worker process looks for work folders left by killed attempts. */
 const WORK_FOLDER_SWEEP_MS = 10 * 60_000;
@@ -73,8 +70,6 @@ export function createJobRuntime(deps: {
   backup?: { live: LiveSystem; settings: BackupConfig; passphrase: string | undefined } | undefined;
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER). */
   recordingAbandonAfterMs?: number;
-  /** Scheduled backups (KINO_BACKUP_URL): what to back up, where, and the passphrase for the secrets. */
-  backup?: { live: LiveSystem; settings: BackupConfig; passphrase: string | undefined } | undefined;
 }): JobRuntime {
   // The queue wakes this process's worker after an enqueue; the worker is created below.
   const local: { worker?: JobWorker<KinoJobCatalog> } = {};
