@@ -90,5 +90,5 @@ describe('the SDK in a browser', () => {
 
     const media = await kino.media.waitFor(uploadUrl.mediaId, 'ready', { timeoutMs: 120_000 });
     expect(media).toMatchObject({ title: 'from the browser', status: 'ready' });
-  });
+  }, 120_000);
 });

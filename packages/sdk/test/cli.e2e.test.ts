@@ -142,7 +142,7 @@ describe('kino-upload', () => {
     const mp4 = await fetch(url.stdout().trim());
     expect(mp4.status).toBe(200);
     expect(mp4.headers.get('content-type')).toContain('video/mp4');
-  });
+  }, 180_000);
 
   it('refuses to run without a key, and takes none from a flag', async () => {
     const run = spawn(process.execPath, [bin, 'list'], {

@@ -91,7 +91,7 @@ describe('the docs/ guides, run as written against a running Kino', () => {
     });
     // The HLS URL (its token in the path) and the embed URL (its token in the query).
     expect(stdout).toMatch(/^http:\/\/\S+\/play\/t\/\S+\/master\.m3u8 http:\/\/\S+\/embed\/\S+\?token=\S+$/m);
-  });
+  }, 120_000);
 
   it('upload-from-a-web-page.md: the page uploads a file chosen in Chromium with a one-time URL', async () => {
     writeGuide('upload-from-a-web-page.md', ['upload-server.mjs', 'upload.html']);
@@ -122,7 +122,7 @@ describe('the docs/ guides, run as written against a running Kino', () => {
     const kino = new Kino({ baseUrl: server!.kino.baseUrl, apiKey: server!.apiKey });
     const media = await kino.media.waitFor(mediaId, 'ready', { timeoutMs: 120_000 });
     expect(media).toMatchObject({ visibility: 'private', title: path.basename(video) });
-  });
+  }, 120_000);
 
   it('protect-with-tokens.md: a private upload plays with its token URL in ffprobe, and not without', async () => {
     writeGuide('protect-with-tokens.md', ['protect.mjs', 'play.sh']);
@@ -138,7 +138,7 @@ describe('the docs/ guides, run as written against a running Kino', () => {
       env: { PATH: process.env.PATH, HLS_URL: printed.hls },
     });
     expect(played.stdout).toMatch(/^video,320,240$/m);
-  });
+  }, 120_000);
 
   it('webhooks.md: the receiver verifies and logs media.ready, and refuses a forged request', async () => {
     writeGuide('webhooks.md', ['create-webhook.mjs', 'webhook-receiver.mjs']);
@@ -183,5 +183,5 @@ describe('the docs/ guides, run as written against a running Kino', () => {
         .split('\n')
         .filter((line) => line === `media.ready ${mediaId}`),
     ).toHaveLength(1);
-  });
+  }, 120_000);
 });

@@ -94,7 +94,7 @@ describe('the SDK against a running Kino', () => {
     expect(await refusal({ ...base, secret: 'whsec_not_the_secret' })).toBe('signature_mismatch');
     expect(await refusal({ ...base, now: Date.now() + 10 * 60_000 })).toBe('timestamp_out_of_tolerance');
     expect(await refusal({ ...base, header: undefined })).toBe('missing_signature');
-  });
+  }, 120_000);
 
   it('pages through every media and throws typed errors with the problem code', async () => {
     const created = [];
@@ -118,5 +118,5 @@ describe('the SDK against a running Kino', () => {
     });
     expect(error).toBeUndefined();
     expect(data).toBeDefined();
-  });
+  }, 120_000);
 });
