@@ -230,6 +230,53 @@ describe.each(DIALECTS)('LTI 1.3 tool on %s', (dialect) => {
     expect(denied.statusCode).toBe(403);
   });
 
+  it('takes a login initiation posted as a form, and a deployment added by PATCH', async () => {
+    const list = await kino.call(tenant.key, 'GET', '/v1/lti/platforms');
+    const id = list.json<{ data: { id: string }[] }>().data[0]?.id ?? '';
+    const patched = await kino.call(tenant.key, 'PATCH', `/v1/lti/platforms/${id}`, {
+      deploymentIds: [platform.deploymentId, 'deployment-2'],
+    });
+    expect(patched.json<{ deploymentIds: string[] }>().deploymentIds).toEqual([
+      platform.deploymentId,
+      'deployment-2',
+    ]);
+    const res = await kino.app.inject({
+      method: 'POST',
+      url: '/lti/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        iss: platform.issuer,
+        login_hint: 'someone',
+        target_link_uri: `${BASE}/lti/launch`,
+        lti_deployment_id: 'deployment-2',
+      }).toString(),
+    });
+    expect(res.statusCode, res.body).toBe(302);
+    const { state, nonce } = Object.fromEntries(new URL(res.headers.location as string).searchParams);
+    const token = await platform.idToken({
+      nonce: nonce ?? '',
+      kinoBase: BASE,
+      plan: { kind: 'resource', role: 'learner', mediaId },
+      overrides: { 'https://purl.imsglobal.org/spec/lti/claim/deployment_id': 'deployment-2' },
+    });
+    expect((await launch({ id_token: token, state: state ?? '' })).statusCode).toBe(200);
+  });
+
+  it('a deleted tenant takes its registrations and launches with it', async () => {
+    const gone = await kino.tenant('closing school');
+    const created = await kino.call(gone.key, 'POST', '/v1/lti/platforms', {
+      issuer: 'https://closing.example',
+      clientId: 'c',
+      deploymentIds: ['1'],
+      authLoginUrl: 'https://closing.example/auth',
+      jwksUrl: 'https://closing.example/jwks',
+    });
+    expect(created.statusCode).toBe(201);
+    const deleted = await kino.call(OPERATOR_KEY, 'DELETE', `/v1/tenants/${gone.id}`);
+    expect(deleted.statusCode, deleted.body).toBeLessThan(300);
+    expect(await kino.repos.ltiPlatforms.listByIssuer('https://closing.example')).toEqual([]);
+  });
+
   it('keeps registrations per tenant: another tenant cannot see, change or reuse them', async () => {
     const other = await kino.tenant('third school');
     const list = await kino.call(tenant.key, 'GET', '/v1/lti/platforms');
