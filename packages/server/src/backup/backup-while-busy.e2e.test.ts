@@ -96,7 +96,7 @@ describe('a backup taken while uploads and processing run', () => {
       if (m.status === 'ready') {
         for (const url of [m.playback?.hls, m.playback?.mp4]) {
           const res = await restored.app.inject({ method: 'GET', url: new URL(url ?? '').pathname });
-          expect(res.statusCode, url).toBe(200);
+          expect(res.statusCode, url ?? undefined).toBe(200);
         }
       }
     }
