@@ -5,6 +5,7 @@ import { SessionProvider } from './api/session.tsx';
 import type { Session, SetupState } from './api/types.ts';
 import { Layout } from './components/layout.tsx';
 import { can, homeOf, type Ability } from './lib/roles.ts';
+import { AnalyticsPage } from './pages/analytics.tsx';
 import { InvitePage } from './pages/invite.tsx';
 import { LibraryPage } from './pages/library.tsx';
 import { LoginPage } from './pages/login.tsx';
@@ -19,6 +20,7 @@ import { SettingsMembersPage } from './pages/settings-members.tsx';
 import { SettingsLmsPage } from './pages/settings-lms.tsx';
 import { SettingsWebhooksPage } from './pages/settings-webhooks.tsx';
 import { UploadPage } from './pages/upload.tsx';
+import { UsagePage } from './pages/usage.tsx';
 import { RecordPage } from './pages/record.tsx';
 
 type SessionState =
@@ -61,6 +63,15 @@ function SignedIn(props: { session: Session; signOut: () => void }) {
             {(params: { id: string }) => (
               <Guarded session={session} ability="media:read" page={() => <MediaPage id={params.id} />} />
             )}
+          </Route>
+          <Route path="/analytics">
+            <Guarded session={session} ability="media:read" page={() => <AnalyticsPage />} />
+          </Route>
+          <Route path="/usage">
+            <Guarded session={session} ability="settings" page={() => <UsagePage operator={false} />} />
+          </Route>
+          <Route path="/operator/usage">
+            <Guarded session={session} ability="operator" page={() => <UsagePage operator />} />
           </Route>
           <Route path="/settings">
             <Redirect to="/settings/keys" replace />

@@ -17,11 +17,14 @@ function navFor(role: Parameters<typeof can>[0]): NavItem[] {
       { href: '/operator/health', label: 'Health' },
       { href: '/operator/jobs', label: 'Jobs' },
       { href: '/operator/tenants', label: 'Tenants' },
+      { href: '/operator/usage', label: 'Usage' },
     ];
   }
   const items: NavItem[] = [{ href: '/library', label: 'Library' }];
   if (can(role, 'media:write')) items.push({ href: '/upload', label: 'Upload' });
   if (can(role, 'media:write')) items.push({ href: '/record', label: 'Record' });
+  items.push({ href: '/analytics', label: 'Analytics' });
+  if (can(role, 'settings')) items.push({ href: '/usage', label: 'Usage' });
   if (can(role, 'settings')) items.push({ href: '/settings', label: 'Settings' });
   return items;
 }

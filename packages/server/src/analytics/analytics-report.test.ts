@@ -69,6 +69,23 @@ describe('analytics figures', () => {
     expect(report.series[0]?.at).toBe('1970-01-01T00:00:00.000Z');
   });
 
+  it('lists every bucket of the period, those without views as zeros', () => {
+    const report = analyticsReport({
+      from: 1_800_000,
+      to: 4 * 3_600_000,
+      bucketMs: 3_600_000,
+      totals,
+      startupHistogram: new Map(),
+      series: [{ ...totals, at: 7_200_000 }],
+    });
+    expect(report.series.map((p) => [p.at.slice(11, 13), p.views])).toEqual([
+      ['00', 0],
+      ['01', 0],
+      ['02', 4],
+      ['03', 0],
+    ]);
+  });
+
   it('buckets by hour up to two days, by day beyond', () => {
     expect(bucketFor(0, 86_400_000)).toBe(3_600_000);
     expect(bucketFor(0, 30 * 86_400_000)).toBe(86_400_000);

@@ -38,11 +38,33 @@ export function analyticsReport(input: {
       p95: quantile(input.startupHistogram, 0.95),
     },
     bucketSeconds: input.bucketMs / 1000,
-    series: input.series.map((point) => ({ at: new Date(point.at).toISOString(), ...figures(point) })),
+    series: denseSeries(input).map((point) => ({ at: new Date(point.at).toISOString(), ...figures(point) })),
   };
 }
 
 /** Hours for periods up to two days, days beyond. */
 export function bucketFor(from: number, to: number): number {
   return to - from <= 2 * 86_400_000 ? 3_600_000 : 86_400_000;
+}
+
+const NO_VIEWS: ViewTotals = {
+  views: 0,
+  watchMs: 0,
+  playingMs: 0,
+  rebufferMs: 0,
+  rebufferCount: 0,
+  failures: 0,
+  startupFailures: 0,
+  exitsBeforeStart: 0,
+  startedViews: 0,
+};
+
+/** Every bucket of the period, in order, those without views as zeros (charts need no gaps). */
+function denseSeries(input: { from: number; to: number; bucketMs: number; series: readonly SeriesPoint[] }) {
+  const known = new Map(input.series.map((p) => [p.at, p]));
+  const points: SeriesPoint[] = [];
+  for (let at = input.from - (input.from % input.bucketMs); at < input.to; at += input.bucketMs) {
+    points.push(known.get(at) ?? { ...NO_VIEWS, at });
+  }
+  return points;
 }
