@@ -37,7 +37,7 @@ describe.each(['sqlite+disk', 'postgres+s3'] as const)('a broadcast on %s', (bac
   };
 
   it('plays live over HLS and DASH, keeps one media across reconnects, and is VOD at once after the window', async () => {
-    const stream = await createStream(kino, key, { title: 'Lecture', reconnectWindowSeconds: 4 });
+    const stream = await createStream(kino, key, { title: 'Lecture', reconnectWindowSeconds: 12 });
     expect(stream.ingest.rtmpServer).toMatch(new RegExp(`^rtmp://[^/]+:${kino.rtmpPort}/live$`));
     expect(stream.ingest.rtmpUrl).toBe(`${stream.ingest.rtmpServer}/${stream.streamKey}`);
     expect((await get(`/play/live/${stream.id}/master.m3u8`)).status).toBe(404);
@@ -89,9 +89,11 @@ describe.each(['sqlite+disk', 'postgres+s3'] as const)('a broadcast on %s', (bac
         (await getStream(kino, key, stream.id)).status === 'reconnecting' ? true : undefined,
       );
       const next = publish(stream.url, { seconds: how === 'kill' ? 30 : 6 });
-      await waitFor('the publisher to be back', 15_000, async () =>
-        (await getStream(kino, key, stream.id)).status === 'active' ? true : undefined,
-      );
+      const back = await waitFor('the publisher to be back', 15_000, async () => {
+        const s = await getStream(kino, key, stream.id);
+        return s.status === 'active' ? s : undefined;
+      });
+      expect(back.activeMediaId, 'a reconnect inside the window continues the same media').toBe(mediaId);
       if (how === 'kill') {
         await new Promise((r) => setTimeout(r, 6000));
         await next.kill();
@@ -102,16 +104,13 @@ describe.each(['sqlite+disk', 'postgres+s3'] as const)('a broadcast on %s', (bac
       first = next;
     }
 
-    // The window passes with no publisher: the broadcast ends and is VOD within 2 s of its end.
-    const ended = await waitFor('the broadcast to end', 20_000, async () => {
-      const s = await getStream(kino, key, stream.id);
-      return s.status === 'idle' ? Date.now() : undefined;
-    });
-    const vod = await waitFor('the VOD playlist', 2000, async () => {
-      const res = await get(`/play/${mediaId}/live/video.m3u8`);
-      return res.text.includes('#EXT-X-ENDLIST') ? res.text : undefined;
-    });
-    expect(Date.now() - ended).toBeLessThan(2500);
+    // The window passes with no publisher: the broadcast ends and its media is VOD at once (how
+    // soon after the window's end is measured in bench/live.bench.ts, not asserted here).
+    await waitFor('the broadcast to end', 30_000, async () =>
+      (await getStream(kino, key, stream.id)).status === 'idle' ? true : undefined,
+    );
+    const vod = (await get(`/play/${mediaId}/live/video.m3u8`)).text;
+    expect(vod).toContain('#EXT-X-ENDLIST');
     const segments = playlistSegments(vod);
     expect(segments.filter((s) => s.discontinuity)).toHaveLength(3);
     const total = sent.reduce((a, b) => a + b, 0);
