@@ -24,7 +24,7 @@ export function WebhookDeliveries(props: { webhookId: string }) {
   return (
     <div class="table-wrap">
       <ErrorNote error={action.error} />
-      <table class="table table-compact">
+      <table class="table table-compact table-stack">
         <caption class="visually-hidden">Recent deliveries</caption>
         <thead>
           <tr>
@@ -41,13 +41,13 @@ export function WebhookDeliveries(props: { webhookId: string }) {
         <tbody>
           {deliveries.data.items.map((d) => (
             <tr key={d.id}>
-              <td>
+              <td data-label="Event">
                 <code>{d.type}</code>
               </td>
-              <td>
+              <td data-label="State">
                 <StatusBadge status={d.state} />
               </td>
-              <td title={d.error ?? d.responseBody ?? ''}>
+              <td data-label="Response" title={d.error ?? d.responseBody ?? ''}>
                 {d.responseStatus !== null ? (
                   <span class={d.responseStatus < 300 ? 'http-ok' : 'http-bad'}>{d.responseStatus}</span>
                 ) : (
@@ -55,8 +55,8 @@ export function WebhookDeliveries(props: { webhookId: string }) {
                 )}
                 {d.durationMs !== null ? <span class="muted"> · {d.durationMs} ms</span> : null}
               </td>
-              <td>{d.attempts}</td>
-              <td>{formatAge(d.createdAt)}</td>
+              <td data-label="Attempts">{d.attempts}</td>
+              <td data-label="When">{formatAge(d.createdAt)}</td>
               <td class="cell-actions">
                 <button
                   type="button"
