@@ -220,6 +220,20 @@ describe.each(DIALECTS)('playback analytics API on %s', (dialect) => {
     expect(item?.watchTimeSeconds).toBeLessThan(60);
   });
 
+  it('begins no view for a deleted media, and a deleted tenant takes its views along', async () => {
+    const gone = await kino.tenant('gone');
+    const media = await mediaOf(gone.key, gone.id);
+    const grant = await grantFor(media);
+    const view = viewId();
+    expect((await send({ grant, view, events: [{ e: 'playrequest', t: 0 }] })).statusCode).toBe(204);
+    expect((await kino.call(gone.key, 'DELETE', `/v1/media/${media.id}`)).statusCode).toBe(204);
+    const late = await send({ grant, view: viewId(), events: [{ e: 'playrequest', t: 0 }] });
+    expect(late.json()).toMatchObject({ code: 'invalid_beacon_grant' });
+    expect(await kino.repos.analytics.view(view)).toBeDefined();
+    expect((await kino.call(OPERATOR_KEY, 'DELETE', `/v1/tenants/${gone.id}`)).statusCode).toBe(204);
+    expect(await kino.repos.analytics.view(view)).toBeUndefined();
+  });
+
   it('counts a page left before the first frame as an exit, and a fatal error as a playback failure', async () => {
     const acme = await kino.tenant('acme4');
     const media = await mediaOf(acme.key, acme.id);

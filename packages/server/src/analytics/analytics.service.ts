@@ -64,6 +64,10 @@ export class AnalyticsService {
       const now = this.now();
       const row = await views.view(beacon.view);
       if (!row) {
+        // A grant outlives its media: a view of a media (or tenant) since deleted is not begun.
+        if (attempt === 0 && !(await this.deps.repos.media.get(tenantId, mediaId))) {
+          throw new ApiError('invalid_beacon_grant', 'the media of this grant no longer exists');
+        }
         const state = foldBeacon(newView(now), beacon.events, now);
         const { browser, os } = describeClient(client.userAgent);
         const inserted = await views.insertView({

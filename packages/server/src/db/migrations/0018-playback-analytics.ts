@@ -3,13 +3,14 @@ import type { Kysely } from 'kysely';
 /**
  * Playback analytics: one row per view, folded from the player's beacons as they arrive
  * (analytics/view-fold.ts), and usage per tenant and day (bytes delivered by /play, minutes
- * processed, a snapshot of the bytes stored). No address is ever stored.
+ * processed, a snapshot of the bytes stored). No address is ever stored. Views go with their
+ * tenant; usage per day stays (what a deleted tenant used is still what it used).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('analytics_views')
     .addColumn('id', 'text', (c) => c.primaryKey().notNull())
-    .addColumn('tenant_id', 'text', (c) => c.notNull())
+    .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('media_id', 'text', (c) => c.notNull())
     .addColumn('started_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
