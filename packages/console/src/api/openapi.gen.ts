@@ -660,6 +660,308 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/capture-agents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The capture agents, when each was last seen and its next recordings */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['CaptureAgent'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Register a capture agent (kino-capture does on its first run) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CaptureAgent'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/capture-agents/{agentId}/heartbeat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** An agent is alive; answers its schedules that have not ended */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            version?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CaptureAgent'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/capture-schedules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Schedule a recording on a capture agent */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            agentId: string;
+            title: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time in UTC
+             */
+            startsAt: string;
+            durationSeconds: number;
+            source?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CaptureSchedule'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/direct-uploads/{token}': {
     parameters: {
       query?: never;
@@ -8347,6 +8649,70 @@ export interface components {
       updatedAt: string;
       /** @description The normalised WebVTT file, for API keys (players get it through the playlists) */
       url: string;
+    };
+    CaptureAgent: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      status: 'online' | 'offline' | 'never-seen';
+      lastSeenAt: string | null;
+      version: string | null;
+      nextSchedules: components['schemas']['CaptureSchedule'][];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+    };
+    CaptureAgentInput: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      status: 'online' | 'offline' | 'never-seen';
+      lastSeenAt: string | null;
+      version: string | null;
+      nextSchedules: components['schemas']['CaptureScheduleInput'][];
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+    };
+    CaptureSchedule: {
+      id: string;
+      agentId: string;
+      title: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      startsAt: string;
+      durationSeconds: number;
+      /** @description The ffmpeg input to record; null: the agent’s own --source */
+      source: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
+    };
+    CaptureScheduleInput: {
+      id: string;
+      agentId: string;
+      title: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      startsAt: string;
+      durationSeconds: number;
+      /** @description The ffmpeg input to record; null: the agent’s own --source */
+      source: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 time in UTC
+       */
+      createdAt: string;
     };
     CreatedApiKey: {
       id: string;

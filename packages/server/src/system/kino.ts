@@ -54,6 +54,8 @@ import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 import { liveApi, type LiveApi } from '../live/live-api.ts';
 import { RecordingsService } from '../recordings/recordings.service.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
+import { CaptureAgentsService } from '../capture-agents/capture-agents.service.ts';
+import { captureAgentsRoutes } from '../capture-agents/capture-agents.routes.ts';
 
 export interface Kino {
   app: App;
@@ -221,6 +223,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       const uploadUrls = new UploadUrlsService({ repos, transaction });
       const recordings = new RecordingsService({ repos, transaction, queue: jobs.queue });
       await app.register(recordingsRoutes({ recordings, publicUrl: config.publicUrl }));
+      await app.register(captureAgentsRoutes(new CaptureAgentsService({ repos })));
       await app.register(uploadUrlsRoutes({ uploadUrls, publicUrl: config.publicUrl }));
       await app.register(
         uploadsRoutes({
