@@ -87,6 +87,9 @@ describe.each(SCENARIOS)('backup and restore on $backend', (scenario) => {
   let media: MediaJson[];
   let privateToken: string;
   let sessionCookie: string;
+  let captionUrl: string;
+  let captionBytes: Buffer;
+  let webhookId: string;
   let location: string;
   let first: CreatedBackup;
   const store = () => {
@@ -113,6 +116,18 @@ describe.each(SCENARIOS)('backup and restore on $backend', (scenario) => {
       expiresInSeconds: 3600,
     });
     privateToken = new URL(token.json<{ playback: { hls: string } }>().playback.hls).pathname;
+    const caption = await kino.call(tenant.key, 'POST', `/v1/media/${ids[0]}/captions`, {
+      language: 'en',
+      content: 'WEBVTT\n\n00:00.000 --> 00:01.500\nHello from before the backup\n',
+    });
+    expect(caption.statusCode).toBe(201);
+    captionUrl = `/v1/media/${ids[0]}/captions/${caption.json<{ id: string }>().id}.vtt`;
+    captionBytes = (await kino.call(tenant.key, 'GET', captionUrl)).rawPayload;
+    const webhook = await kino.call(tenant.key, 'POST', '/v1/webhooks', {
+      url: 'https://hooks.example.com/kino',
+    });
+    expect(webhook.statusCode).toBe(201);
+    webhookId = webhook.json<{ id: string }>().id;
     await createOperatorUser(kino.config, 'ops@example.com', 'a console password 1');
     sessionCookie = (await login(kino, 'ops@example.com', 'a console password 1')).cookie;
     // The operator key as `kino serve` saves it in the data folder.
@@ -183,6 +198,20 @@ describe.each(SCENARIOS)('backup and restore on $backend', (scenario) => {
       expect([...after.keys()]).toEqual([...before.keys()]);
       for (const [url, bytes] of before) expect(after.get(url)?.equals(bytes), url).toBe(true);
       expect(before.size).toBeGreaterThan(6);
+
+      const caption = await restored.app.inject({
+        method: 'GET',
+        url: captionUrl,
+        headers: { authorization: `Bearer ${tenant.key}` },
+      });
+      expect(caption.statusCode).toBe(200);
+      expect(caption.rawPayload.equals(captionBytes)).toBe(true);
+      const webhooks = await restored.app.inject({
+        method: 'GET',
+        url: '/v1/webhooks',
+        headers: { authorization: `Bearer ${tenant.key}` },
+      });
+      expect(webhooks.body).toContain(webhookId);
 
       // Console logins work, and a session opened before the backup is still open.
       await login(restored as unknown as TestKino, 'ops@example.com', 'a console password 1');
