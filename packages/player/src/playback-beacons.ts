@@ -22,6 +22,8 @@ const FIRST_FLUSH_MS = 1000;
 const MAX_EVENTS_PER_BEACON = 60;
 /** Events kept while the grant is unknown or Kino cannot be reached. */
 const MAX_PENDING = 600;
+/** hls.js's non-fatal notices of a stall and of how it got past one. */
+const STALL_NOTICES = new Set(['bufferStalledError', 'bufferNudgeOnStall', 'bufferSeekOverHole']);
 
 export interface BeaconEvent {
   e: string;
@@ -285,6 +287,8 @@ export function trackView(video: HTMLVideoElement, options: TrackOptions): ViewT
       on(
         'hlsError',
         (_event, data: { details: string; fatal: boolean; type: string; response?: { code?: number } }) => {
+          // hls.js reports stalls as non-fatal errors too: they are rebuffering, counted as such.
+          if (!data.fatal && STALL_NOTICES.has(data.details)) return;
           const status = data.response?.code;
           record({
             e: 'error',

@@ -124,6 +124,55 @@ describe('playback analytics from the embed page in Chromium', () => {
     expect(page.errors).toEqual([]);
   }, 60_000);
 
+  it('records a stall the network caused as rebuffering, about as long as the page saw it', async () => {
+    if (!browser || !media.playback?.embed) throw new Error('not ready');
+    const context = await browser.newContext({ viewport: { width: 640, height: 360 } });
+    // The page's own account of stalls (waiting until playing, after the first frame), kept apart
+    // from the player's code.
+    await context.addInitScript(`
+      window.__stalls = { seconds: 0, count: 0, since: null, started: false };
+      document.addEventListener('playing', () => {
+        const s = window.__stalls;
+        if (s.since !== null) { s.seconds += (performance.now() - s.since) / 1000; s.since = null; }
+        s.started = true;
+      }, true);
+      document.addEventListener('waiting', (e) => {
+        const s = window.__stalls;
+        if (s.started && s.since === null && !e.target.seeking) { s.since = performance.now(); s.count++; }
+      }, true);
+    `);
+    // After the first two video segments, every video segment waits until `releaseAt`: the player
+    // runs out of video a few seconds in and stalls until then.
+    let releaseAt = Infinity;
+    let served = 0;
+    await context.route(
+      (url) => url.pathname.includes('/play/') && /\/video-[^/]+\.mp4$/.test(url.pathname),
+      async (route) => {
+        if (/^bytes=0-/.test(route.request().headers().range ?? '')) return route.continue();
+        served++;
+        const wait = releaseAt - Date.now();
+        if (served > 2 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        return route.continue();
+      },
+    );
+    const page = await context.newPage();
+    try {
+      await page.goto(media.playback.embed);
+      await page.waitForSelector('kino-player video');
+      releaseAt = Date.now() + 9000;
+      expect(await playVideo(page, 'kino-player video')).toBe('playing');
+      const view = await nextView(seen, (v) => v.ended);
+      const stalls = await page.evaluate<{ seconds: number; count: number }>('window.__stalls');
+      expect(stalls.count).toBeGreaterThanOrEqual(1);
+      expect(stalls.seconds).toBeGreaterThan(1);
+      expect(view.rebufferCount).toBe(stalls.count);
+      expect(Math.abs(view.rebufferSeconds - stalls.seconds)).toBeLessThan(0.5);
+      expect(view.error).toBeNull();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('records segments that answer 404 mid-play as a playback failure with its error', async () => {
     if (!browser || !media.playback?.embed) throw new Error('not ready');
     const context = await browser.newContext({ viewport: { width: 640, height: 360 } });
@@ -148,8 +197,8 @@ describe('playback analytics from the embed page in Chromium', () => {
       const report = await api<{ playbackFailurePercent: number; views: number }>(
         `/v1/media/${media.id}/analytics`,
       );
-      expect(report.views).toBe(2);
-      expect(report.playbackFailurePercent).toBe(50);
+      expect(report.views).toBe(3);
+      expect(report.playbackFailurePercent).toBeCloseTo(33.33, 1);
     } finally {
       await context.close();
     }
