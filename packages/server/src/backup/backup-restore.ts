@@ -49,6 +49,11 @@ export async function restoreBackup(
   const started = Date.now();
   const { progress } = opts;
   const manifest = await chooseManifest(store, opts.id);
+  if (manifest.database.dialect !== target.config.database.kind) {
+    throw new BackupRefusedError(
+      `backup ${manifest.id} holds a ${manifest.database.dialect} database; the configured one is ${target.config.database.kind} (set KINO_DATABASE_URL to match)`,
+    );
+  }
   await refuseNonEmpty(target);
 
   let secrets: BackupSecrets | undefined;

@@ -46,6 +46,13 @@ describe('kino backup and kino restore', () => {
     expect(verified.code, verified.stderr).toBe(0);
     expect(verified.stdout).toContain('is sound');
 
+    const elsewhere = kino(['restore', '--from', to], {
+      KINO_DATA_DIR: tempDir(),
+      KINO_DATABASE_URL: 'postgres://kino@127.0.0.1:1/kino',
+    });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('holds a sqlite database; the configured one is postgres');
+
     const target = { KINO_DATA_DIR: tempDir() };
     const restored = kino(['restore', '--from', to], target);
     expect(restored.code, restored.stderr).toBe(0);
