@@ -129,6 +129,9 @@ export function MediaPage(props: { id: string }) {
           </>
         }
       >
+        <Link class="btn" href={`/analytics?media=${encodeURIComponent(m.id)}`}>
+          Analytics
+        </Link>
         {canWrite ? (
           <>
             <ConfirmButton

@@ -120,6 +120,10 @@ describe('console analytics and usage pages', () => {
       await page.page.getByRole('heading', { name: 'Recent views' }).waitFor();
       expect(await page.page.getByText('Failed: manifestLoadError (HTTP 403)').isVisible()).toBe(true);
       await page.screenshot(`analytics-media-${name}.png`);
+      // The media page leads to the same view of its analytics.
+      await page.page.goto(`${kino.kino.baseUrl}/media/${mediaId}`);
+      await page.page.getByRole('link', { name: 'Analytics', exact: true }).last().click();
+      await page.page.getByRole('heading', { name: 'Analytics: Product tour' }).waitFor();
 
       await page.page.goto(`${kino.kino.baseUrl}/usage`);
       await page.page.getByRole('heading', { name: 'Per day', exact: true }).waitFor();
