@@ -18,6 +18,7 @@ import { SetupPage } from './pages/setup.tsx';
 import { SettingsKeysPage } from './pages/settings-keys.tsx';
 import { SettingsMembersPage } from './pages/settings-members.tsx';
 import { SettingsLmsPage } from './pages/settings-lms.tsx';
+import { SettingsSsoPage } from './pages/settings-sso.tsx';
 import { SettingsWebhooksPage } from './pages/settings-webhooks.tsx';
 import { UploadPage } from './pages/upload.tsx';
 import { UsagePage } from './pages/usage.tsx';
@@ -87,6 +88,9 @@ function SignedIn(props: { session: Session; signOut: () => void }) {
           </Route>
           <Route path="/settings/lms">
             <Guarded session={session} ability="settings" page={() => <SettingsLmsPage />} />
+          </Route>
+          <Route path="/settings/sso">
+            <Guarded session={session} ability="settings" page={() => <SettingsSsoPage />} />
           </Route>
           <Route path="/operator/health">
             <Guarded session={session} ability="operator" page={() => <OperatorHealthPage />} />

@@ -56,6 +56,8 @@ export type CreatedApiKey = Schemas['CreatedApiKey'];
 
 /** An LMS registered as an LTI 1.3 platform, with the tool URLs to enter in it. */
 export type LtiPlatform = Schemas['LtiPlatform'];
+/** The tenant's single sign-on settings (without secrets) and the URLs its provider needs. */
+export type TenantSso = Schemas['TenantSso'];
 
 export type Webhook = Schemas['Webhook'];
 export type WebhookEvent = Webhook['events'][number];

@@ -24,4 +24,5 @@ export const SETTINGS_TABS = [
   { href: '/settings/webhooks', label: 'Webhooks' },
   { href: '/settings/members', label: 'Members' },
   { href: '/settings/lms', label: 'LMS (LTI)' },
+  { href: '/settings/sso', label: 'Single sign-on' },
 ];

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../e2e/kino-process.ts';
 import { startOidcProvider, type OidcProviderStandIn } from '../oidc-provider-stand-in.ts';
-import { startConsoleKino, type ConsoleKino } from './console-fixture.ts';
+import { logIn, startConsoleKino, type ConsoleKino } from './console-fixture.ts';
 
 const SHOTS = path.join(REPO_ROOT, 'docs/screenshots');
 
@@ -124,6 +124,37 @@ describe('console sign-in with OpenID Connect', () => {
     await page.locator('#refusal').waitFor({ timeout: 15_000 });
     expect(await page.locator('#refusal').getAttribute('data-code')).toBe('sso_failed');
     expect((await sessionOf(page)).user).toBeUndefined();
+    await context.close();
+  });
+
+  it('an admin sees and changes the settings in the console, the secret kept and never shown', async () => {
+    if (!kino || !browser || !provider) throw new Error('not started');
+    const base = kino.kino.baseUrl;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await logIn(page, base, kino.admin, kino.password);
+    await page.goto(`${base}/settings/sso`);
+    await page.getByRole('heading', { name: 'Give these to your identity provider' }).waitFor();
+    await expect(page.getByLabel('Issuer').inputValue()).resolves.toBe(provider.issuer);
+    expect(await page.getByLabel('Client secret').inputValue()).toBe('');
+    expect(await page.getByLabel('Client secret').getAttribute('placeholder')).toContain('stored');
+    await page.getByLabel('Role of new accounts').first().selectOption('editor');
+    const saving = page.waitForResponse(
+      (r) => r.url().endsWith('/v1/tenant/sso') && r.request().method() === 'PUT',
+    );
+    await page.getByRole('button', { name: 'Save single sign-on' }).click();
+    expect((await saving).status()).toBe(200);
+    await page.screenshot({ path: path.join(SHOTS, 'settings-sso-desktop.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(SHOTS, 'settings-sso-phone.png') });
+    const saved = await kino.api<{ oidc: { defaultRole: string; clientSecretSet: boolean } }>(
+      'GET',
+      '/v1/tenant/sso',
+      undefined,
+      kino.tenant.apiKey,
+    );
+    expect(saved.oidc).toMatchObject({ defaultRole: 'editor', clientSecretSet: true });
+    expect(await page.content()).not.toContain(provider.clients[0]?.secret ?? 'none');
     await context.close();
   });
 });
