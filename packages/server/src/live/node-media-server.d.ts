@@ -10,6 +10,11 @@ declare module 'node-media-server/src/protocol/rtmp.js' {
     data: Buffer;
   }
   class Rtmp {
+    /** The message being read, and every chunk stream's message buffer (by chunk stream id). */
+    parserPacket: { header: { length: number }; capacity: number };
+    inPackets: Map<number, { capacity: number }>;
+    /** Grows the current message's buffer to its announced length (up to 16 MiB). */
+    packetAlloc(): void;
     onConnectCallback: (req: { app: string; name: string; host: string; query: unknown }) => void;
     onPlayCallback: () => void;
     onPushCallback: () => void;

@@ -27,6 +27,33 @@ export type Publish = (request: PublishRequest) => Promise<PublisherHandle | { r
 
 /** Bytes a publisher may send while its key is being checked. */
 const PENDING_BYTES = 8 * 1024 * 1024;
+/** The largest RTMP message taken (a 4K keyframe is a few MiB); the parser allocates what a header announces. */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** What the parser may hold for one connection across its chunk streams. */
+const MAX_PARSER_BYTES = 24 * 1024 * 1024;
+const IDLE_TIMEOUT_MS = 30_000;
+/** A client must have asked to publish by then (OBS and ffmpeg do within a second). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * node-media-server's parser allocates, before any key is checked, a buffer of whatever length a
+ * chunk header announces (up to 16 MiB) on every chunk stream a client opens: bounded here, a
+ * client past the bounds is dropped (the throw ends the connection in `parserData`'s caller).
+ */
+class BoundedRtmp extends Rtmp {
+  override packetAlloc(): void {
+    const wanted = this.parserPacket.header.length;
+    if (wanted > MAX_MESSAGE_BYTES) throw new Error('RTMP message too large');
+    if (this.parserPacket.capacity < wanted) {
+      let held = 0;
+      for (const packet of this.inPackets.values()) held += packet.capacity;
+      if (held - this.parserPacket.capacity + wanted + 1024 > MAX_PARSER_BYTES) {
+        throw new Error('RTMP messages in flight too large');
+      }
+    }
+    super.packetAlloc();
+  }
+}
 
 /**
  * RTMP ingest over node-media-server's protocol layer (handshake, chunk stream, AMF, FLV tags);
@@ -34,11 +61,20 @@ const PENDING_BYTES = 8 * 1024 * 1024;
  * goes nowhere until `publish` accepted its key. A refused publisher is disconnected and nothing
  * it sent is kept.
  */
-export function createRtmpServer(publish: Publish, onError: (err: unknown) => void): net.Server {
+export function createRtmpServer(
+  publish: Publish,
+  onError: (err: unknown) => void,
+  opts: { handshakeTimeoutMs?: number } = {},
+): net.Server {
   return net.createServer((socket) => {
     socket.setNoDelay(true);
-    socket.setTimeout(30_000, () => socket.destroy());
-    const rtmp = new Rtmp();
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
+    // The idle timeout alone keeps a client trickling a byte at a time forever.
+    const handshakeDeadline = setTimeout(
+      () => socket.destroy(),
+      opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    ).unref();
+    const rtmp = new BoundedRtmp();
     let app = '';
     let name = '';
     let handle: PublisherHandle | null = null;
@@ -60,6 +96,7 @@ export function createRtmpServer(publish: Publish, onError: (err: unknown) => vo
     };
     rtmp.onPlayCallback = end;
     rtmp.onPushCallback = () => {
+      clearTimeout(handshakeDeadline);
       if (app !== 'live' || pending !== null || handle !== null) {
         end();
         return;
@@ -127,6 +164,7 @@ export function createRtmpServer(publish: Publish, onError: (err: unknown) => vo
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      clearTimeout(handshakeDeadline);
       ended = true;
       pending = null;
       handle?.closed();
