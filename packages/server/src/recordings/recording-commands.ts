@@ -87,9 +87,15 @@ export function sameShape(shapes: PartShape[]): boolean {
   return shapes.every((s) => key(s) === key(shapes[0] as PartShape));
 }
 
-/** The concat demuxer's list of Kino's own files (plain names inside the work folder). */
-export function concatList(files: string[]): string {
-  return files.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join('');
+/**
+ * The concat demuxer's list of Kino's own files (plain names inside the work folder), each with
+ * the duration probed after repair: the next part starts there even when a container's own
+ * duration is missing or wrong (as in a part cut by a crash).
+ */
+export function concatList(files: { name: string; durationSeconds: number }[]): string {
+  return files
+    .map((f) => `file '${f.name.replace(/'/g, "'\\''")}'\nduration ${f.durationSeconds.toFixed(3)}\n`)
+    .join('');
 }
 
 /**

@@ -206,7 +206,11 @@ export function recordingJoinHandler(
     const durationSeconds = repaired.reduce((sum, r) => sum + r.duration, 0);
     if (files.length === 1) return { file: files[0] as string, shape, durationSeconds };
     const list = path.join(workdir, `${track}.txt`);
-    await fs.writeFile(list, concatList(files.map((f) => path.basename(f))));
+    const entries = files.map((f, i) => ({
+      name: path.basename(f),
+      durationSeconds: repaired[i]?.duration ?? 0,
+    }));
+    await fs.writeFile(list, concatList(entries));
     const out = path.join(workdir, `${track}.joined.mkv`);
     await runMediaTool('ffmpeg', concatArgs(list, out), { signal, workdir });
     return { file: out, shape, durationSeconds };
