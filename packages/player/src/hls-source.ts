@@ -1,6 +1,7 @@
 import Hls, { type ErrorData, type Level } from 'hls.js';
 import type { VideoRenditionList, VideoTrack } from 'media-tracks';
 import { prefersNativeHls } from './player-view.ts';
+import { attachLiveControls } from './live-controls.ts';
 import { trackView } from './playback-beacons.ts';
 
 /** How <kino-player> names itself in the views it reports. */
@@ -36,7 +37,13 @@ export function attachHls(video: HTMLVideoElement, src: string, handlers: Source
 
   // Every playback is a view reported to Kino (playback-beacons.ts); CMCD carries its id on /play.
   const view = trackView(video, { src, player: PLAYER });
-  const hls = new Hls({ capLevelToPlayerSize: true, backBufferLength: 60, cmcd: view.cmcd });
+  // A live playlist's duration is Infinity, so media-chrome treats it as live (DVR over `seekable`).
+  const hls = new Hls({
+    capLevelToPlayerSize: true,
+    backBufferLength: 60,
+    cmcd: view.cmcd,
+    liveDurationInfinity: true,
+  });
   view.attachHls(hls);
   const media = video as HTMLVideoElement & WithRenditions;
   const track = media.addVideoTrack('main');
@@ -58,6 +65,12 @@ export function attachHls(video: HTMLVideoElement, src: string, handlers: Source
       );
       rendition.id = String(index);
     });
+  });
+  let detachLive: (() => void) | null = null;
+  let targetDuration = 4;
+  hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
+    targetDuration = data.details.targetduration;
+    if (data.details.live && !detachLive) detachLive = attachLiveControls(video, hls, () => targetDuration);
   });
   let recoveredMedia = false;
   const giveUp = (status: number | null, details: string, message: string) => {
@@ -103,6 +116,7 @@ export function attachHls(video: HTMLVideoElement, src: string, handlers: Source
   hls.attachMedia(video);
 
   return () => {
+    detachLive?.();
     onProgress();
     video.removeEventListener('waiting', onWaiting);
     video.removeEventListener('playing', onProgress);

@@ -1,5 +1,6 @@
 import { isTransient, type EmbedPlayback, type EmbedStatus } from './embed-status.ts';
 import { attachHls } from './hls-source.ts';
+import { liveIsTransient, liveMessageOf, type LiveEmbedStatus } from './live-view.ts';
 import { adoptPlayerStyles } from './player-styles.ts';
 import { messageTemplate, playerTemplate } from './player-template.ts';
 import { playbackFailureView, viewOf, type MessageView, type PlayerView } from './player-view.ts';
@@ -21,6 +22,11 @@ const MODULE_ORIGIN = new URL(import.meta.url).origin;
  *
  *   <kino-player media-id="med_1" token="…"></kino-player>
  *
+ * or a live stream id: it shows "Offline" until a broadcast starts, then plays it (with a live
+ * badge, DVR scrubbing and "Go live"), and goes back to "Offline" when the broadcast ends:
+ *
+ *   <kino-player live-stream-id="ls_1" token="…"></kino-player>
+ *
  * Fires `kino-state` (detail: the view, 'player' or a message) whenever what it shows changes.
  *
  * From the page: `player.seek(83)` (or `player.currentTime = 83`) jumps to 1:23, also before the
@@ -33,6 +39,7 @@ export class KinoPlayer extends HTMLElement {
     'poster',
     'storyboard',
     'media-id',
+    'live-stream-id',
     'token',
     'origin',
     'label',
@@ -128,6 +135,10 @@ export class KinoPlayer extends HTMLElement {
       void this.#refresh();
       return;
     }
+    if (this.getAttribute('live-stream-id')) {
+      void this.#refreshLive();
+      return;
+    }
     this.#show({ kind: 'message', tone: 'info', heading: 'No video', detail: null, percent: null });
   }
 
@@ -175,15 +186,51 @@ export class KinoPlayer extends HTMLElement {
     if (isTransient(status.state)) this.#poll = setTimeout(() => void this.#refresh(), POLL_MS);
   }
 
-  #statusUrl(): string {
+  /** Asks Kino whether the live stream broadcasts; plays it when it does, asks again while offline. */
+  async #refreshLive(): Promise<void> {
+    const requests = new AbortController();
+    this.#requests = requests;
+    const id = encodeURIComponent(this.getAttribute('live-stream-id') ?? '');
+    let status: LiveEmbedStatus;
+    try {
+      const res = await fetch(this.#statusUrl(`/embed/live/${id}/status`), {
+        signal: requests.signal,
+        cache: 'no-store',
+      });
+      status = (await res.json()) as LiveEmbedStatus;
+    } catch {
+      if (requests.signal.aborted) return;
+      this.#poll = setTimeout(() => void this.#refreshLive(), POLL_MS * 2);
+      return;
+    }
+    if (requests.signal.aborted) return;
+    if (status.state === 'live' && status.playback) {
+      this.#showPlayer({ hls: status.playback.hls, poster: null, storyboard: null }, status.title, () => {
+        // The broadcast ended (or its playlist went away): back to waiting for the next one.
+        this.#stop();
+        this.#show(liveMessageOf({ ...status, state: 'offline' }));
+        this.#poll = setTimeout(() => void this.#refreshLive(), POLL_MS);
+      });
+      return;
+    }
+    const view = liveMessageOf(status);
+    // Only change what shows when it differs, so screen readers are not told "Offline" every poll.
+    if (this.textContent !== `${view.heading}${view.detail ?? ''}`) this.#show(view);
+    if (liveIsTransient(status.state)) this.#poll = setTimeout(() => void this.#refreshLive(), POLL_MS);
+  }
+
+  #statusUrl(path?: string): string {
     const origin = this.getAttribute('origin') ?? MODULE_ORIGIN;
-    const url = new URL(`/embed/${encodeURIComponent(this.getAttribute('media-id') ?? '')}/status`, origin);
+    const url = new URL(
+      path ?? `/embed/${encodeURIComponent(this.getAttribute('media-id') ?? '')}/status`,
+      origin,
+    );
     const token = this.getAttribute('token');
     if (token) url.searchParams.set('token', token);
     return url.toString();
   }
 
-  #showPlayer(playback: EmbedPlayback, title?: string): void {
+  #showPlayer(playback: EmbedPlayback, title?: string, onEnded?: () => void): void {
     this.#fresh = false;
     const { controller, video } = playerTemplate(playback, this.getAttribute('label') ?? title ?? '');
     this.replaceChildren(controller);
@@ -193,10 +240,16 @@ export class KinoPlayer extends HTMLElement {
     video.addEventListener('loadedmetadata', onMetadata);
     const detach = attachHls(video, playback.hls, {
       onFatal: (httpStatus, details) => {
+        if (onEnded) {
+          onEnded();
+          return;
+        }
         this.#stop();
         this.#show(playbackFailureView(httpStatus, details));
       },
     });
+    // A live broadcast starts by itself (muted when the browser refuses sound without a gesture).
+    if (onEnded) void startPlaying(video);
     this.#teardown = () => {
       video.removeEventListener('loadedmetadata', onMetadata);
       detach();
@@ -225,6 +278,15 @@ export class KinoPlayer extends HTMLElement {
 interface PendingPosition {
   time: number;
   play: boolean;
+}
+
+async function startPlaying(video: HTMLVideoElement): Promise<void> {
+  try {
+    await video.play();
+  } catch {
+    video.muted = true;
+    await video.play().catch(() => undefined);
+  }
 }
 
 /**

@@ -31,6 +31,11 @@ kino-player media-controller[mediapaused] video::-webkit-media-text-track-contai
 kino-player media-captions-menu-button:not([mediasubtitleslist]) { display: none; }
 kino-player .kp-bar { width: 100%; background: rgb(0 0 0 / 0.45); }
 kino-player .kp-spacer { flex: 1 1 auto; }
+kino-player .kp-live-badge { align-self: center; margin: 0 0.5em; padding: 0.1em 0.5em; border-radius: 0.25em; background: #c62828; color: #fff; font: 600 0.8em system-ui, sans-serif; letter-spacing: 0.05em; }
+kino-player .kp-live-badge.kp-behind { background: #555; }
+kino-player .kp-live-badge[hidden], kino-player .kp-go-live[hidden] { display: none; }
+kino-player .kp-go-live { align-self: center; margin: 0 0.25em; padding: 0.2em 0.6em; border: 1px solid #fff; border-radius: 0.25em; background: transparent; color: #fff; font: 0.8em system-ui, sans-serif; cursor: pointer; }
+kino-player .kp-live media-time-display { display: none; }
 kino-player .kp-big-play {
   --media-button-icon-width: 40px;
   padding: 18px;

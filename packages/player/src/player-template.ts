@@ -57,6 +57,8 @@ export function playerTemplate(playback: EmbedPlayback, label: string) {
       h('media-mute-button', {}),
       h('media-volume-range', { class: 'kp-volume' }),
       h('media-time-display', { showduration: true }),
+      h('span', { class: 'kp-live-badge', role: 'status', hidden: true }, 'LIVE'),
+      h('button', { type: 'button', class: 'kp-go-live', hidden: true }, 'Go live'),
       h('span', { class: 'kp-spacer' }),
       menuButton('media-captions-menu-button', 'captions'),
       menuButton('media-playback-rate-menu-button', 'rate'),

@@ -18,6 +18,7 @@ import {
   liveMediaPlaylist,
   type LivePlaylistOptions,
 } from './live-playlists.ts';
+import { liveEmbedRoutes } from './live-embed.routes.ts';
 import { parseTracks, type LivePeriod, type LiveSegment } from './live-tracks.ts';
 import { segmentSecondsFor } from './packager-command.ts';
 
@@ -95,6 +96,7 @@ export class LivePlayback implements LivePlaybackPort {
         { config: { access: 'public' }, schema: { hide: true } },
         handler(true),
       );
+      await app.register(liveEmbedRoutes({ repos: this.deps.repos, access }));
     };
   }
 

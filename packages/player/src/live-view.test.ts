@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { behindLive, liveIsTransient, liveMessageOf } from './live-view.ts';
+
+describe('live view', () => {
+  it('is behind live only well behind the sync position', () => {
+    expect(behindLive(100, 102, 4)).toBe(false);
+    expect(behindLive(90, 102, 4)).toBe(true);
+    expect(behindLive(90, null, 4)).toBe(false);
+  });
+
+  it('says offline and keeps asking while the stream is offline', () => {
+    const view = liveMessageOf({ id: 'ls_1', title: '', state: 'offline', message: null, playback: null });
+    expect(view.heading).toBe('Offline');
+    expect(liveIsTransient('offline')).toBe(true);
+    expect(liveIsTransient('private')).toBe(false);
+  });
+
+  it('names a private stream without telling anything of it', () => {
+    expect(
+      liveMessageOf({ id: 'ls_1', title: '', state: 'private', message: null, playback: null }).heading,
+    ).toBe('This live stream is private');
+  });
+});
