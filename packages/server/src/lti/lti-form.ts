@@ -21,13 +21,18 @@ export function field(source: unknown, name: string, max = 16_384): string | und
   return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
 }
 
+/**
+ * An LTI page: frameable anywhere, scripts from Kino only, never cached. Its URL may hold a secret
+ * (the picker's), so only Kino itself is told where a request came from: the player it opens sees
+ * Kino's origin, which tenants' referrer rules always allow.
+ */
 export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('content-security-policy', LTI_PAGE_POLICY)
     .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .send(html);
 }
 
