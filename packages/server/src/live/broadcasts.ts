@@ -113,15 +113,21 @@ export async function releasePublisher(
 /**
  * Ends the broadcast `mediaId`: the stream goes idle, the media plays as VOD from its segments
  * and its recording is assembled (or, for a stream that does not record, it is deleted). False
- * when someone else ended it first.
+ * when someone else ended it first, or (`onlyIfExpired`, the sweep) its publisher came back.
  */
 export async function finishBroadcast(
   tx: BroadcastTx,
   stream: LiveStreamRow,
   mediaId: string,
+  opts: { onlyIfExpired?: boolean } = {},
 ): Promise<boolean> {
   const { repos, now } = tx;
-  const idle = await repos.liveStreams.endBroadcast(stream.id, mediaId, now);
+  const idle = await repos.liveStreams.endBroadcast(
+    stream.id,
+    mediaId,
+    now,
+    opts.onlyIfExpired ? now : undefined,
+  );
   if (!idle) return false;
   const media = await repos.media.get(stream.tenant_id, mediaId);
   if (media && media.live_status === 'active') {

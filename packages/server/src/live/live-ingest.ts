@@ -262,7 +262,9 @@ export class LiveIngest {
           );
           continue;
         }
-        await transaction((repos) => finishBroadcast({ repos, queue, now }, row, mediaId));
+        await transaction((repos) =>
+          finishBroadcast({ repos, queue, now }, row, mediaId, { onlyIfExpired: true }),
+        );
       }
     } catch (err) {
       this.deps.logger.warn({ err }, 'live sweep failed');

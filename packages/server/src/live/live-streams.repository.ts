@@ -140,11 +140,17 @@ export class LiveStreamsRepository {
   }
 
   /**
-   * Ends the broadcast `mediaId` of a stream that is not active (or is, for `complete`): one
-   * caller wins; undefined when another already ended it.
+   * Ends the broadcast `mediaId` (for `complete`, even while active; with `expiredBy`, only if
+   * its reconnect window is still open and passed by then: a publisher may have come back since
+   * the stream was listed): one caller wins; undefined when another already ended it.
    */
-  endBroadcast(id: string, mediaId: string, now: number): Promise<LiveStreamRow | undefined> {
-    return this.db
+  endBroadcast(
+    id: string,
+    mediaId: string,
+    now: number,
+    expiredBy?: number,
+  ): Promise<LiveStreamRow | undefined> {
+    let q = this.db
       .updateTable('live_streams')
       .set({
         status: 'idle',
@@ -154,9 +160,11 @@ export class LiveStreamsRepository {
         updated_at: now,
       })
       .where('id', '=', id)
-      .where('active_media_id', '=', mediaId)
-      .returningAll()
-      .executeTakeFirst();
+      .where('active_media_id', '=', mediaId);
+    if (expiredBy !== undefined) {
+      q = q.where('status', '=', 'reconnecting').where('reconnect_deadline', '<=', expiredBy);
+    }
+    return q.returningAll().executeTakeFirst();
   }
 
   /** The stream's most recent broadcasts (their media ids), newest first. */
