@@ -127,7 +127,6 @@ export class LivePackager {
         if (!init) {
           if (!listed.init) break;
           init = await fs.readFile(path.join(dir, listed.init));
-          this.inits.set(track.id, init);
         }
         const file = path.join(dir, segment.file);
         const bytes = await fs.readFile(file);
@@ -138,6 +137,8 @@ export class LivePackager {
           durationMs: segment.durationMs,
           ...(first && { init }),
         });
+        // Only once taken: a first segment that failed to store is handed over again with its init.
+        this.inits.set(track.id, init);
         await fs.rm(file, { force: true });
         next += 1;
         this.done.set(track.id, next);

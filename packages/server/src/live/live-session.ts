@@ -188,7 +188,7 @@ export class LiveSession {
     const key = storageLayout.liveInitKey(tenantId, mediaId, period, segment.track);
     await this.deps.storage.put(key, segment.init, { contentType: 'video/mp4', size: segment.init.length });
     const bitsPerSecond = Math.round((segment.bytes.length * 8 * 1000) / Math.max(segment.durationMs, 500));
-    this.tracks.push({
+    const track: LiveTrack = {
       id: segment.track,
       kind: info.kind,
       codecs: info.codecs,
@@ -197,11 +197,14 @@ export class LiveSession {
       // The first segment's rate, with room: players pick variants by it.
       bandwidth: Math.max(32_000, Math.round(bitsPerSecond * 1.2)),
       startMs: (start / info.timescale) * 1000,
-    });
-    // Players read the tracks from the master playlist once: list them all or none yet.
-    if (this.tracks.length === this.expectedTracks) {
-      await this.deps.rows.setPeriodTracks(mediaId, period, JSON.stringify(this.tracks));
+    };
+    // Players read the tracks from the master playlist once: list them all or none yet. The
+    // track counts as added only once listed, so a failed write is retried with the segment.
+    const tracks = [...this.tracks, track];
+    if (tracks.length === this.expectedTracks) {
+      await this.deps.rows.setPeriodTracks(mediaId, period, JSON.stringify(tracks));
     }
+    this.tracks.push(track);
   }
 }
 
