@@ -6,6 +6,46 @@
 // Generated from the server's route schemas by `npm run api-types`: do not edit.
 
 export interface paths {
+  '/embed/live/{id}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether a live stream is broadcasting, for the embedded player (CORS open); 401 (private), 403 (refused) and 404 answer the same shape */
+    get: {
+      parameters: {
+        query?: {
+          token?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LiveEmbedStatus'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/embed/{id}/status': {
     parameters: {
       query?: never;
@@ -3921,6 +3961,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/media/{id}/captions/generate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Caption a media by speech recognition
+     * @description Starts a low-priority job that transcribes the media's audio with the server's engine (KINO_ASR) and stores a caption track with `source: "asr"`, its engine and model. The track is a `draft` (seen by editors, not by viewers, players or search) unless the tenant's `autoCaptions` is `publish`; publish it with `PUT /v1/media/{id}/captions/{trackId} {"status": "published"}`. Asking again replaces the draft; published tracks are never touched. 409 `media_not_playable` before the media is playable; 422 `language_not_supported` when the engine cannot recognise the language (the built-in sphinx engine knows English only).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The language spoken; by default the media's `language`, else the tenant's default */
+            language?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CaptionGeneration'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/media/{id}/captions/{trackId}': {
     parameters: {
       query?: never;
@@ -4005,6 +4147,11 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /**
+             * @description `published` publishes a draft
+             * @enum {string}
+             */
+            status?: 'draft' | 'published';
             /** @description BCP 47 language tag (en, de, pt-BR); stored in canonical case */
             language?: string;
             /** @description Name in the player's menu; by default the language's own name for itself */
@@ -5418,6 +5565,149 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['PlaybackRulesState'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's settings (automatic captions) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['TenantSettings'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    /**
+     * Change the tenant's settings
+     * @description `autoCaptions`: `off` (no machine captions unless asked for), `draft` (new media get a draft machine track), `publish` (machine tracks are published at once). `captionLanguage`: the language spoken in media that do not say.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description Machine captions for new media: none, a draft editors publish, or published at once
+             * @enum {string}
+             */
+            autoCaptions?: 'off' | 'draft' | 'publish';
+            /** @description The language media are spoken in unless a media says */
+            captionLanguage?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['TenantSettings'];
           };
         };
         /** @description Default Response */
@@ -8560,6 +8850,20 @@ export interface components {
         fatal?: boolean;
       }[];
     };
+    CaptionGeneration: {
+      jobId: string;
+      mediaId: string;
+      language: string;
+      engine: string;
+      model: string;
+    };
+    CaptionGenerationInput: {
+      jobId: string;
+      mediaId: string;
+      language: string;
+      engine: string;
+      model: string;
+    };
     CaptionSearch: {
       results: {
         media: components['schemas']['Media'];
@@ -8602,10 +8906,19 @@ export interface components {
       kind: 'captions' | 'subtitles';
       default: boolean;
       /**
-       * @description extracted: from a text subtitle stream of the media's source
+       * @description extracted: from a text subtitle stream of the media's source; asr: by speech recognition
        * @enum {string}
        */
-      source: 'upload' | 'extracted';
+      source: 'upload' | 'extracted' | 'asr';
+      /**
+       * @description draft: seen by editors only (not by viewers, players or search) until published
+       * @enum {string}
+       */
+      status: 'draft' | 'published';
+      /** @description For asr tracks: the engine that made it (sphinx, whisper, openai) */
+      engine: string | null;
+      /** @description For asr tracks: the model the engine used */
+      model: string | null;
       cueCount: number;
       /**
        * Format: date-time
@@ -8632,10 +8945,19 @@ export interface components {
       kind: 'captions' | 'subtitles';
       default: boolean;
       /**
-       * @description extracted: from a text subtitle stream of the media's source
+       * @description extracted: from a text subtitle stream of the media's source; asr: by speech recognition
        * @enum {string}
        */
-      source: 'upload' | 'extracted';
+      source: 'upload' | 'extracted' | 'asr';
+      /**
+       * @description draft: seen by editors only (not by viewers, players or search) until published
+       * @enum {string}
+       */
+      status: 'draft' | 'published';
+      /** @description For asr tracks: the engine that made it (sphinx, whisper, openai) */
+      engine: string | null;
+      /** @description For asr tracks: the model the engine used */
+      model: string | null;
       cueCount: number;
       /**
        * Format: date-time
@@ -8853,6 +9175,32 @@ export interface components {
       createdAt: string;
       startedAt: string | null;
       finishedAt: string | null;
+    };
+    LiveEmbedStatus: {
+      id: string;
+      /** @description empty unless the viewer was let through */
+      title: string;
+      /** @enum {string} */
+      state: 'live' | 'offline' | 'private' | 'refused' | 'not_found';
+      /** @description a sentence for people: why playback is refused */
+      message: string | null;
+      /** @description present while live: the stream's master playlist, with the viewer's token if any */
+      playback: {
+        hls: string;
+      } | null;
+    };
+    LiveEmbedStatusInput: {
+      id: string;
+      /** @description empty unless the viewer was let through */
+      title: string;
+      /** @enum {string} */
+      state: 'live' | 'offline' | 'private' | 'refused' | 'not_found';
+      /** @description a sentence for people: why playback is refused */
+      message: string | null;
+      /** @description present while live: the stream's master playlist, with the viewer's token if any */
+      playback: {
+        hls: string;
+      } | null;
     };
     LivePlayback: {
       hls: string;
@@ -9498,6 +9846,18 @@ export interface components {
       storageBytes: number | null;
       /** @description Minutes of video the tenant may have processed (each reprocess counts); null: no quota */
       minutes: number | null;
+    };
+    TenantSettings: {
+      /** @enum {string} */
+      autoCaptions: 'off' | 'draft' | 'publish';
+      captionLanguage: string;
+      updatedAt: string | null;
+    };
+    TenantSettingsInput: {
+      /** @enum {string} */
+      autoCaptions: 'off' | 'draft' | 'publish';
+      captionLanguage: string;
+      updatedAt: string | null;
     };
     TenantSigningKey: {
       /** @description Put this in the `kid` header of the tokens you sign */

@@ -23,7 +23,7 @@ export class CaptionSearchRepository {
   /**
    * The tenant's cues holding every term (each as a word prefix), best matches first: BM25 on
    * SQLite's FTS5 index, ts_rank on PostgreSQL's. Terms come from searchTerms (letters and
-   * digits only).
+   * digits only). Drafts (machine captions not yet published) are never found.
    */
   async search(tenantId: string, terms: readonly string[], limit: number): Promise<CueHit[]> {
     if (terms.length === 0) return [];
@@ -36,7 +36,7 @@ export class CaptionSearchRepository {
             join caption_cues c on c.id = f.rowid
             join caption_tracks t on t.id = c.track_id
             where caption_cues_fts match ${terms.map((t) => `"${t}"*`).join(' AND ')}
-              and c.tenant_id = ${tenantId}
+              and c.tenant_id = ${tenantId} and t.status = 'published'
             order by bm25(caption_cues_fts), c.start_ms
             limit ${limit}`.execute(this.db)
         : await sql<HitRow>`
@@ -45,7 +45,8 @@ export class CaptionSearchRepository {
             from caption_cues c
             join caption_tracks t on t.id = c.track_id
             cross join to_tsquery('simple', ${terms.map((t) => `'${t}':*`).join(' & ')}) q
-            where c.tenant_id = ${tenantId} and to_tsvector('simple', c.search_text) @@ q
+            where c.tenant_id = ${tenantId} and t.status = 'published'
+              and to_tsvector('simple', c.search_text) @@ q
             order by score desc, c.start_ms
             limit ${limit}`.execute(this.db);
     return rows.rows.map((r) => ({

@@ -10,7 +10,17 @@ const CUES_PER_INSERT = 500;
 export type CaptionTrackChanges = Partial<
   Pick<
     CaptionTrackRow,
-    'language' | 'label' | 'kind' | 'is_default' | 'revision' | 'storage_key' | 'cue_count' | 'updated_at'
+    | 'language'
+    | 'label'
+    | 'kind'
+    | 'is_default'
+    | 'revision'
+    | 'storage_key'
+    | 'cue_count'
+    | 'updated_at'
+    | 'status'
+    | 'engine'
+    | 'model'
   >
 >;
 
@@ -34,12 +44,13 @@ export class CaptionsRepository {
       .execute();
   }
 
-  /** The tracks of a media by its id alone, for /play (which has admitted the request already). */
+  /** The published tracks of a media by its id alone, for /play (which has admitted the request already). */
   listForPlayback(mediaId: string): Promise<CaptionTrackRow[]> {
     return this.db
       .selectFrom('caption_tracks')
       .selectAll()
       .where('media_id', '=', mediaId)
+      .where('status', '=', 'published')
       .orderBy('created_at')
       .orderBy('id')
       .execute();
@@ -52,6 +63,18 @@ export class CaptionsRepository {
       .where('tenant_id', '=', tenantId)
       .where('media_id', '=', mediaId)
       .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /** The media's machine-made draft, which a new transcription replaces. */
+  getAsrDraft(tenantId: string, mediaId: string): Promise<CaptionTrackRow | undefined> {
+    return this.db
+      .selectFrom('caption_tracks')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('media_id', '=', mediaId)
+      .where('source', '=', 'asr')
+      .where('status', '=', 'draft')
       .executeTakeFirst();
   }
 

@@ -54,7 +54,12 @@ export const trackFieldsSchema = z.strictObject({
   default: z.boolean().default(false).describe("Players select the media's default track by themselves"),
 });
 
+export const captionStatusSchema = z
+  .enum(['draft', 'published'])
+  .describe('draft: seen by editors only (not by viewers, players or search) until published');
+
 export const trackChangesSchema = z.strictObject({
+  status: captionStatusSchema.optional().describe('`published` publishes a draft'),
   language: languageSchema.optional(),
   label: label.optional(),
   kind: captionKindSchema.optional(),
@@ -84,8 +89,14 @@ export const captionTrackSchema = z
     kind: captionKindSchema,
     default: z.boolean(),
     source: z
-      .enum(['upload', 'extracted'])
-      .describe("extracted: from a text subtitle stream of the media's source"),
+      .enum(['upload', 'extracted', 'asr'])
+      .describe("extracted: from a text subtitle stream of the media's source; asr: by speech recognition"),
+    status: captionStatusSchema,
+    engine: z
+      .string()
+      .nullable()
+      .describe('For asr tracks: the engine that made it (sphinx, whisper, openai)'),
+    model: z.string().nullable().describe('For asr tracks: the model the engine used'),
     cueCount: z.number().int(),
     createdAt: timestamp,
     updatedAt: timestamp,

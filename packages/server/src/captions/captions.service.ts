@@ -1,4 +1,4 @@
-import type { CaptionTrackRow, MediaRow } from '../db/schema.ts';
+import type { CaptionStatus, CaptionTrackRow, MediaRow } from '../db/schema.ts';
 import { trackChanges } from './track-changes.ts';
 import { ApiError, notFound } from '../http/problem.ts';
 import type { KinoJobCatalog } from '../jobs/catalog.ts';
@@ -94,7 +94,10 @@ export class CaptionsService {
     mediaId: string,
     fields: TrackFields,
     file: CaptionFile,
-    from: { source: 'upload' } | { source: 'extracted'; stream: number } = { source: 'upload' },
+    from:
+      | { source: 'upload' }
+      | { source: 'extracted'; stream: number }
+      | { source: 'asr'; engine: string; model: string; status: CaptionStatus } = { source: 'upload' },
   ): Promise<CaptionTrackRow> {
     await this.mediaOf(tenantId, mediaId);
     const normalized = normalize(file);
@@ -116,6 +119,7 @@ export class CaptionsService {
             is_default: fields.default ? 1 : 0,
             source: from.source,
             source_stream: from.source === 'extracted' ? from.stream : null,
+            ...(from.source === 'asr' && { engine: from.engine, model: from.model, status: from.status }),
             revision: 1,
             storage_key: key,
             cue_count: normalized.cues.length,
@@ -156,6 +160,7 @@ export class CaptionsService {
           track,
           track.revision,
           {
+            ...(changes.status !== undefined && { status: changes.status }),
             ...(changes.language !== undefined && { language: changes.language }),
             ...(changes.label !== undefined && { label: changes.label }),
             ...(changes.kind !== undefined && { kind: changes.kind }),
@@ -206,6 +211,45 @@ export class CaptionsService {
       { ...fields, default: isDefault },
       { bytes: vtt, format: 'vtt' },
       { source: 'extracted', stream },
+    );
+  }
+
+  /**
+   * Stores what a speech recogniser made of a media: it replaces the media's machine draft when
+   * there is one (a new revision), else becomes a new track. Published tracks, human or machine,
+   * are never touched.
+   */
+  async addGenerated(
+    media: Pick<MediaRow, 'tenant_id' | 'id'>,
+    language: string,
+    vtt: string,
+    made: { engine: string; model: string; status: CaptionStatus },
+  ): Promise<CaptionTrackRow> {
+    const file = { bytes: Buffer.from(vtt, 'utf8'), format: 'vtt' as const };
+    const draft = await this.deps.captions.getAsrDraft(media.tenant_id, media.id);
+    if (draft) {
+      const row = await this.replace(
+        media.tenant_id,
+        media.id,
+        draft.id,
+        { language, status: made.status },
+        file,
+      );
+      if (row.engine === made.engine && row.model === made.model) return row;
+      return this.deps.transaction(async (repos) => {
+        const updated = await repos.captions.update(row, row.revision, {
+          engine: made.engine,
+          model: made.model,
+        });
+        return updated ?? row;
+      });
+    }
+    return this.add(
+      media.tenant_id,
+      media.id,
+      { language, kind: 'subtitles', default: false, label: `${defaultLabel(language)} (automatic)` },
+      file,
+      { source: 'asr', ...made },
     );
   }
 

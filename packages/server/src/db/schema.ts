@@ -45,6 +45,8 @@ export interface MediaTable {
   status: MediaStatus;
   playable: Generated<number>;
   duration_seconds: number | null;
+  /** BCP 47 tag of the language spoken, for automatic captions (0019); null: the tenant's default. */
+  language: Generated<string | null>;
   width: number | null;
   height: number | null;
   error_code: string | null;
@@ -511,7 +513,18 @@ export interface ZoomWebhookReceiptsTable {
 }
 
 export type CaptionKind = 'captions' | 'subtitles';
-export type CaptionSource = 'upload' | 'extracted';
+export type CaptionSource = 'upload' | 'extracted' | 'asr';
+/** draft: seen by editors only (not by viewers, players or search) until published. */
+export type CaptionStatus = 'draft' | 'published';
+export type AutoCaptions = 'off' | 'draft' | 'publish';
+
+/** A tenant's automatic captions setting and default spoken language (0019). */
+export interface TenantCaptionSettingsTable {
+  tenant_id: string;
+  auto_captions: AutoCaptions;
+  language: string;
+  updated_at: number;
+}
 
 export interface CaptionTracksTable {
   id: string;
@@ -533,6 +546,10 @@ export interface CaptionTracksTable {
   cue_count: number;
   created_at: number;
   updated_at: number;
+  status: Generated<CaptionStatus>;
+  /** For source asr: the engine and model that made it. */
+  engine: Generated<string | null>;
+  model: Generated<string | null>;
 }
 
 /** One row per cue, for search (the files themselves are in storage). */
@@ -650,6 +667,7 @@ export interface Database {
   tenants: TenantsTable;
   caption_tracks: CaptionTracksTable;
   caption_cues: CaptionCuesTable;
+  tenant_caption_settings: TenantCaptionSettingsTable;
   api_keys: ApiKeysTable;
   media: MediaTable;
   jobs: JobsTable;
@@ -673,9 +691,6 @@ export interface Database {
   invites: InvitesTable;
   login_throttle: LoginThrottleTable;
   setup_codes: SetupCodesTable;
-  zoom_connections: ZoomConnectionsTable;
-  zoom_recordings: ZoomRecordingsTable;
-  zoom_webhook_receipts: ZoomWebhookReceiptsTable;
   lti_platforms: LtiPlatformsTable;
   lti_tool_keys: LtiToolKeysTable;
   lti_login_states: LtiLoginStatesTable;
@@ -688,6 +703,9 @@ export interface Database {
   live_streams: LiveStreamsTable;
   live_periods: LivePeriodsTable;
   live_segments: LiveSegmentsTable;
+  zoom_connections: ZoomConnectionsTable;
+  zoom_recordings: ZoomRecordingsTable;
+  zoom_webhook_receipts: ZoomWebhookReceiptsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

@@ -35,6 +35,9 @@ const row = (id: string, extra: Partial<CaptionTrackRow>): CaptionTrackRow => ({
   cue_count: 1,
   created_at: 1,
   updated_at: 1,
+  status: 'published',
+  engine: null,
+  model: null,
   ...extra,
 });
 

@@ -131,6 +131,16 @@ export const jobCatalog = defineJobCatalog({
     timeoutMs: 5 * 60_000,
   },
   // A Zoom recording's transcript (WebVTT) becomes its media's caption track.
+  // Automatic captions (captions/asr/): after processing (priority 10), before maintenance; one
+  // transcription at a time per worker process (the handler waits its turn).
+  'captions.generate': {
+    payload: z.object({ tenantId: z.string(), mediaId: z.string(), language: z.string().optional() }),
+    priority: 40,
+    maxAttempts: 3,
+    timeoutMs: 6 * HOUR,
+    retryBaseMs: 60_000,
+    retryMaxMs: 15 * 60_000,
+  },
   'zoom.transcript': {
     payload: z.object({
       tenantId: z.string(),

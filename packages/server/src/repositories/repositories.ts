@@ -6,6 +6,7 @@ import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
 import { BackupRunsRepository } from '../backup/backup-runs.repository.ts';
 import { CaptionSearchRepository } from '../captions/caption-search.repository.ts';
 import { CaptionsRepository } from '../captions/captions.repository.ts';
+import { CaptionSettingsRepository } from '../captions/asr/caption-settings.repository.ts';
 import { PlayableMediaRepository } from '../delivery/playable-media.repository.ts';
 import { SigningKeysRepository } from '../delivery/signing-keys.repository.ts';
 import { TenantKeysRepository } from '../delivery/tenant-keys.repository.ts';
@@ -48,6 +49,7 @@ export interface Repositories {
   readonly apiKeys: ApiKeysRepository;
   readonly backupRuns: BackupRunsRepository;
   readonly captions: CaptionsRepository;
+  readonly captionSettings: CaptionSettingsRepository;
   readonly captionSearch: CaptionSearchRepository;
   readonly events: EventsRepository;
   readonly idempotency: IdempotencyRepository;
@@ -102,6 +104,7 @@ export function createRepositories(db: Db, dialect: Dialect): Repositories {
     apiKeys: () => new ApiKeysRepository(db),
     backupRuns: () => new BackupRunsRepository(db),
     captions: () => new CaptionsRepository(db),
+    captionSettings: () => new CaptionSettingsRepository(db),
     captionSearch: () => new CaptionSearchRepository(db, dialect),
     events: () => new EventsRepository(db),
     idempotency: () => new IdempotencyRepository(db),

@@ -30,6 +30,8 @@ import { recordingsSweepHandler } from '../recordings/recordings-sweep.handler.t
 import { RecordingsService } from '../recordings/recordings.service.ts';
 import { createCaptionsService } from '../captions/captions-api.ts';
 import { zoomTranscriptHandler } from '../zoom/zoom-transcript.handler.ts';
+import type { AsrEngine } from '../captions/asr/asr-engine.ts';
+import { generateCaptionsHandler } from '../captions/asr/generate-captions.handler.ts';
 
 /** How often a worker process looks for work folders left by killed attempts. */
 const WORK_FOLDER_SWEEP_MS = 10 * 60_000;
@@ -66,6 +68,8 @@ export function createJobRuntime(deps: {
   importFetch?: ImportFetchOptions;
   /** Caption tracks from sources' subtitle streams, made with this runtime's queue. */
   captions?: (queue: JobQueue<KinoJobCatalog>) => SourceCaptions;
+  /** The speech recogniser of automatic captions (captions.generate); without one those jobs fail. */
+  asrEngine?: AsrEngine | undefined;
   /** Scheduled backups (KINO_BACKUP_URL): what to back up, where, and the passphrase for the secrets. */
   backup?: { live: LiveSystem; settings: BackupConfig; passphrase: string | undefined } | undefined;
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER). */
@@ -81,7 +85,8 @@ export function createJobRuntime(deps: {
     onEnqueued: () => local.worker?.wake(),
   });
   const metrics = createJobMetrics(deps.registry, deps.repos.jobs, queue.now);
-  if (deps.backup) registerBackupMetrics(deps.registry, deps.repos.backupRuns, deps.backup.settings, queue.now);
+  if (deps.backup)
+    registerBackupMetrics(deps.registry, deps.repos.backupRuns, deps.backup.settings, queue.now);
   if (!deps.runWorker) {
     return { queue, worker: undefined, start: () => undefined, stop: () => Promise.resolve() };
   }
@@ -128,12 +133,27 @@ export function createJobRuntime(deps: {
     )
     .on(
       'recordings.sweep',
-      recordingsSweepHandler(new RecordingsService({ repos: deps.repos, transaction: deps.transaction, queue })),
+      recordingsSweepHandler(
+        new RecordingsService({ repos: deps.repos, transaction: deps.transaction, queue }),
+      ),
     )
     .on(
       'webhook.deliver',
       webhookDeliverHandler({ repos: deps.repos, allowPrivate: deps.importAllowPrivate ?? false }),
     );
+  if (deps.asrEngine) {
+    handlers.on(
+      'captions.generate',
+      generateCaptionsHandler({
+        engine: deps.asrEngine,
+        captions: createCaptionsService({ ...deps, queue }),
+        media: deps.repos.media,
+        settings: deps.repos.captionSettings,
+        storage: deps.storage,
+        workRoot: deps.workRoot,
+      }),
+    );
+  }
   handlers.on(
     'zoom.transcript',
     zoomTranscriptHandler({
@@ -150,7 +170,14 @@ export function createJobRuntime(deps: {
     ),
   );
   const backupSchedules = deps.backup
-    ? [{ name: 'backup', everyMs: deps.backup.settings.everyMs, type: 'backup.scheduled' as const, payload: {} }]
+    ? [
+        {
+          name: 'backup',
+          everyMs: deps.backup.settings.everyMs,
+          type: 'backup.scheduled' as const,
+          payload: {},
+        },
+      ]
     : [];
   const worker = new JobWorker(
     { queue, handlers, jobs: deps.repos.jobs, logger: deps.logger.child({ role: 'worker' }), metrics },
@@ -166,7 +193,11 @@ export function createJobRuntime(deps: {
     queue,
     transaction: deps.transaction,
     logger: deps.logger,
-    schedules: [...recurringJobs, abandonedRecordingsSchedule(deps.recordingAbandonAfterMs ?? 2 * 3600_000), ...backupSchedules],
+    schedules: [
+      ...recurringJobs,
+      abandonedRecordingsSchedule(deps.recordingAbandonAfterMs ?? 2 * 3600_000),
+      ...backupSchedules,
+    ],
   });
   local.worker = worker;
   // Work folders of attempts whose worker was killed; this process's own are never touched while

@@ -45,6 +45,9 @@ import { systemHealth } from '../system-health/system-health.ts';
 import { consolePlugin } from '../console/console-plugin.ts';
 import { captionsApi, createCaptionsService } from '../captions/captions-api.ts';
 import { sourceCaptions } from '../captions/source-captions.ts';
+import type { AsrEngine } from '../captions/asr/asr-engine.ts';
+import { createAsrEngine } from '../captions/asr/asr-engines.ts';
+import { asrRoutes } from '../captions/asr/asr.routes.ts';
 import { useMediaUser } from '../processing/media-sandbox.ts';
 import { keepDeletedObjectsFor } from '../media/stored-objects.ts';
 import { SecretBox } from '../zoom/secret-box.ts';
@@ -77,6 +80,8 @@ export interface KinoOptions {
   workerOptions?: Partial<JobWorkerOptions>;
   /** How URL imports reach their sources (tests send made-up public names to a local server). */
   importFetch?: ImportFetchOptions;
+  /** The speech recogniser for automatic captions; by default the one KINO_ASR names. */
+  asrEngine?: AsrEngine;
 }
 
 /**
@@ -98,6 +103,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     const storage = createStorage(config.storage);
     const metrics = createHttpMetrics();
     const tusDatastore = createTusDatastore(config.storage);
+    const asrEngine = opts.asrEngine ?? createAsrEngine(config.asr);
     const jobs = createJobRuntime({
       repos,
       transaction,
@@ -117,6 +123,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       },
       recordingAbandonAfterMs: config.recordingAbandonAfterMs,
       captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
+      asrEngine,
     });
 
     const databaseReady = databaseCheck(database.db);
@@ -196,10 +203,25 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       await app.register(
         captionsApi({ repos, transaction, storage, queue: jobs.queue, publicUrl: config.publicUrl }),
       );
-      await app.register(accounts.routes);
-      await app.register(ltiTool({ repos, publicUrl: config.publicUrl, allowPrivate: config.importAllowPrivate }));
       await app.register(
-        ssoRoutes({ repos, sessions: accounts.sessions, publicUrl: config.publicUrl, allowPrivate: config.importAllowPrivate }),
+        asrRoutes({
+          queue: jobs.queue,
+          media: repos.media,
+          settings: repos.captionSettings,
+          engine: asrEngine,
+        }),
+      );
+      await app.register(accounts.routes);
+      await app.register(
+        ltiTool({ repos, publicUrl: config.publicUrl, allowPrivate: config.importAllowPrivate }),
+      );
+      await app.register(
+        ssoRoutes({
+          repos,
+          sessions: accounts.sessions,
+          publicUrl: config.publicUrl,
+          allowPrivate: config.importAllowPrivate,
+        }),
       );
       await app.register(
         setupRoutes({

@@ -17,6 +17,7 @@ import * as firstRunSetup from './0015-first-run-setup.ts';
 import * as liveStreams from './0016-live-streams.ts';
 import * as recordings from './0017-recordings.ts';
 import * as playbackAnalytics from './0018-playback-analytics.ts';
+import * as automaticCaptions from './0019-automatic-captions.ts';
 import * as ltiSso from './0020-lti-sso.ts';
 import * as zoom from './0021-zoom.ts';
 import * as backupRuns from './0022-backup-runs.ts';
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0016-live-streams': liveStreams,
   '0017-recordings': recordings,
   '0018-playback-analytics': playbackAnalytics,
+  '0019-automatic-captions': automaticCaptions,
   '0020-lti-sso': ltiSso,
   '0021-zoom': zoom,
   '0022-backup-runs': backupRuns,

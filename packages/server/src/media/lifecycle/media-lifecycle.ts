@@ -15,7 +15,10 @@ import { nextStatus, type MediaTransition } from './media-transitions.ts';
  * uses and the events it announces with these repositories, so all of them land or none does.
  */
 export interface LifecycleTx {
-  repos: Pick<Repositories, 'media' | 'jobs' | 'events' | 'webhooks' | 'quotas' | 'uploads'>;
+  repos: Pick<
+    Repositories,
+    'media' | 'jobs' | 'events' | 'webhooks' | 'quotas' | 'uploads' | 'captionSettings'
+  >;
   queue: JobQueue<KinoJobCatalog>;
   now: number;
 }
@@ -99,7 +102,12 @@ export async function storeSource(tx: LifecycleTx, original: StoredOriginal): Pr
  * (`live_status` active), announced as playable at once.
  */
 export async function createBroadcast(tx: LifecycleTx, row: NewMedia & { live_stream_id: string }) {
-  const created = await tx.repos.media.create({ ...row, status: 'processing', playable: 1, live_status: 'active' });
+  const created = await tx.repos.media.create({
+    ...row,
+    status: 'processing',
+    playable: 1,
+    live_status: 'active',
+  });
   await announce(tx, 'media.playable', created);
   return created;
 }
@@ -152,12 +160,27 @@ export async function publishVersion(
     height: version.height,
     ...(version.complete && { error_code: null, error_message: null }),
   });
-  if (media.playable !== 1) await announce(tx, 'media.playable', published);
+  if (media.playable !== 1) {
+    await announce(tx, 'media.playable', published);
+    await startAutomaticCaptions(tx, published);
+  }
   if (version.complete) {
     await announce(tx, 'media.ready', published);
     await tx.repos.quotas.addProcessed(media.tenant_id, version.durationSeconds * 1000);
   }
   return published;
+}
+
+/** Machine captions for a media that just became playable, when its tenant wants them (low priority). */
+async function startAutomaticCaptions(tx: LifecycleTx, media: MediaRow): Promise<void> {
+  const settings = await tx.repos.captionSettings.get(media.tenant_id);
+  if (settings.autoCaptions === 'off') return;
+  await tx.queue.enqueue(tx.repos, {
+    type: 'captions.generate',
+    payload: { tenantId: media.tenant_id, mediaId: media.id, language: media.language ?? settings.language },
+    tenantId: media.tenant_id,
+    idempotencyKey: `media:${media.id}:captions.generate`,
+  });
 }
 
 /**
