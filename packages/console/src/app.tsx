@@ -8,6 +8,8 @@ import { can, homeOf, type Ability } from './lib/roles.ts';
 import { AnalyticsPage } from './pages/analytics.tsx';
 import { InvitePage } from './pages/invite.tsx';
 import { LibraryPage } from './pages/library.tsx';
+import { LivePage } from './pages/live.tsx';
+import { LiveStreamPage } from './pages/live-stream.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { MediaPage } from './pages/media.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
@@ -63,6 +65,18 @@ function SignedIn(props: { session: Session; signOut: () => void }) {
           <Route path="/media/:id">
             {(params: { id: string }) => (
               <Guarded session={session} ability="media:read" page={() => <MediaPage id={params.id} />} />
+            )}
+          </Route>
+          <Route path="/live">
+            <Guarded session={session} ability="media:read" page={() => <LivePage />} />
+          </Route>
+          <Route path="/live/:id">
+            {(params: { id: string }) => (
+              <Guarded
+                session={session}
+                ability="media:read"
+                page={() => <LiveStreamPage id={params.id} />}
+              />
             )}
           </Route>
           <Route path="/analytics">

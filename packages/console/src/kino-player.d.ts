@@ -10,6 +10,7 @@ declare module 'preact' {
         storyboard?: string;
         label?: string;
         'media-id'?: string;
+        'live-stream-id'?: string;
         token?: string;
       };
     }

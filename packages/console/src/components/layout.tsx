@@ -23,6 +23,7 @@ function navFor(role: Parameters<typeof can>[0]): NavItem[] {
   const items: NavItem[] = [{ href: '/library', label: 'Library' }];
   if (can(role, 'media:write')) items.push({ href: '/upload', label: 'Upload' });
   if (can(role, 'media:write')) items.push({ href: '/record', label: 'Record' });
+  items.push({ href: '/live', label: 'Live' });
   items.push({ href: '/analytics', label: 'Analytics' });
   if (can(role, 'settings')) items.push({ href: '/usage', label: 'Usage' });
   if (can(role, 'settings')) items.push({ href: '/settings', label: 'Settings' });
