@@ -43,6 +43,8 @@ export function generateCaptionsHandler(deps: GenerateCaptionsDeps): JobHandler<
   const turn = oneAtATime();
   return (ctx) =>
     turn(async () => {
+      // Cancelled or timed out while waiting for the transcription before it.
+      ctx.signal.throwIfAborted();
       const { tenantId, mediaId } = ctx.payload;
       const media = await deps.media.get(tenantId, mediaId);
       if (!media) throw new PermanentJobError('the media was deleted');
