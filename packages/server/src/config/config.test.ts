@@ -9,7 +9,8 @@ describe('loadConfig', () => {
     expect(c.host).toBe('0.0.0.0');
     expect(c.database).toEqual({ kind: 'sqlite', file: path.resolve('data/kino.sqlite') });
     expect(c.storage).toEqual({ kind: 'file', dir: path.resolve('data/storage') });
-    expect([...c.roles]).toEqual(['api', 'worker']);
+    expect([...c.roles]).toEqual(['api', 'worker', 'live']);
+    expect(c.live).toEqual({ rtmpPort: 1935, srtPort: 8890, publicHost: undefined });
     expect(c.importAllowPrivate).toBe(false);
     expect(c.metricsToken).toBeUndefined();
   });
@@ -51,6 +52,8 @@ describe('loadConfig', () => {
     [{ KINO_PORT: 'eighty' }, /^KINO_PORT: /],
     [{ KINO_PORT: '70000' }, /^KINO_PORT: /],
     [{ KINO_ROLES: 'api,transcoder' }, /^KINO_ROLES: unknown role 'transcoder'/],
+    [{ KINO_RTMP_PORT: '70000' }, /^KINO_RTMP_PORT/],
+    [{ KINO_LIVE_PUBLIC_HOST: 'rtmp://example.com:1935' }, /^KINO_LIVE_PUBLIC_HOST/],
     [{ KINO_STORAGE_URL: 'ftp://host/x' }, /^KINO_STORAGE_URL: unsupported scheme/],
     [{ KINO_ADMIN_KEY: 'short' }, /^KINO_ADMIN_KEY: must be at least 24 characters$/],
     [{ KINO_PUBLIC_URL: 'javascript:alert(1)' }, /^KINO_PUBLIC_URL: /],

@@ -74,6 +74,22 @@ describe('live HLS media playlists', () => {
     expect(text.match(/\.m4s/g)).toHaveLength(5);
   });
 
+  it('round the target duration as RFC 8216 does, so a 1.02 s segment keeps a 1 s target', () => {
+    const short = [0, 1, 2].map((seq) => ({
+      seq,
+      period: 0,
+      durationMs: seq === 1 ? 1020 : 1000,
+      receivedAt: T0 + seq * 1000,
+    }));
+    expect(liveMediaPlaylist('video', short, { ...live, segmentSeconds: 1 })).toContain(
+      '#EXT-X-TARGETDURATION:1\n',
+    );
+    const long = [{ seq: 0, period: 0, durationMs: 1600, receivedAt: T0 }];
+    expect(liveMediaPlaylist('video', long, { ...live, segmentSeconds: 1 })).toContain(
+      '#EXT-X-TARGETDURATION:2\n',
+    );
+  });
+
   it('offer blocking reload in low latency while live', () => {
     expect(liveMediaPlaylist('video', segments(), { ...live, blockingReload: true })).toContain(
       'CAN-BLOCK-RELOAD=YES',

@@ -41,7 +41,9 @@ export function liveMediaPlaylist(
   const shown = inWindow(all, opts);
   const first = shown[0];
   const maxMs = Math.max(opts.segmentSeconds * 1000, ...all.map((s) => s.durationMs));
-  const target = Math.ceil(maxMs / 1000 - 0.001);
+  // RFC 8216: each EXTINF rounded to the nearest integer is at most the target (a ceiling
+  // would add a second of hold-back to every low-latency player for a 1.02 s segment).
+  const target = Math.max(opts.segmentSeconds, Math.round(maxMs / 1000));
   // Each period change before the first listed segment is a discontinuity players have passed.
   let discontinuities = 0;
   for (let i = 1; first && i < all.length; i++) {
