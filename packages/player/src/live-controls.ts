@@ -1,5 +1,5 @@
 import type Hls from 'hls.js';
-import { behindLive } from './live-view.ts';
+import { behindLive, LIVE_SYNC_SEGMENTS } from './live-view.ts';
 
 /**
  * The live parts of the player, once hls.js says the playlist is live: a badge ("LIVE", or
@@ -24,8 +24,9 @@ export function attachLiveControls(
   controller?.classList.add('kp-live');
   if (badge) badge.hidden = false;
 
+  const liveEdge = () => (video.seekable.length > 0 ? video.seekable.end(video.seekable.length - 1) : null);
   const update = () => {
-    const behind = behindLive(video.currentTime, hls.liveSyncPosition, targetDuration());
+    const behind = behindLive(video.currentTime, liveEdge(), targetDuration());
     if (badge) {
       badge.textContent = behind ? 'Behind live' : 'LIVE';
       badge.classList.toggle('kp-behind', behind);
@@ -33,7 +34,8 @@ export function attachLiveControls(
     if (goLive) goLive.hidden = !behind;
   };
   const onGoLive = () => {
-    const edge = hls.liveSyncPosition;
+    const end = liveEdge();
+    const edge = hls.liveSyncPosition ?? (end === null ? null : end - LIVE_SYNC_SEGMENTS * targetDuration());
     if (edge !== null && Number.isFinite(edge)) video.currentTime = edge;
     void video.play().catch(() => undefined);
   };

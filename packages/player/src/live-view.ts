@@ -40,10 +40,14 @@ export function liveMessageOf(status: LiveEmbedStatus): MessageView {
 export const liveIsTransient = (state: LiveEmbedStatus['state']) => state === 'offline' || state === 'live';
 
 /**
- * How far behind the live edge the viewer is, in seconds, and whether that counts as "behind
- * live": more than one and a half target durations behind hls.js's live sync position.
+ * Whether the viewer is "behind live": further from the live edge (the end of the seekable range)
+ * than hls.js holds a live player (three target durations) by more than one and a half target
+ * durations (at least 3 s).
  */
-export function behindLive(currentTime: number, liveSyncPosition: number | null, targetDuration: number) {
-  if (liveSyncPosition === null || !Number.isFinite(liveSyncPosition)) return false;
-  return liveSyncPosition - currentTime > Math.max(3, targetDuration * 1.5);
+export function behindLive(currentTime: number, liveEdge: number | null, targetDuration: number) {
+  if (liveEdge === null || !Number.isFinite(liveEdge)) return false;
+  return liveEdge - currentTime > LIVE_SYNC_SEGMENTS * targetDuration + Math.max(3, targetDuration * 1.5);
 }
+
+/** hls.js's default distance from the live edge, in target durations (liveSyncDurationCount). */
+export const LIVE_SYNC_SEGMENTS = 3;

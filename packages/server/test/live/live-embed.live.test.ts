@@ -90,7 +90,7 @@ describe('/embed/live/{id} in Chromium', () => {
       (await playerState(page)).heading === 'Offline' ? true : undefined,
     );
 
-    publisher = publish(stream.url, { seconds: 30 });
+    publisher = publish(stream.url, { seconds: 60 });
     const first = await waitFor('playback to start by itself', 40_000, async () => {
       const s = await playerState(page);
       return s.hasVideo && s.currentTime > 1 ? s : undefined;
@@ -105,6 +105,29 @@ describe('/embed/live/{id} in Chromium', () => {
     expect(later.failed, JSON.stringify(page.errors)).toBeNull();
     expect(later.currentTime).toBeGreaterThan(first.currentTime);
     expect(later.badge).toBe('LIVE');
+
+    // DVR: back to the start of the window, "Behind live"; "Go live" returns to the edge.
+    await waitFor('a DVR window to scrub', 60_000, async () =>
+      (await playerState(page)).currentTime > 20 ? true : undefined,
+    );
+    await page.page.evaluate(
+      "(() => { const v = document.querySelector('kino-player video'); window.seekedTo = v.seekable.start(0) + 1; v.currentTime = window.seekedTo; return v.currentTime; })()",
+    );
+    await waitFor('the behind-live badge', 10_000, async () =>
+      (await playerState(page)).badge === 'Behind live' ? true : undefined,
+    ).catch(async (err: unknown) => {
+      const where = await page.page.evaluate<string>(
+        "(() => { const v = document.querySelector('kino-player video'); const b = v.buffered; return JSON.stringify({ t: v.currentTime, s: v.seekable.length ? [v.seekable.start(0), v.seekable.end(0)] : null, b: Array.from({ length: b.length }, (_, i) => [b.start(i), b.end(i)]), p: v.paused, sk: v.seeking, r: v.readyState }); })()",
+      );
+      throw new Error(`${String(err)}: ${where} ${JSON.stringify(await playerState(page))}`);
+    });
+    await page.page.hover('kino-player');
+    await page.screenshot('/tmp/liveui-shots/embed-behind.png');
+    await page.page.getByRole('button', { name: 'Go live' }).click();
+    await waitFor('the live edge again', 10_000, async () =>
+      (await playerState(page)).badge === 'LIVE' ? true : undefined,
+    );
+    expect((await playerState(page)).failed).toBeNull();
     await publisher.kill();
   }, 120_000);
 });
