@@ -57,7 +57,10 @@ function p99Bound(before: Map<string, number>, after: Map<string, number>): stri
 }
 
 export default async function liveCapacity(ctx: BenchContext): Promise<BenchReport> {
-  const { scope, log, repoRoot } = ctx;
+  const { scope, repoRoot } = ctx;
+  const log = (line: string) => {
+    ctx.log(line);
+  };
   const data = scope.track(await tempDir('kino-bench-live-capacity'));
   const source = join(data.path, 'obs.mp4');
   await run('ffmpeg', [

@@ -63,7 +63,11 @@ function encoderArgs(gop: number): string[] {
 
 function startFfmpeg(args: string[]): { child: ChildProcess; exited: Promise<void> } {
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   return { child, exited };
 }
 
@@ -86,7 +90,15 @@ async function staticServer(root: string): Promise<{ url: string; close: () => P
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((r) =>
+        server.close(() => {
+          r();
+        }),
+      ),
+  };
 }
 
 async function waitFor<T>(ms: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -105,7 +117,10 @@ const quantile = (values: number[], q: number) => {
 };
 
 export default async function live(ctx: BenchContext): Promise<BenchReport> {
-  const { scope, log, repoRoot } = ctx;
+  const { scope, repoRoot } = ctx;
+  const log = (line: string) => {
+    ctx.log(line);
+  };
   const data = scope.track(await tempDir('kino-bench-live'));
   const port = await freePort();
   const rtmpPort = await freePort();
