@@ -47,6 +47,7 @@ interface Answer {
   status: LiveEmbedStatus;
   httpStatus: number;
   refusal?: ApiError;
+  tenantId?: string;
 }
 
 const hidden = (id: string, state: LiveEmbedStatus['state'], message: string | null, httpStatus: number) => ({
@@ -107,6 +108,7 @@ export function liveEmbedRoutes(deps: LiveEmbedDeps) {
       : `${base}/play/live/${stream.id}/master.m3u8`;
     const live = await broadcasting(deps, stream);
     return {
+      tenantId: stream.tenant_id,
       status: {
         id: stream.id,
         title: stream.title,
@@ -126,9 +128,13 @@ export function liveEmbedRoutes(deps: LiveEmbedDeps) {
         const token = request.query.token ?? null;
         const found = await answer(request, request.params.id, token);
         if (found.refusal && found.status.state === 'refused') throw found.refusal;
+        // The tenant's referrer rules become frame-ancestors, as on the VOD embed page.
+        const referrers = found.tenantId ? (await deps.access.rules.get(found.tenantId)).referrers : [];
+        const policies = [PLAYER_PAGE_DIRECTIVES.join('; ')];
+        if (referrers.length > 0) policies.push(`frame-ancestors 'self' ${referrers.join(' ')}`);
         return reply
           .code(found.httpStatus)
-          .header('content-security-policy', PLAYER_PAGE_DIRECTIVES.join('; '))
+          .header('content-security-policy', policies)
           .header('referrer-policy', 'same-origin')
           .header('cache-control', 'no-store')
           .type('text/html; charset=utf-8')
