@@ -140,6 +140,12 @@ export class LiveIngest {
         onError: (err) => {
           this.deps.logger.warn({ err, liveStreamId: stream.id }, 'storing a live segment failed');
         },
+        // Else the broadcast would stay active, heartbeat and all, with nothing packaged: the
+        // publisher goes, and an encoder that reconnects continues in a new period.
+        failed: (error) => {
+          this.deps.logger.warn({ liveStreamId: stream.id, error }, 'live packaging stopped');
+          void this.kickAndRelease(stream.id, 'packaging the broadcast failed');
+        },
         onStored: (s) => {
           this.deps.metrics.segments.inc();
           this.deps.metrics.ingestBytes.inc(s.bytes);
@@ -151,8 +157,9 @@ export class LiveIngest {
     this.running.set(stream.id, running);
     this.deps.metrics.active.set(this.running.size);
     return {
-      push: (packet) => {
-        session.push(packet);
+      push: (packet) => session.push(packet),
+      onDrain: (listener) => {
+        session.onDrain(listener);
       },
       setHeight: (height) => {
         session.setHeight(height);

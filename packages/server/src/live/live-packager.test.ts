@@ -52,3 +52,39 @@ describe('LivePackager', () => {
     expect(stored[1]?.init).toBeUndefined();
   });
 });
+
+describe('LivePackager when ffmpeg dies', () => {
+  it('says so, so the publisher is not left sending into nothing', async () => {
+    const workdir = await fs.mkdtemp(path.join(os.tmpdir(), 'livereview-packager-'));
+    dirs.push(workdir);
+    const exits: { code: number | null; error: string }[] = [];
+    // ffmpeg refuses these arguments and exits at once, as a crashed or killed packager would.
+    const packager = new LivePackager(
+      { args: ['-hide_banner', '-f', 'flv', '-i', 'pipe:0', '-no-such-option', '-'], tracks: [] },
+      workdir,
+      () => Promise.resolve(),
+      (code, error) => exits.push({ code, error }),
+    );
+    try {
+      await expect.poll(() => exits.length, { timeout: 5000 }).toBe(1);
+    } finally {
+      await packager.finish();
+    }
+    expect(exits[0]?.code).not.toBe(0);
+    expect(exits).toHaveLength(1);
+  });
+
+  it('does not call a finished or aborted packager dead', async () => {
+    const workdir = await fs.mkdtemp(path.join(os.tmpdir(), 'livereview-packager-'));
+    dirs.push(workdir);
+    let exits = 0;
+    const onExit = () => {
+      exits++;
+    };
+    const finished = new LivePackager({ ...idle, tracks: [] }, workdir, () => Promise.resolve(), onExit);
+    await finished.finish();
+    const aborted = new LivePackager({ ...idle, tracks: [] }, workdir, () => Promise.resolve(), onExit);
+    await aborted.abort();
+    expect(exits).toBe(0);
+  });
+});

@@ -43,11 +43,15 @@ export class LivePackager {
   private scanning: Promise<void> = Promise.resolve();
   private exited: Promise<number | null>;
   private stderr = '';
+  /** finish() or abort() was called: an exit is expected from then on. */
+  private stopping = false;
 
   constructor(
     private readonly plan: PackagerPlan,
     private readonly workdir: string,
     private readonly onSegment: (segment: FinishedSegment) => Promise<void>,
+    /** ffmpeg exited on its own (it failed, or was killed): nothing more will be packaged. */
+    private readonly onExit: (code: number | null, error: string) => void = () => undefined,
   ) {
     const confined = confinedRun('ffmpeg', plan.args, { limits: LIVE_LIMITS, workdir });
     const command = mediaToolCommand(confined.tool, confined.args);
@@ -66,6 +70,15 @@ export class LivePackager {
         resolve(-1);
       });
     });
+    void this.exited.then((code) => {
+      if (this.stopping) return;
+      // What it finished is still stored; then the session is told.
+      clearInterval(this.timer);
+      this.queueScan();
+      void this.scanning.then(() => {
+        this.onExit(code, this.errorText());
+      });
+    });
     this.timer = setInterval(() => {
       this.queueScan();
     }, POLL_MS);
@@ -79,7 +92,9 @@ export class LivePackager {
   }
 
   onDrain(listener: () => void): void {
-    this.child.stdin?.once('drain', listener);
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writableNeedDrain) setImmediate(listener);
+    else stdin.once('drain', listener);
   }
 
   /** ffmpeg's last error lines, for a session that failed. */
@@ -89,6 +104,7 @@ export class LivePackager {
 
   /** The publisher is gone: ffmpeg finishes its last segment, which is handed over before this resolves. */
   async finish(): Promise<void> {
+    this.stopping = true;
     this.child.stdin?.end();
     const killer = setTimeout(() => this.child.kill('SIGKILL'), EXIT_GRACE_MS);
     await this.exited;
@@ -100,6 +116,7 @@ export class LivePackager {
 
   /** Stops at once (the stream was taken away): what ffmpeg had not finished is dropped. */
   async abort(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     this.child.kill('SIGKILL');
     await this.exited;

@@ -40,6 +40,8 @@ export interface SessionDeps {
   /** The publisher sends what Kino cannot carry: the caller records why and disconnects it. */
   refuse: (code: 'unsupported_live_codec', message: string) => void;
   onError: (err: unknown) => void;
+  /** The packager stopped on its own (ffmpeg failed or was killed): the caller drops the publisher. */
+  failed: (error: string) => void;
   /** Each stored segment, for the metrics. */
   onStored?: (segment: { track: string; bytes: number; ageMs: number }) => void;
 }
@@ -81,26 +83,30 @@ export class LiveSession {
     if (height && height > 0 && height <= 8192) this.height = Math.round(height);
   }
 
-  push(packet: IngestPacket): void {
-    if (this.closed) return;
+  /** False when the packager is behind: the caller waits for `onDrain` before pushing more. */
+  push(packet: IngestPacket): boolean {
+    if (this.closed) return true;
     // H.264 is known by its sequence header; any other codec by its first frame.
     if (packet.type === FLV_VIDEO && (packet.flags === 2 || videoCodecOf(packet) !== 'h264'))
       this.video ??= packet;
     if (packet.type === FLV_AUDIO && packet.flags === 0) this.audio ??= packet;
     if (packet.type === FLV_AUDIO && !this.audio && packet.codecId !== 10) this.audio = packet;
-    if (packet.type === 18) return;
+    if (packet.type === 18) return true;
     const dts = this.timeline.map(packet.type, packet.dts);
     this.clock.packet(dts, this.deps.now(), packet.type === FLV_VIDEO && packet.flags === 3);
     this.firstDts ??= dts;
     const tag = flvTag(packet, dts);
-    if (this.packager) {
-      this.packager.write(tag);
-      return;
-    }
+    if (this.packager) return this.packager.write(tag);
     this.held.push(tag);
     this.heldBytes += tag.length;
     const span = dts - this.firstDts;
     if ((this.video && this.audio) || span >= PROBE_SPAN_MS || this.heldBytes > PROBE_BYTES) this.decide();
+    return true;
+  }
+
+  onDrain(listener: () => void): void {
+    if (this.packager && !this.closed) this.packager.onDrain(listener);
+    else setImmediate(listener);
   }
 
   private decide(): void {
@@ -121,7 +127,16 @@ export class LiveSession {
       return;
     }
     this.expectedTracks = plan.tracks.length;
-    this.packager = new LivePackager(plan, this.deps.workdir, (s) => this.store(s));
+    this.packager = new LivePackager(
+      plan,
+      this.deps.workdir,
+      (s) => this.store(s),
+      (code, error) => {
+        if (this.closed) return;
+        this.closed = true;
+        this.deps.failed(`ffmpeg exited (${String(code)}): ${error}`);
+      },
+    );
     this.packager.write(flvHeader(input.audio !== null, true));
     for (const tag of this.held) this.packager.write(tag);
     this.held = [];

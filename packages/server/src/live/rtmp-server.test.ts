@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { IngestPacket } from './flv-tags.ts';
 import { createRtmpServer, type Publish } from './rtmp-server.ts';
 
 const servers: net.Server[] = [];
@@ -101,4 +103,60 @@ describe('RTMP ingest before a key is checked', () => {
       socket.destroy();
     }
   });
+});
+
+describe('RTMP ingest of an accepted publisher', () => {
+  it('stops reading from a publisher while its packets are not taken (no unbounded buffering)', async () => {
+    const pushed: IngestPacket[] = [];
+    let full = false;
+    let holding = true;
+    let drain: (() => void) | undefined;
+    const port = await listen(() =>
+      Promise.resolve({
+        // A packager that never catches up: every packet after the first says "wait".
+        push: (packet: IngestPacket) => {
+          pushed.push(packet);
+          full = holding && pushed.length > 1;
+          return !full;
+        },
+        onDrain: (listener: () => void) => {
+          drain = listener;
+        },
+        setHeight: () => undefined,
+        closed: () => undefined,
+      }),
+    );
+    // Faster than real time (no -re), as a file pushed by a hostile or broken encoder would be.
+    const ffmpeg = spawn(
+      'ffmpeg',
+      [
+        ...[
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-nostdin',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x180:rate=30',
+        ],
+        ...['-t', '600', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-b:v', '4M', '-f', 'flv'],
+        `rtmp://127.0.0.1:${port}/live/ls_00000000000000000000000000-${'a'.repeat(43)}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await expect.poll(() => full, { timeout: 20_000 }).toBe(true);
+      const atPause = pushed.length;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // What was already read when it paused is parsed; nothing more is read after.
+      expect(ffmpeg.exitCode).toBeNull();
+      expect(pushed.length - atPause).toBeLessThan(200);
+    } finally {
+      ffmpeg.kill('SIGKILL');
+      // Reading again, the server sees the publisher gone.
+      holding = false;
+      drain?.();
+    }
+  }, 40_000);
 });

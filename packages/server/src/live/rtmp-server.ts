@@ -9,7 +9,9 @@ nmsLogger.level = 'error';
 
 /** What the ingest makes of a publisher once its key was checked. */
 export interface PublisherHandle {
-  push(packet: IngestPacket): void;
+  /** False when the packet was taken but no more should come until `onDrain` calls back. */
+  push(packet: IngestPacket): boolean;
+  onDrain(listener: () => void): void;
   setHeight(height: number | null): void;
   /** The connection closed (the publisher left or was disconnected). */
   closed(): void;
@@ -82,6 +84,17 @@ export function createRtmpServer(
     let pendingBytes = 0;
     let height: number | null = null;
     let ended = false;
+    let paused = false;
+    // A publisher faster than its packager (no -re, a slow ladder) waits in TCP, not in memory.
+    const take = (h: PublisherHandle, packet: IngestPacket) => {
+      if (h.push(packet) || paused) return;
+      paused = true;
+      socket.pause();
+      h.onDrain(() => {
+        paused = false;
+        if (!ended) socket.resume();
+      });
+    };
     const end = () => {
       if (ended) return;
       ended = true;
@@ -116,7 +129,7 @@ export function createRtmpServer(
           }
           handle = verdict;
           handle.setHeight(height);
-          for (const packet of pending ?? []) handle.push(packet);
+          for (const packet of pending ?? []) take(handle, packet);
           pending = null;
         },
         (err: unknown) => {
@@ -140,7 +153,7 @@ export function createRtmpServer(
         handle?.setHeight(height);
       }
       if (handle) {
-        handle.push(packet);
+        take(handle, packet);
         return;
       }
       if (pending === null) {
