@@ -248,10 +248,16 @@ export class KinoPlayer extends HTMLElement {
         this.#show(playbackFailureView(httpStatus, details));
       },
     });
-    // A live broadcast starts by itself (muted when the browser refuses sound without a gesture).
-    if (onEnded) void startPlaying(video);
+    // A live broadcast starts by itself (muted when the browser refuses sound without a gesture);
+    // once it ended and played out, the player waits for the next one.
+    const onBroadcastEnd = () => onEnded?.();
+    if (onEnded) {
+      void startPlaying(video);
+      video.addEventListener('ended', onBroadcastEnd);
+    }
     this.#teardown = () => {
       video.removeEventListener('loadedmetadata', onMetadata);
+      video.removeEventListener('ended', onBroadcastEnd);
       detach();
     };
     this.#announce({ kind: 'player', playback });
