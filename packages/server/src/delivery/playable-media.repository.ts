@@ -5,7 +5,14 @@ import type { MediaRow } from '../db/schema.ts';
 /** What /play needs of a media row. */
 export type PlayableMedia = Pick<
   MediaRow,
-  'id' | 'tenant_id' | 'visibility' | 'playback_prefix' | 'playback_index' | 'title' | 'live_stream_id' | 'live_status'
+  | 'id'
+  | 'tenant_id'
+  | 'visibility'
+  | 'playback_prefix'
+  | 'playback_index'
+  | 'title'
+  | 'live_stream_id'
+  | 'live_status'
 >;
 
 /**
@@ -19,7 +26,16 @@ export class PlayableMediaRepository {
   constructor(private readonly db: Db) {
     this.query = db
       .selectFrom('media')
-      .select(['id', 'tenant_id', 'visibility', 'playback_prefix', 'playback_index', 'title', 'live_stream_id', 'live_status'])
+      .select([
+        'id',
+        'tenant_id',
+        'visibility',
+        'playback_prefix',
+        'playback_index',
+        'title',
+        'live_stream_id',
+        'live_status',
+      ])
       .where('id', '=', '')
       .compile();
   }

@@ -58,7 +58,8 @@ export function playbackTokensRoutes(deps: {
       async (request, reply) => {
         const media = await deps.media.get(tenantOf(request), request.params.id);
         if (!media) throw notFound('media');
-        if (!media.playback_prefix && !media.live_stream_id) throw new ApiError('conflict', 'the media is not playable yet');
+        if (!media.playback_prefix && !media.live_stream_id)
+          throw new ApiError('conflict', 'the media is not playable yet');
         const { expiresInSeconds = DEFAULT_TOKEN_SECONDS, ip, referrers } = request.body ?? {};
         const expiresAt = Math.floor(Date.now() / 1000) + expiresInSeconds;
         const token = await deps.playback.signToken({ mediaId: media.id, expiresAt, ip, referrers });

@@ -1,5 +1,11 @@
 /** How a media's job keys are made: `${prefix}${mediaId}${suffix}` (SQL builds them the same way). */
-export const MEDIA_JOB_KEY = { prefix: 'media:', process: ':process', encode: ':encode', import: ':import', liveRecord: ':live-record' };
+export const MEDIA_JOB_KEY = {
+  prefix: 'media:',
+  process: ':process',
+  encode: ':encode',
+  import: ':import',
+  liveRecord: ':live-record',
+};
 
 /** The idempotency key of a media's processing: one unfinished processing job per media. */
 export const processingKey = (mediaId: string) => `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.process}`;

@@ -112,6 +112,7 @@ export class MediaRepository {
    * idempotency key is `keyPrefix + media id + suffix` (media-job-keys.ts), oldest first:
    * candidates for the reconcile. One query, so a backlog of live jobs hides no stuck media.
    */
+  // A running broadcast (live_status active) is processing with no job while it lasts: live/ ends it.
   listStuckCandidates(
     updatedBefore: number,
     limit: number,
@@ -123,7 +124,6 @@ export class MediaRepository {
       .select(['tenant_id', 'id'])
       .where('status', '=', 'processing')
       .where('updated_at', '<', updatedBefore)
-      // A running broadcast is processing with no job for as long as it lasts (live/ ends it).
       .where((eb) => eb.or([eb('live_status', 'is', null), eb('live_status', '!=', 'active')]))
       .where((eb) =>
         eb.not(

@@ -42,7 +42,14 @@ describe('two live processes behind nginx', () => {
   const publishUntilTaken = async (url: string, seconds: number): Promise<Publisher> => {
     for (let i = 0; i < 30; i++) {
       const p = publish(url, { seconds });
-      const early = await Promise.race([p.exited, new Promise((r) => setTimeout(() => { r('running'); }, 3000))]);
+      const early = await Promise.race([
+        p.exited,
+        new Promise((r) =>
+          setTimeout(() => {
+            r('running');
+          }, 3000),
+        ),
+      ]);
       if (early === 'running') return p;
       await new Promise((r) => setTimeout(r, 1000));
     }

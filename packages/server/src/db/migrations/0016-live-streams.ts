@@ -31,11 +31,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('live_streams_tenant').on('live_streams').columns(['tenant_id', 'id']).execute();
+  await db.schema
+    .createIndex('live_streams_tenant')
+    .on('live_streams')
+    .columns(['tenant_id', 'id'])
+    .execute();
   await db.schema.createIndex('live_streams_status').on('live_streams').columns(['status']).execute();
   await db.schema.alterTable('media').addColumn('live_stream_id', 'text').execute();
   await db.schema.alterTable('media').addColumn('live_status', 'text').execute();
-  await db.schema.createIndex('media_live_stream').on('media').columns(['live_stream_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('media_live_stream')
+    .on('media')
+    .columns(['live_stream_id', 'created_at'])
+    .execute();
   await db.schema
     .createTable('live_periods')
     .addColumn('media_id', 'text', (c) => c.notNull().references('media.id').onDelete('cascade'))
