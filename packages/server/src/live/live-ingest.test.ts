@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +19,7 @@ import type { Storage } from '../storage/storage.ts';
 import { startOrContinue } from './broadcasts.ts';
 import { LiveIngest } from './live-ingest.ts';
 import { createLiveMetrics } from './live-metrics.ts';
+import { sessionWorkdir } from './live-session.ts';
 import { LiveStreamsService } from './live-streams.service.ts';
 
 describe.each(DIALECTS)('live ingest timers on %s', (dialect) => {
@@ -84,5 +87,38 @@ describe.each(DIALECTS)('live ingest timers on %s', (dialect) => {
     expect(stream?.owner).toBe('second');
     expect(stream?.active_media_id).toBe(media.id);
     expect((await repos.media.get(tenant, media.id))?.live_status).toBe('active');
+  });
+
+  it('removes on start the work folders of sessions a killed live process left behind', async () => {
+    const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'livereview-ingest-'));
+    const left = await sessionWorkdir(workRoot, 'med_01left', 0);
+    await fs.writeFile(path.join(left, 'init.mp4'), 'partial');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await fs.utimes(path.join(left, 'init.mp4'), hourAgo, hourAgo);
+    await fs.utimes(left, hourAgo, hourAgo);
+    const ingest = new LiveIngest({
+      transaction,
+      queue,
+      storage: {} as Storage,
+      workRoot,
+      logger: pino({ level: 'silent' }),
+      metrics: createLiveMetrics(new Registry()),
+    });
+    ingest.start();
+    try {
+      await expect
+        .poll(
+          () =>
+            fs.stat(left).then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 5000 },
+        )
+        .toBe(false);
+    } finally {
+      await ingest.stop();
+      await fs.rm(workRoot, { recursive: true, force: true });
+    }
   });
 });

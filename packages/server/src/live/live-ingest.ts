@@ -12,11 +12,16 @@ import type { LiveMetrics } from './live-metrics.ts';
 import { LiveSession, sessionWorkdir, type SegmentRows } from './live-session.ts';
 import { createRtmpServer, type PublisherHandle, type PublishRequest } from './rtmp-server.ts';
 import { parseStreamKey, streamKeyMatches } from './stream-key.ts';
+import { sweepLiveWorkFolders } from './live-work-folders.ts';
 
 /** How often a live process says it still carries its broadcasts, and when silence means it died. */
 export const HEARTBEAT_MS = 2000;
 export const OWNER_STALE_MS = 7000;
 const SWEEP_MS = 500;
+/** Work folders of sessions a killed process left: looked for at start, then this often. */
+const WORK_SWEEP_MS = 10 * 60_000;
+/** A running session writes a segment every few seconds; a folder this quiet is left over. */
+const WORK_QUIET_MS = 5 * 60_000;
 
 export interface LiveIngestDeps {
   transaction: UnitOfWork;
@@ -80,6 +85,17 @@ export class LiveIngest {
   start(): void {
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref());
     this.timers.push(setInterval(() => void this.sweep(), SWEEP_MS).unref());
+    void this.sweepWorkFolders();
+    this.timers.push(setInterval(() => void this.sweepWorkFolders(), WORK_SWEEP_MS).unref());
+  }
+
+  private async sweepWorkFolders(): Promise<void> {
+    try {
+      const removed = await sweepLiveWorkFolders(this.deps.workRoot, WORK_QUIET_MS, Date.now());
+      if (removed.length) this.deps.logger.info({ removed }, 'removed work folders of ended live sessions');
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'could not sweep the live work folders');
+    }
   }
 
   async stop(): Promise<void> {
