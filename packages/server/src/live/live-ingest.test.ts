@@ -121,4 +121,39 @@ describe.each(DIALECTS)('live ingest timers on %s', (dialect) => {
       await fs.rm(workRoot, { recursive: true, force: true });
     }
   });
+
+  it('a publisher taken away (reset key, complete, disable) no longer counts as active', async () => {
+    const service = new LiveStreamsService({ repos, transaction, queue });
+    const { row, streamKey } = await service.create(tenant, {});
+    const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'livereview-ingest-'));
+    const registry = new Registry();
+    const ingest = new LiveIngest({
+      transaction,
+      queue,
+      storage: {} as Storage,
+      workRoot,
+      logger: pino({ level: 'silent' }),
+      metrics: createLiveMetrics(registry),
+    });
+    const active = async () =>
+      (await registry.getSingleMetric('kino_live_broadcasts_active')?.get())?.values[0]?.value;
+    try {
+      let disconnected = false;
+      const verdict = await ingest['publish']({
+        streamKey: streamKey ?? '',
+        remote: '127.0.0.1:1',
+        disconnect: () => {
+          disconnected = true;
+        },
+      });
+      expect('refused' in verdict).toBe(false);
+      expect(await active()).toBe(1);
+      await ingest.kick(row.id);
+      expect(disconnected).toBe(true);
+      expect(await active()).toBe(0);
+    } finally {
+      await ingest.stop();
+      await fs.rm(workRoot, { recursive: true, force: true });
+    }
+  });
 });

@@ -111,6 +111,7 @@ export class LiveIngest {
     const running = this.running.get(liveStreamId);
     if (!running) return;
     this.running.delete(liveStreamId);
+    this.deps.metrics.active.set(this.running.size);
     running.disconnect();
     await running.session.abort();
   }
