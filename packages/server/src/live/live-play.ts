@@ -29,6 +29,9 @@ const TYPES = {
   m4s: 'video/iso.segment',
 } as const;
 
+/** What the stream-level gate needs of a media row: the stream stands in for its broadcast. */
+const STREAM_GATE = { playback_prefix: null, playback_index: null, live_status: null } as const;
+
 const SEGMENT = /^live\/p(\d{1,6})\/([a-z0-9]{1,16})\/(init\.mp4|(\d{1,9})\.m4s)$/;
 const PLAYLIST = /^live\/([a-z0-9]{1,16})\.m3u8$/;
 
@@ -72,6 +75,21 @@ export class LivePlayback implements LivePlaybackPort {
       }
       const stream = await this.deps.repos.liveStreams.getById(liveStreamId);
       if (!stream) return sendProblem(reply, new ApiError('not_found', 'live stream not found'));
+      // The gate first (tenant rules, a private stream's token): whether a stream is on air shows
+      // to no one it would refuse.
+      await admit(
+        access,
+        request,
+        {
+          ...STREAM_GATE,
+          id: stream.id,
+          tenant_id: stream.tenant_id,
+          visibility: stream.visibility,
+          title: stream.title,
+          live_stream_id: stream.id,
+        },
+        token,
+      );
       const media = stream.active_media_id
         ? await this.deps.repos.media.getForPlayback(stream.active_media_id)
         : undefined;
@@ -143,6 +161,14 @@ export class LivePlayback implements LivePlaybackPort {
       if (!periods.some((p) => p.tracks.some((t) => t.id === track))) return notFound();
       const msn = Number((request.query as Record<string, unknown>)['_HLS_msn']);
       if (opts.blockingReload && !ended && Number.isInteger(msn) && msn >= 0) {
+        // RFC 8216bis 6.2.5.2: a segment more than two past the last one is a client error.
+        const next = await this.deps.repos.liveSegments.nextSeq(media.id, track);
+        if (msn > next + 1) {
+          return sendProblem(
+            reply,
+            new ApiError('invalid_request', '_HLS_msn is more than two segments ahead'),
+          );
+        }
         await this.waitForSegment(media.id, track, msn, opts.segmentSeconds * 3000);
       }
       const segments = await this.segments(media.id, track);

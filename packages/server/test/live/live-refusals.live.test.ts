@@ -94,6 +94,14 @@ describe('publishers Kino refuses or handles', () => {
 
   it('plays a private stream only with a token, which opens its broadcast media too', async () => {
     const stream = await createStream(kino, tenant.key, { visibility: 'private', reconnectWindowSeconds: 0 });
+    // Off air, a private stream tells no one without a token that it is off air.
+    expect((await fetch(`${kino.baseUrl}/play/live/${stream.id}/master.m3u8`)).status).toBe(401);
+    const early = (
+      await kino.call(tenant.key, 'POST', `/v1/live-streams/${stream.id}/playback-tokens`, {})
+    ).json<{ token: string }>();
+    const idle = await fetch(`${kino.baseUrl}/play/t/${early.token}/live/${stream.id}/master.m3u8`);
+    expect(idle.status).toBe(404);
+    expect(((await idle.json()) as { code: string }).code).toBe('live_stream_idle');
     const pub = publish(stream.url, { seconds: 10 });
     const mediaId = await waitFor('the broadcast', 20_000, async () => {
       const s = await getStream(kino, tenant.key, stream.id);
