@@ -42,7 +42,6 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   conflict: 409,
   media_not_playable: 409,
-  live_stream_disabled: 409,
   email_taken: 409,
   last_admin: 409,
   tenant_required: 409,
