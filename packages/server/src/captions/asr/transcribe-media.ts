@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { MediaToolError, runMediaTool } from '../../processing/media-tools.ts';
+import { DEFAULT_LIMITS } from '../../processing/tool-limits.ts';
 import path from 'node:path';
 import type { AsrEngine, SpeechSegment, TranscribeOptions } from './asr-engine.ts';
 
@@ -24,6 +25,9 @@ export function pieceArgs(input: string, piece: AudioPiece, output: string): str
     '-nostdin',
     '-v',
     'error',
+    // The original is untrusted: ffmpeg may open local files only (no playlist reaching a URL).
+    '-protocol_whitelist',
+    'file',
     '-ss',
     (piece.startMs / 1000).toFixed(3),
     '-t',
@@ -75,14 +79,12 @@ export async function transcribeInPieces(
   return segments;
 }
 
-function runFfmpeg(args: string[], signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('ffmpeg', args, { timeout: 30 * 60_000, ...(signal && { signal }) }, (err, _out, stderr) => {
-      if (err)
-        reject(
-          new Error(`ffmpeg could not read the audio: ${stderr.trim().split('\n').pop() ?? err.message}`),
-        );
-      else resolve();
-    });
-  });
+/** ffmpeg under the media tools' limits (CPU, memory, files) and dying with this process. */
+async function runFfmpeg(args: string[], signal?: AbortSignal): Promise<void> {
+  try {
+    await runMediaTool('ffmpeg', args, { limits: DEFAULT_LIMITS, ...(signal && { signal }) });
+  } catch (err) {
+    const stderr = err instanceof MediaToolError ? err.message : String(err);
+    throw new Error(`ffmpeg could not read the audio: ${stderr.trim().split('\n').pop() ?? ''}`);
+  }
 }
