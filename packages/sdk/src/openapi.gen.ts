@@ -9226,7 +9226,7 @@ export interface components {
       reconnectWindowSeconds: number;
       dvrWindowSeconds: number;
       record: boolean;
-      /** @description Secret: shown on create and on reset-stream-key only */
+      /** @description The secret key encoders publish with. Shown once: on create and on reset-stream-key */
       streamKey?: string;
       ingest: {
         /** @description What OBS calls "Server" */
@@ -9270,7 +9270,7 @@ export interface components {
       reconnectWindowSeconds: number;
       dvrWindowSeconds: number;
       record: boolean;
-      /** @description Secret: shown on create and on reset-stream-key only */
+      /** @description The secret key encoders publish with. Shown once: on create and on reset-stream-key */
       streamKey?: string;
       ingest: {
         /** @description What OBS calls "Server" */

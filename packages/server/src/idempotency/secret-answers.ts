@@ -34,6 +34,14 @@ export const SECRET_ROUTES: Readonly<Record<string, SecretPolicy>> = {
   'POST /v1/users/:userId/invite': store(['inviteUrl']),
   'POST /v1/operator/users': store([], ['password']),
   'POST /v1/media/:id/playback-tokens': { kind: 'rerun' },
+  // A stream key is a credential, and the RTMP URL beside it carries it too.
+  'POST /v1/live-streams': store(['streamKey', 'ingest']),
+  'POST /v1/live-streams/:id/reset-stream-key': store(['streamKey', 'ingest']),
+  'POST /v1/live-streams/:id/playback-tokens': { kind: 'rerun' },
+  // These share the stream's answer, whose key they never carry.
+  'POST /v1/live-streams/:id/complete': store(['streamKey']),
+  'POST /v1/live-streams/:id/disable': store(['streamKey']),
+  'POST /v1/live-streams/:id/enable': store(['streamKey']),
 };
 
 export function secretPolicyOf(method: string, routeUrl: string | undefined): SecretPolicy | undefined {

@@ -23,7 +23,10 @@ export const liveStreamSchema = z
     reconnectWindowSeconds: z.number().int(),
     dvrWindowSeconds: z.number().int(),
     record: z.boolean(),
-    streamKey: z.string().optional().describe('Secret: shown on create and on reset-stream-key only'),
+    streamKey: z
+      .string()
+      .optional()
+      .describe('The secret key encoders publish with. Shown once: on create and on reset-stream-key'),
     ingest: z.object({
       rtmpServer: z.string().nullable().describe('What OBS calls "Server"'),
       rtmpUrl: z

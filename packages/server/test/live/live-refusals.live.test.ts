@@ -160,5 +160,19 @@ describe('publishers Kino refuses or handles', () => {
     expect((await kino.call(readKey, 'POST', '/v1/live-streams', {})).statusCode).toBe(403);
     const shown = await kino.call(tenant.key, 'GET', `/v1/live-streams/${stream.id}`);
     expect(shown.body).not.toContain(stream.streamKey!);
+    // A replayed create (Idempotency-Key) answers the stream without its key: none is stored.
+    const create = () =>
+      kino.app.inject({
+        method: 'POST',
+        url: '/v1/live-streams',
+        headers: { authorization: `Bearer ${tenant.key}`, 'idempotency-key': 'live-create-1' },
+        payload: { title: 'Replayed' },
+      });
+    const first = (await create()).json<{ id: string; streamKey?: string }>();
+    const replay = (await create()).json<{ id: string; streamKey?: string; redacted?: string[] }>();
+    expect(first.streamKey).toBeDefined();
+    expect(replay.id).toBe(first.id);
+    expect(replay.streamKey).toBeUndefined();
+    expect(replay.redacted).toEqual(['streamKey', 'ingest']);
   });
 });
