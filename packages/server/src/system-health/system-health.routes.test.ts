@@ -117,7 +117,7 @@ describe.each(DIALECTS)('system health on %s', (dialect) => {
       expect.objectContaining({
         host: expect.any(String),
         pid: process.pid,
-        roles: ['api', 'worker'],
+        roles: ['api', 'worker', 'live'],
         alive: true,
       }),
     ]);
