@@ -122,6 +122,8 @@ describe('console analytics and usage pages', () => {
       await page.screenshot(`analytics-media-${name}.png`);
       // The media page leads to the same view of its analytics.
       await page.page.goto(`${kino.kino.baseUrl}/media/${mediaId}`);
+      // The page's own link, once the media has loaded (before, only the navigation's is there).
+      await page.page.getByRole('heading', { name: 'Product tour', exact: true }).waitFor();
       await page.page.getByRole('link', { name: 'Analytics', exact: true }).last().click();
       await page.page.getByRole('heading', { name: 'Analytics: Product tour' }).waitFor();
 
