@@ -45,6 +45,9 @@ describe.each(DIALECTS)('playback repositories on %s', (dialect) => {
         playback_index: null,
         // The download is named after it.
         title: 't',
+        // A broadcast's media plays from its live segments until it has a version.
+        live_stream_id: null,
+        live_status: null,
       });
     }
     expect(await media.get(newId('med'))).toBeUndefined();
