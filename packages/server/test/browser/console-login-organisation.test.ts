@@ -40,7 +40,7 @@ describe('signing in when one email has accounts in two organisations (headless 
     const { page } = watched;
     await page.getByLabel('Email').fill(kino.admin);
     await page.getByLabel('Password').fill(kino.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     const organisation = page.getByLabel('Organisation');
     await organisation.waitFor();
@@ -51,7 +51,7 @@ describe('signing in when one email has accounts in two organisations (headless 
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/login-organisation-${size}.png` });
 
     await organisation.selectOption({ label: 'Northside School' });
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 15_000 });
     await expect.poll(() => page.getByText('Northside School').count()).toBeGreaterThan(0);
     // Signed in as the Northside editor, not the Acme admin.
