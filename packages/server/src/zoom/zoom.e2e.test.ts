@@ -187,7 +187,8 @@ describe.each(MEDIA_BACKENDS)('Zoom import against the Zoom stand-in (%s)', (bac
       timestamp: timestamp + 1,
       signature: (await import('../zoom/zoom-signature.ts'))
         .zoomSignature(webhookSecret, String(timestamp + 1), body)
-        .replace(/.$/, '0'),
+        // The last hex digit changed for sure (replacing it with '0' left one signature in 16 valid).
+        .replace(/.$/, (last) => (last === '0' ? '1' : '0')),
     });
     expect(tampered.status).toBe(401);
 
