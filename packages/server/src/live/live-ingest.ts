@@ -153,7 +153,11 @@ export class LiveIngest {
         storage: this.deps.storage,
         workdir: await sessionWorkdir(this.deps.workRoot, media.id, period),
         now: this.now,
-        refuse: (code, message) => void this.refuseMedia(stream, code, message),
+        refuse: (code, message) => {
+          this.refuseMedia(stream, code, message).catch((err: unknown) => {
+            this.deps.logger.warn({ err, liveStreamId: stream.id }, 'recording a live refusal failed');
+          });
+        },
         onError: (err) => {
           this.deps.logger.warn({ err, liveStreamId: stream.id }, 'storing a live segment failed');
         },
@@ -207,13 +211,19 @@ export class LiveIngest {
     } catch (err) {
       this.deps.logger.warn({ err, liveStreamId: running.stream.id }, 'finishing a live session failed');
     }
-    await this.deps.transaction(async (repos) => {
-      const tx = { repos, queue: this.deps.queue, now: this.now() };
-      const released = await releasePublisher(tx, running.stream, this.owner, reason);
-      if (released && released.reconnect_window_seconds === 0 && released.active_media_id) {
-        await finishBroadcast(tx, released, released.active_media_id);
-      }
-    });
+    try {
+      await this.deps.transaction(async (repos) => {
+        const tx = { repos, queue: this.deps.queue, now: this.now() };
+        const released = await releasePublisher(tx, running.stream, this.owner, reason);
+        if (released && released.reconnect_window_seconds === 0 && released.active_media_id) {
+          await finishBroadcast(tx, released, released.active_media_id);
+        }
+      });
+    } catch (err) {
+      // Called when a socket closes, also after the database did (a process stopping): the
+      // broadcast's owner then falls silent and the sweep of any live process reopens its window.
+      this.deps.logger.warn({ err, liveStreamId: running.stream.id }, 'releasing a live publisher failed');
+    }
   }
 
   private async refuseMedia(stream: LiveStreamRow, code: string, message: string): Promise<void> {
