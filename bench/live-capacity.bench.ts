@@ -6,10 +6,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchContext, BenchReport } from './lib/harness.ts';
-import { freePort, startNodeServer, tempDir } from './lib/processes.ts';
+import { startLiveKino } from './lib/live-kino.ts';
+import { tempDir } from './lib/processes.ts';
 
 const run = promisify(execFile);
-const OPERATOR = 'bench-live-operator-key-0123456789';
 /** BENCH_LIVE_COUNTS: the numbers of passthrough broadcasts to try (comma separated). */
 const COUNTS = (process.env.BENCH_LIVE_COUNTS ?? '1,4,8,16').split(',').map(Number);
 const ABR_COUNTS = (process.env.BENCH_LIVE_ABR_COUNTS ?? '1,2').split(',').map(Number);
@@ -57,7 +57,7 @@ function p99Bound(before: Map<string, number>, after: Map<string, number>): stri
 }
 
 export default async function liveCapacity(ctx: BenchContext): Promise<BenchReport> {
-  const { scope, repoRoot } = ctx;
+  const { scope } = ctx;
   const log = (line: string) => {
     ctx.log(line);
   };
@@ -94,42 +94,8 @@ export default async function liveCapacity(ctx: BenchContext): Promise<BenchRepo
     '128k',
     source,
   ]);
-  const port = await freePort();
-  const rtmpPort = await freePort();
-  const kino = scope.track(
-    await startNodeServer({
-      name: 'kino',
-      args: ['--import', 'tsx', 'packages/server/src/main.ts', 'serve'],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        KINO_PORT: String(port),
-        KINO_HOST: '127.0.0.1',
-        KINO_DATA_DIR: data.path,
-        KINO_ADMIN_KEY: OPERATOR,
-        KINO_RTMP_PORT: String(rtmpPort),
-        KINO_LIVE_PUBLIC_HOST: '127.0.0.1',
-        KINO_LOG_LEVEL: 'warn',
-        KINO_RATE_LIMIT_PER_MINUTE: '0',
-      },
-      port,
-      cwd: repoRoot,
-      readyPath: '/readyz',
-    }),
-  );
-  const api = async <T>(method: string, path: string, key: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${kino.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const { apiKey } = await api<{ apiKey: string }>('POST', '/v1/tenants', OPERATOR, { name: 'bench' });
+  const live = await startLiveKino(ctx, data.path);
+  const kino = live.server;
   const rows: string[][] = [];
   const rounds = [
     ...COUNTS.map((n) => ({ n, ladder: 'passthrough' as const })),
@@ -140,7 +106,7 @@ export default async function liveCapacity(ctx: BenchContext): Promise<BenchRepo
     const encoders: ChildProcess[] = [];
     for (let i = 0; i < n; i++) {
       // Not recorded: the rounds measure the live path, not the processing of recordings after it.
-      const s = await api<{ ingest: { rtmpUrl: string } }>('POST', '/v1/live-streams', apiKey, {
+      const s = await live.api<{ ingest: { rtmpUrl: string } }>('POST', '/v1/live-streams', {
         ladder,
         record: false,
         reconnectWindowSeconds: 0,

@@ -10,12 +10,12 @@ import { join, normalize } from 'node:path';
 import { launchChromium } from '../packages/testkit/src/browser.ts';
 import { startTestPageServer } from '../packages/server/test/browser/test-page-server.ts';
 import type { BenchContext, BenchReport } from './lib/harness.ts';
-import { freePort, startNodeServer, tempDir } from './lib/processes.ts';
+import { startLiveKino } from './lib/live-kino.ts';
+import { tempDir } from './lib/processes.ts';
 
 /** BENCH_LIVE_SAMPLE_S: seconds of latency samples per player (after a 12 s warm-up). */
 const SAMPLE_S = Number(process.env.BENCH_LIVE_SAMPLE_S ?? 20);
 const WARMUP_S = 12;
-const OPERATOR = 'bench-live-operator-key-0123456789';
 
 const MODES = [
   { latency: 'standard' as const, segment: 4, gop: 60, target: 10 },
@@ -117,48 +117,13 @@ const quantile = (values: number[], q: number) => {
 };
 
 export default async function live(ctx: BenchContext): Promise<BenchReport> {
-  const { scope, repoRoot } = ctx;
+  const { scope } = ctx;
   const log = (line: string) => {
     ctx.log(line);
   };
   const data = scope.track(await tempDir('kino-bench-live'));
-  const port = await freePort();
-  const rtmpPort = await freePort();
-  const kino = scope.track(
-    await startNodeServer({
-      name: 'kino',
-      args: ['--import', 'tsx', 'packages/server/src/main.ts', 'serve'],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        KINO_PORT: String(port),
-        KINO_HOST: '127.0.0.1',
-        KINO_DATA_DIR: data.path,
-        KINO_ADMIN_KEY: OPERATOR,
-        KINO_RTMP_PORT: String(rtmpPort),
-        KINO_LIVE_PUBLIC_HOST: '127.0.0.1',
-        KINO_LOG_LEVEL: 'warn',
-        KINO_RATE_LIMIT_PER_MINUTE: '0',
-      },
-      port,
-      cwd: repoRoot,
-      readyPath: '/readyz',
-    }),
-  );
-  const api = async <T>(method: string, path: string, key: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${kino.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const tenant = await api<{ apiKey: string }>('POST', '/v1/tenants', OPERATOR, { name: 'bench' });
-  const key = tenant.apiKey;
+  const live = await startLiveKino(ctx, data.path);
+  const kino = live.server;
   const pages = await startTestPageServer();
   const browser = await launchChromium();
 
@@ -188,7 +153,7 @@ export default async function live(ctx: BenchContext): Promise<BenchReport> {
   try {
     for (const mode of MODES) {
       // Kino: the encoder publishes over RTMP; hls.js plays /play/live/{id}/master.m3u8.
-      const stream = await api<{ id: string; ingest: { rtmpUrl: string } }>('POST', '/v1/live-streams', key, {
+      const stream = await live.api<{ id: string; ingest: { rtmpUrl: string } }>('POST', '/v1/live-streams', {
         title: `bench ${mode.latency}`,
         latency: mode.latency,
         reconnectWindowSeconds: 5,
@@ -198,7 +163,7 @@ export default async function live(ctx: BenchContext): Promise<BenchReport> {
       await waitFor(30_000, async () => ((await fetch(master)).ok ? true : undefined));
       log(`live ${mode.latency}: Kino`);
       const kinoSamples = await measure(master);
-      const media = (await api<{ activeMediaId: string }>('GET', `/v1/live-streams/${stream.id}`, key))
+      const media = (await live.api<{ activeMediaId: string }>('GET', `/v1/live-streams/${stream.id}`))
         .activeMediaId;
       publisher.child.kill('SIGKILL');
       await publisher.exited;
@@ -252,7 +217,7 @@ export default async function live(ctx: BenchContext): Promise<BenchReport> {
     // The recordings' processing runs while the next mode is measured; ready is read at the end.
     for (const e of ended) {
       await waitFor(1_800_000, async () => {
-        const m = await api<{ status: string; updatedAt: string }>('GET', `/v1/media/${e.media}`, key);
+        const m = await live.api<{ status: string; updatedAt: string }>('GET', `/v1/media/${e.media}`);
         return m.status === 'ready' ? Date.parse(m.updatedAt) : undefined;
       }).then((readyAt) => {
         ends.push([
