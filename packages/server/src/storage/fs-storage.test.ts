@@ -14,7 +14,10 @@ async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }>
 
 storageContract('fs', async () => {
   const { dir, cleanup } = await tempDir();
-  return { storage: new FsStorage(path.join(dir, 'root')), cleanup };
+  return {
+    storage: new FsStorage(path.join(dir, 'root'), { coldDir: path.join(dir, 'cold') }),
+    cleanup,
+  };
 });
 
 describe('FsStorage', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ByteMeter } from './byte-meter.ts';
+import { FsColdTier } from './fs-cold-tier.ts';
 import { assertValidKey, assertValidPrefix, InvalidStorageKeyError } from './keys.ts';
 import { resolveRange } from './range.ts';
 import {
@@ -15,20 +16,37 @@ import {
   type ObjectInfo,
   type PutOptions,
   type PutResult,
+  type ColdTier,
   type Storage,
 } from './storage.ts';
 
 /**
  * Storage in a local folder: a key is a path below it. Writes go to a dot-named temporary
- * file in the target's folder, are fsynced, then renamed over the target.
+ * file in the target's folder, are fsynced, then renamed over the target. With a cold folder
+ * (`coldDir`), objects moved there by the cold tier are still read, copied, listed and deleted
+ * under their keys; writes always go to the hot folder.
  *
- * @example const storage = new FsStorage('/var/lib/kino/storage')
+ * @example const storage = new FsStorage('/var/lib/kino/storage', { coldDir: '/mnt/slow/kino' })
  */
 export class FsStorage implements Storage {
   readonly root: string;
+  readonly coldRoot: string | undefined;
+  readonly coldTier: ColdTier | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, opts: { coldDir?: string | undefined } = {}) {
     this.root = path.resolve(dir);
+    this.coldRoot = opts.coldDir === undefined ? undefined : path.resolve(opts.coldDir);
+    const coldRoot = this.coldRoot;
+    this.coldTier =
+      coldRoot === undefined
+        ? undefined
+        : new FsColdTier(
+            (key) => this.pathOf(key),
+            (key) => {
+              assertValidKey(key);
+              return resolveInside(coldRoot, key);
+            },
+          );
   }
 
   localPath(key: string): string {
@@ -51,9 +69,7 @@ export class FsStorage implements Storage {
   async get(key: string, range?: ByteRange): Promise<GetResult> {
     const file = this.pathOf(key);
     // Opening first and sizing the open file keeps size and bytes consistent if a put renames over it.
-    const handle = await open(file, 'r').catch((error: unknown) => {
-      throw isMissing(error) ? new StorageNotFoundError(key) : error;
-    });
+    const handle = await this.openEither(key, file);
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new StorageNotFoundError(key);
@@ -76,7 +92,11 @@ export class FsStorage implements Storage {
   async head(key: string): Promise<ObjectInfo | null> {
     const file = this.pathOf(key);
     try {
-      const info = await stat(file);
+      const info = await stat(file).catch(async (error: unknown) => {
+        const cold = this.coldPathOf(key);
+        if (!isMissing(error) || cold === undefined) throw error;
+        return stat(cold);
+      });
       if (!info.isFile()) return null;
       return {
         size: info.size,
@@ -91,10 +111,13 @@ export class FsStorage implements Storage {
 
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
-    try {
-      await unlink(file);
-    } catch (error) {
-      if (!isMissing(error) && errorCode(error) !== 'EISDIR') throw error;
+    const cold = this.coldPathOf(key);
+    for (const each of cold === undefined ? [file] : [file, cold]) {
+      try {
+        await unlink(each);
+      } catch (error) {
+        if (!isMissing(error) && errorCode(error) !== 'EISDIR') throw error;
+      }
     }
   }
 
@@ -104,11 +127,27 @@ export class FsStorage implements Storage {
     // A file named like the prefix ('a' for 'a/') is not under it.
     const info = await stat(dir).catch(() => undefined);
     if (info?.isDirectory()) await rm(dir, { recursive: true, force: true });
+    if (this.coldRoot !== undefined) {
+      const coldDir = prefixDirIn(this.coldRoot, prefix);
+      if ((await stat(coldDir).catch(() => undefined))?.isDirectory()) {
+        await rm(coldDir, { recursive: true, force: true });
+      }
+    }
   }
 
   list(prefix: string): AsyncIterable<ListedObject> {
     const dir = this.prefixDir(prefix);
-    return walk(dir, prefix);
+    if (this.coldRoot === undefined) return walk(dir, prefix);
+    return this.walkBoth(dir, prefixDirIn(this.coldRoot, prefix), prefix);
+  }
+
+  /** The hot folder's objects, then the cold folder's that have no hot copy. */
+  private async *walkBoth(hotDir: string, coldDir: string, prefix: string): AsyncGenerator<ListedObject> {
+    yield* walk(hotDir, prefix);
+    for await (const object of walk(coldDir, prefix)) {
+      if ((await stat(this.pathOf(object.key)).catch(() => undefined))?.isFile()) continue;
+      yield object;
+    }
   }
 
   async copy(from: string, to: string): Promise<void> {
@@ -116,8 +155,13 @@ export class FsStorage implements Storage {
     const target = this.pathOf(to);
     await mkdir(path.dirname(target), { recursive: true });
     await this.writeAtomically(target, async (temp) => {
+      const flags = constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL;
       try {
-        await copyFile(source, temp, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+        await copyFile(source, temp, flags).catch(async (error: unknown) => {
+          const cold = this.coldPathOf(from);
+          if (!isMissing(error) || cold === undefined) throw error;
+          await copyFile(cold, temp, flags);
+        });
       } catch (error) {
         throw isMissing(error) || errorCode(error) === 'EISDIR' ? new StorageNotFoundError(from) : error;
       }
@@ -145,7 +189,25 @@ export class FsStorage implements Storage {
 
   private prefixDir(prefix: string): string {
     assertValidPrefix(prefix);
-    return prefix === '' ? this.root : resolveInside(this.root, prefix.slice(0, -1));
+    return prefixDirIn(this.root, prefix);
+  }
+
+  /** The key's path in the cold folder, when there is one. */
+  private coldPathOf(key: string): string | undefined {
+    assertValidKey(key);
+    return this.coldRoot === undefined ? undefined : resolveInside(this.coldRoot, key);
+  }
+
+  /** Opens the hot file, or the cold one when only that exists. */
+  private async openEither(key: string, file: string) {
+    const missing = (error: unknown) => {
+      throw isMissing(error) ? new StorageNotFoundError(key) : error;
+    };
+    return open(file, 'r').catch((error: unknown) => {
+      const cold = this.coldPathOf(key);
+      if (!isMissing(error) || cold === undefined) return missing(error);
+      return open(cold, 'r').catch(missing);
+    });
   }
 
   /** Runs `write` against a temporary file beside `target`, then renames it over `target`. */
@@ -168,6 +230,10 @@ export function resolveInside(root: string, relative: string): string {
     throw new InvalidStorageKeyError(relative, 'resolves outside the storage folder');
   }
   return resolved;
+}
+
+function prefixDirIn(root: string, prefix: string): string {
+  return prefix === '' ? root : resolveInside(root, prefix.slice(0, -1));
 }
 
 /** Yields the files under `dir` as keys starting with `prefix`; dot-names (temporary files) are skipped. */

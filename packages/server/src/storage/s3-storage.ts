@@ -10,6 +10,7 @@ import {
   S3Client,
   S3ServiceException,
   type S3ClientConfig,
+  type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -18,8 +19,10 @@ import { pipeline, Readable } from 'node:stream';
 import { ByteMeter, sizeMismatchError } from './byte-meter.ts';
 import { assertValidKey, assertValidPrefix, InvalidStorageKeyError } from './keys.ts';
 import { assertRangeShape, rangeHeader } from './range.ts';
+import { S3ColdTier } from './s3-cold-tier.ts';
 import { partSizeFor } from './s3-part-size.ts';
 import {
+  StorageColdError,
   StorageNotFoundError,
   StorageRangeError,
   type ByteRange,
@@ -28,6 +31,7 @@ import {
   type ObjectInfo,
   type PutOptions,
   type PutResult,
+  type ColdTier,
   type Storage,
 } from './storage.ts';
 
@@ -46,6 +50,14 @@ export interface S3StorageOptions {
   queueSize?: number;
   /** Above this size `copy` streams the object through this process (CopyObject stops at 5 GiB). */
   maxCopyObjectSize?: number;
+  /** The cold tier's storage class and restore settings (KINO_COLD_*); no cold tier without it. */
+  cold?:
+    | {
+        storageClass: StorageClass;
+        restoreDays: number;
+        restoreTier: 'Expedited' | 'Standard' | 'Bulk';
+      }
+    | undefined;
 }
 
 const MAX_COPY_OBJECT_SIZE = 5 * 1024 ** 3;
@@ -63,6 +75,7 @@ export class S3Storage implements Storage {
   private readonly partSize: number | undefined;
   private readonly queueSize: number;
   private readonly maxCopyObjectSize: number;
+  readonly coldTier: ColdTier | undefined;
 
   constructor(opts: S3StorageOptions) {
     this.bucket = opts.bucket;
@@ -79,6 +92,39 @@ export class S3Storage implements Storage {
         ? {}
         : { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
     });
+    this.coldTier =
+      opts.cold === undefined
+        ? undefined
+        : new S3ColdTier({
+            ...opts.cold,
+            client: this.client,
+            bucket: this.bucket,
+            maxCopyObjectSize: this.maxCopyObjectSize,
+            rewrite: (key, storageClass) => this.rewrite(key, storageClass),
+          });
+  }
+
+  /** Writes an object again under its own key with another storage class, streaming it through. */
+  private async rewrite(key: string, storageClass: StorageClass): Promise<void> {
+    const source = await this.get(key);
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: source.body,
+        ContentType: source.contentType,
+        StorageClass: storageClass,
+      },
+      partSize: partSizeFor(source.size, this.partSize),
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } finally {
+      source.body.destroy();
+    }
   }
 
   async put(key: string, body: Readable | Buffer, opts: PutOptions = {}): Promise<PutResult> {
@@ -257,6 +303,7 @@ export class S3Storage implements Storage {
 function translate(error: unknown, key: string): unknown {
   if (!(error instanceof S3ServiceException)) return error;
   if (error.name === 'NoSuchKey' || error.name === 'NotFound') return new StorageNotFoundError(key);
+  if (error.name === 'InvalidObjectState') return new StorageColdError(key);
   if (error.name === 'InvalidRange' || error.$metadata.httpStatusCode === 416) {
     const size = Number((error as { ActualObjectSize?: unknown }).ActualObjectSize);
     return new StorageRangeError(key, Number.isFinite(size) ? size : undefined);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidStorageKeyError } from './keys.ts';
+import { coldTierContract } from './storage-cold.contract.ts';
 import { StorageNotFoundError, StorageRangeError, type Storage } from './storage.ts';
 
 export interface StorageFixture {
@@ -328,6 +329,7 @@ export function storageContract(name: string, makeStorage: () => Promise<Storage
       });
     });
   });
+  coldTierContract(name, makeStorage);
 }
 
 /** Reads `key` over and over while a slow put of `next` runs, sorting what each read saw. */

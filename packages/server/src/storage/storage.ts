@@ -77,6 +77,34 @@ export interface Storage {
   localPath?(key: string): string;
   /** Resolves when the backend can be read and written (for /readyz); throws otherwise. */
   check(): Promise<void>;
+  /** A colder, cheaper place for objects read rarely (originals), where the backend has one. */
+  coldTier?: ColdTier;
+}
+
+/**
+ * Where an object is: `hot` (read at once), `cold` (in the colder place; `readable` says whether
+ * a read works without a restore), `restoring` (a restore was asked for and is under way).
+ */
+export interface TierState {
+  tier: 'hot' | 'cold' | 'restoring';
+  /** A `get` works now (hot, a cold class read directly, or a restored copy). */
+  readable: boolean;
+}
+
+/**
+ * The cold tier of a backend (a second folder, an S3 storage class). Every method is idempotent
+ * and safe to repeat after a crash: the object is whole in one place or the other at every moment.
+ */
+export interface ColdTier {
+  /** Moves the object to the cold tier; a cold one stays. Throws StorageNotFoundError. */
+  moveToCold(key: string): Promise<void>;
+  /**
+   * Brings the object back to the hot tier, or starts doing so: `hot` when it is hot now,
+   * `restoring` while the provider's restore runs (call again later). Throws StorageNotFoundError.
+   */
+  restore(key: string): Promise<'hot' | 'restoring'>;
+  /** Where the object is, or null when there is none. */
+  tierOf(key: string): Promise<TierState | null>;
 }
 
 export class StorageNotFoundError extends Error {
@@ -94,5 +122,13 @@ export class StorageRangeError extends Error {
     readonly size: number | undefined,
   ) {
     super(`range not satisfiable for '${key}'${size === undefined ? '' : ` (size ${size})`}`);
+  }
+}
+
+/** The object is in an archival cold class and must be restored before it can be read. */
+export class StorageColdError extends Error {
+  override name = 'StorageColdError';
+  constructor(readonly key: string) {
+    super(`'${key}' is archived in cold storage; restore it first`);
   }
 }
