@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Kino needs when they are missing (Debian/Ubuntu, as root or with sudo).
-# Usage: scripts/ensure-system-deps.sh [ffmpeg] [postgres] [chromium] [nginx] [wrk] [pocketsphinx]   (no argument: ffmpeg)
+# Usage: scripts/ensure-system-deps.sh [ffmpeg] [postgres] [chromium] [nginx] [wrk] [pocketsphinx] [ceph]   (no argument: ffmpeg)
 # pocketsphinx: the US English model ffmpeg's asr filter reads (automatic captions), and espeak-ng,
 # which the tests and the word error rate bench use to speak known text.
 set -euo pipefail
@@ -24,6 +24,12 @@ for dep in "${want[@]}"; do
     pocketsphinx)
       [ -d /usr/share/pocketsphinx/model/en-us/en-us ] || missing+=(pocketsphinx-en-us)
       command -v espeak-ng >/dev/null || missing+=(espeak-ng) ;;
+    # A throwaway Ceph cluster for the S3 tests on a real implementation (npm run test:ceph): a
+    # monitor, an OSD and radosgw; ceph-base (monmaptool) and ceph-common (ceph, radosgw-admin) come with them.
+    ceph)
+      command -v ceph-mon >/dev/null || missing+=(ceph-mon)
+      command -v ceph-osd >/dev/null || missing+=(ceph-osd)
+      command -v radosgw >/dev/null || missing+=(radosgw) ;;
     *) echo "ensure-system-deps: unknown dependency '$dep'" >&2; exit 2 ;;
   esac
 done
