@@ -5,7 +5,6 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -16,6 +15,7 @@ import type { AdmissionQueue } from '../lib/admission-queue.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { refuseNulCharacters } from './nul-characters.ts';
 import { ApiError } from './problem.ts';
+import { responseSerializerCompiler } from './response-serializer.ts';
 import type { App } from './types.ts';
 
 export interface HttpOptions {
@@ -28,7 +28,15 @@ export interface HttpOptions {
   trustProxy?: boolean | string[];
   /** Where routes marked `admission: 'uploads'` wait their turn; none: they never wait. */
   uploadAdmission?: AdmissionQueue;
+  /**
+   * Check every response against its zod schema before sending it (response-serializer.ts);
+   * by default when NODE_ENV is test or development. Otherwise responses are written from the
+   * schema without that check.
+   */
+  checkResponses?: boolean;
 }
+
+const checkByDefault = () => ['test', 'development'].includes(process.env.NODE_ENV ?? '');
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -54,7 +62,7 @@ export async function createHttpApp(opts: HttpOptions): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler({ check: opts.checkResponses ?? checkByDefault() }));
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
