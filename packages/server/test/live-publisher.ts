@@ -13,8 +13,11 @@ export interface Publisher {
 export interface PublishOptions {
   /** Stop by itself after this many seconds of media. */
   seconds?: number;
-  /** h264 (what OBS sends), or flv1 (Sorenson Spark: a real RTMP codec Kino does not pass through). */
-  video?: 'h264' | 'flv1';
+  /**
+   * h264 (what OBS sends), flv1 (Sorenson Spark: a real RTMP codec Kino does not pass through), or
+   * hevc (over SRT: FLV cannot carry it).
+   */
+  video?: 'h264' | 'flv1' | 'hevc';
   audio?: boolean;
   size?: string;
   /** Keyframe interval in frames (OBS: 2 s). */
@@ -22,8 +25,9 @@ export interface PublishOptions {
 }
 
 /**
- * An OBS-shaped publisher: ffmpeg sends a test pattern and a tone in real time (-re) over RTMP,
- * H.264 with a 2 s keyframe interval and AAC, as OBS's default output does.
+ * An OBS-shaped publisher: ffmpeg sends a test pattern and a tone in real time (-re) over RTMP
+ * (FLV) or, to an `srt://` URL, over SRT (MPEG-TS), H.264 with a 2 s keyframe interval and AAC, as
+ * OBS's default output does.
  */
 export function publish(url: string, opts: PublishOptions = {}): Publisher {
   const video = opts.video ?? 'h264';
@@ -33,12 +37,23 @@ export function publish(url: string, opts: PublishOptions = {}): Publisher {
   if (opts.seconds !== undefined) args.push('-t', String(opts.seconds));
   if (video === 'h264') {
     args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p');
+  } else if (video === 'hevc') {
+    args.push(
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-x265-params',
+      'log-level=error',
+      '-pix_fmt',
+      'yuv420p',
+    );
   } else {
     args.push('-c:v', 'flv1');
   }
   args.push('-g', String(opts.gop ?? 60), '-keyint_min', String(opts.gop ?? 60), '-b:v', '1000k');
   if (opts.audio !== false) args.push('-c:a', 'aac', '-b:a', '96k', '-ar', '48000');
-  args.push('-progress', 'pipe:1', '-f', 'flv', url);
+  args.push('-progress', 'pipe:1', '-f', url.startsWith('srt://') ? 'mpegts' : 'flv', url);
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let sentUs = 0;
   let err = '';

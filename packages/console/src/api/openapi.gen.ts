@@ -9233,7 +9233,7 @@ export interface components {
         rtmpServer: string | null;
         /** @description The server with the key appended (ffmpeg publishes to it); with the key only */
         rtmpUrl: string | null;
-        /** @description SRT ingest; null where this Kino takes no SRT */
+        /** @description SRT ingest in caller mode, `srt://HOST:PORT?streamid=publish:<streamKey>` (OBS "Server"; ffmpeg publishes MPEG-TS to it); with the key only, null where this Kino takes no SRT */
         srtUrl: string | null;
       };
       playback: components['schemas']['LivePlayback'];
@@ -9277,7 +9277,7 @@ export interface components {
         rtmpServer: string | null;
         /** @description The server with the key appended (ffmpeg publishes to it); with the key only */
         rtmpUrl: string | null;
-        /** @description SRT ingest; null where this Kino takes no SRT */
+        /** @description SRT ingest in caller mode, `srt://HOST:PORT?streamid=publish:<streamKey>` (OBS "Server"; ffmpeg publishes MPEG-TS to it); with the key only, null where this Kino takes no SRT */
         srtUrl: string | null;
       };
       playback: components['schemas']['LivePlaybackInput'];

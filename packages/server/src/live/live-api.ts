@@ -25,12 +25,14 @@ export interface LiveApiDeps {
   /** The live role runs in this process: it takes publishers and owns the broadcast timers. */
   ingest: boolean;
   rtmpPort: number;
+  /** The SRT (UDP) port; 0: no SRT ingest. */
+  srtPort: number;
   publicHost?: string | undefined;
 }
 
 /**
  * Live streaming for one process: the API routes, /play for broadcasts, and (live role) the
- * ingest. The RTMP listener opens with `listen` (serve does; in-process tests pick a port).
+ * ingest. The RTMP and SRT listeners open with `listen` (serve does; in-process tests pick a port).
  *
  * @example const live = liveApi(deps); await app.register(live.routes(playback)); live.start(); await live.listen('0.0.0.0');
  */
@@ -52,6 +54,7 @@ export function liveApi(deps: LiveApiDeps) {
     kick: ingest ? (id) => ingest.kick(id) : undefined,
   });
   let rtmpPort: number | null = null;
+  let srtPort: number | null = null;
   return {
     ingest,
     playback: new LivePlayback({ repos: deps.repos, storage: deps.storage }),
@@ -63,17 +66,28 @@ export function liveApi(deps: LiveApiDeps) {
           playback,
           publicUrl: deps.publicUrl,
           rtmpPort: () => rtmpPort ?? (deps.rtmpPort > 0 ? deps.rtmpPort : null),
+          srtPort: () => srtPort ?? (deps.srtPort > 0 ? deps.srtPort : null),
           publicHost: deps.publicHost,
         }),
       );
     },
     start: () => ingest?.start(),
-    /** Opens the RTMP listener (the configured port; `port` overrides it, 0 picks a free one). */
-    listen: async (host: string, port?: number) => {
-      const chosen = port ?? deps.rtmpPort;
-      if (!ingest || (port === undefined && chosen === 0)) return;
-      await ingest.listenRtmp(chosen, host);
-      rtmpPort = ingest.rtmpPort;
+    /**
+     * Opens the RTMP and SRT listeners on their configured ports (0 there: that one stays closed);
+     * `port` and `srt` override them, 0 picking a free one.
+     */
+    listen: async (host: string, port?: number, srt?: number) => {
+      if (!ingest) return;
+      const rtmpChosen = port ?? deps.rtmpPort;
+      if (port !== undefined || rtmpChosen !== 0) {
+        await ingest.listenRtmp(rtmpChosen, host);
+        rtmpPort = ingest.rtmpPort;
+      }
+      const srtChosen = srt ?? deps.srtPort;
+      if (srt !== undefined || srtChosen !== 0) {
+        await ingest.listenSrt(srtChosen, host);
+        srtPort = ingest.srtPort;
+      }
     },
     stop: async () => ingest?.stop(),
   };

@@ -140,6 +140,7 @@ describe.each(DIALECTS)('live ingest timers on %s', (dialect) => {
     try {
       let disconnected = false;
       const verdict = await ingest['publish']({
+        protocol: 'rtmp',
         streamKey: streamKey ?? '',
         remote: '127.0.0.1:1',
         disconnect: () => {

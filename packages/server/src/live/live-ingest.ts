@@ -10,7 +10,10 @@ import type { Storage } from '../storage/storage.ts';
 import { announceStream, finishBroadcast, releasePublisher, startOrContinue } from './broadcasts.ts';
 import type { LiveMetrics } from './live-metrics.ts';
 import { LiveSession, sessionWorkdir, type SegmentRows } from './live-session.ts';
-import { createRtmpServer, type PublisherHandle, type PublishRequest } from './rtmp-server.ts';
+import type { PublisherHandle, PublishRequest } from './publisher.ts';
+import { createRtmpServer } from './rtmp-server.ts';
+import type { SrtFront } from './srt-front.ts';
+import { createSrtIngest } from './srt-ingest.ts';
 import { parseStreamKey, streamKeyMatches } from './stream-key.ts';
 import { sweepLiveWorkFolders } from './live-work-folders.ts';
 
@@ -53,6 +56,7 @@ export class LiveIngest {
   private readonly now: () => number;
   private timers: NodeJS.Timeout[] = [];
   private rtmp: net.Server | null = null;
+  private srt: SrtFront | null = null;
   private sweeping = false;
 
   constructor(private readonly deps: LiveIngestDeps) {
@@ -75,6 +79,22 @@ export class LiveIngest {
       });
     });
     this.rtmp = server;
+  }
+
+  /** Listens for SRT callers on UDP `port` (0 picks one: see `srtPort`). */
+  async listenSrt(port: number, host: string): Promise<void> {
+    const front = createSrtIngest(
+      (request) => this.publish(request),
+      (err) => {
+        this.deps.logger.error({ err }, 'live SRT ingest failed');
+      },
+    );
+    await front.listen(port, host);
+    this.srt = front;
+  }
+
+  get srtPort(): number | null {
+    return this.srt ? this.srt.port : null;
   }
 
   get rtmpPort(): number | null {
@@ -102,6 +122,8 @@ export class LiveIngest {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.rtmp?.close();
+    this.srt?.close();
+    this.srt = null;
     // Publishers are dropped; their broadcasts wait for them in the reconnect window.
     await Promise.all([...this.running.values()].map((r) => this.leave(r, 'the live process stopped')));
   }
@@ -120,6 +142,7 @@ export class LiveIngest {
     const parsed = parseStreamKey(request.streamKey);
     const refuse = (code: string) => {
       this.deps.metrics.refused.inc({ reason: code });
+      this.deps.metrics.publishers.inc({ protocol: request.protocol, outcome: 'refused' });
       this.deps.logger.info({ remote: request.remote, reason: code }, 'live publisher refused');
       return { refused: code };
     };
@@ -137,9 +160,10 @@ export class LiveIngest {
     if (typeof claimed === 'string') return refuse(claimed);
     const { stream, media, period } = claimed;
     this.deps.logger.info(
-      { liveStreamId: stream.id, mediaId: media.id, period },
+      { liveStreamId: stream.id, mediaId: media.id, period, protocol: request.protocol },
       'live broadcast publishing',
     );
+    this.deps.metrics.publishers.inc({ protocol: request.protocol, outcome: 'accepted' });
     const session = new LiveSession(
       {
         tenantId: stream.tenant_id,
@@ -184,6 +208,11 @@ export class LiveIngest {
       },
       setHeight: (height) => {
         session.setHeight(height);
+      },
+      unsupported: (message) => {
+        this.refuseMedia(stream, 'unsupported_live_codec', message).catch((err: unknown) => {
+          this.deps.logger.warn({ err, liveStreamId: stream.id }, 'recording a live refusal failed');
+        });
       },
       closed: () => {
         if (this.running.get(stream.id) === running) void this.leave(running, 'the publisher disconnected');

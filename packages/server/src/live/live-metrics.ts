@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface LiveMetrics {
   active: Gauge;
   refused: Counter<'reason'>;
+  /** Publishers by ingest protocol (rtmp, srt) and outcome (accepted, refused). */
+  publishers: Counter<'protocol' | 'outcome'>;
   dropped: Counter;
   segments: Counter;
   ingestBytes: Counter;
@@ -22,6 +24,12 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
       name: 'kino_live_publishers_refused_total',
       help: 'Publishers refused, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    publishers: new Counter({
+      name: 'kino_live_publishers_total',
+      help: 'Publishers that presented a key, by ingest protocol and outcome',
+      labelNames: ['protocol', 'outcome'],
       registers: [registry],
     }),
     dropped: new Counter({

@@ -9,7 +9,7 @@ import { readPackagerPlaylist, type PackagerPlan } from './packager-command.ts';
 const GiB = 1024 ** 3;
 
 /** A broadcast runs for hours: limits that stop a runaway, not a long event. */
-const LIVE_LIMITS: ToolLimits = {
+export const LIVE_LIMITS: ToolLimits = {
   cpuSeconds: 3 * 24 * 3600,
   addressSpaceBytes: 4 * GiB,
   openFiles: 256,

@@ -33,7 +33,12 @@ export const liveStreamSchema = z
         .string()
         .nullable()
         .describe('The server with the key appended (ffmpeg publishes to it); with the key only'),
-      srtUrl: z.string().nullable().describe('SRT ingest; null where this Kino takes no SRT'),
+      srtUrl: z
+        .string()
+        .nullable()
+        .describe(
+          'SRT ingest in caller mode, `srt://HOST:PORT?streamid=publish:<streamKey>` (OBS "Server"; ffmpeg publishes MPEG-TS to it); with the key only, null where this Kino takes no SRT',
+        ),
     }),
     playback: livePlaybackSchema,
     activeMediaId: z.string().nullable(),
@@ -71,6 +76,8 @@ export interface LiveRoutesDeps {
   publicUrl?: string | undefined;
   /** The RTMP port encoders publish to (null: no RTMP ingest), and the host they are told. */
   rtmpPort: () => number | null;
+  /** The SRT port callers connect to (null: no SRT ingest). */
+  srtPort: () => number | null;
   publicHost?: string | undefined;
 }
 
@@ -84,6 +91,7 @@ export function liveStreamsRoutes(deps: LiveRoutesDeps) {
       const host = deps.publicHost ?? request.hostname.replace(/:\d+$/, '');
       const port = deps.rtmpPort();
       const rtmpServer = port ? `rtmp://${host}:${port}/live` : null;
+      const srtPort = deps.srtPort();
       return {
         id: row.id,
         title: row.title,
@@ -98,7 +106,7 @@ export function liveStreamsRoutes(deps: LiveRoutesDeps) {
         ingest: {
           rtmpServer,
           rtmpUrl: rtmpServer && view.streamKey ? `${rtmpServer}/${view.streamKey}` : null,
-          srtUrl: null,
+          srtUrl: srtPort && view.streamKey ? srtUrlOf(host, srtPort, view.streamKey) : null,
         },
         playback: {
           hls: `${base}/play/live/${row.id}/master.m3u8`,
@@ -254,4 +262,9 @@ export function liveStreamsRoutes(deps: LiveRoutesDeps) {
       },
     );
   };
+}
+
+/** What SRT callers connect to: the stream id names the key to publish with (see docs/live.md). */
+export function srtUrlOf(host: string, port: number, streamKey: string): string {
+  return `srt://${host}:${port}?streamid=publish:${streamKey}`;
 }

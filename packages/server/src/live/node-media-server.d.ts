@@ -33,3 +33,16 @@ declare module 'node-media-server/src/core/logger.js' {
   const logger: { level: string };
   export = logger;
 }
+
+declare module 'node-media-server/src/protocol/flv.js' {
+  class Flv {
+    /** Classifies one FLV tag body as the RTMP layer does (codec id, flags: see IngestPacket). */
+    static parserTag(
+      type: number,
+      time: number,
+      size: number,
+      data: Buffer,
+    ): { codec_id: number; flags: number; dts: number; pts: number };
+  }
+  export = Flv;
+}

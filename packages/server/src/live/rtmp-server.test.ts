@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestPacket } from './flv-tags.ts';
-import { createRtmpServer, type Publish } from './rtmp-server.ts';
+import type { Publish } from './publisher.ts';
+import { createRtmpServer } from './rtmp-server.ts';
 
 const servers: net.Server[] = [];
 const clients: net.Socket[] = [];
@@ -123,6 +124,7 @@ describe('RTMP ingest of an accepted publisher', () => {
           drain = listener;
         },
         setHeight: () => undefined,
+        unsupported: () => undefined,
         closed: () => undefined,
       }),
     );

@@ -1,31 +1,12 @@
 import net from 'node:net';
 import Rtmp from 'node-media-server/src/protocol/rtmp.js';
-import { decodeAmf0Data } from 'node-media-server/src/protocol/amf.js';
 import nmsLogger from 'node-media-server/src/core/logger.js';
 import type { IngestPacket } from './flv-tags.ts';
+import { metadataHeight } from './flv-reader.ts';
+import type { Publish, PublisherHandle } from './publisher.ts';
 
 // node-media-server's protocol layer logs malformed AMF with console.log: only errors, please.
 nmsLogger.level = 'error';
-
-/** What the ingest makes of a publisher once its key was checked. */
-export interface PublisherHandle {
-  /** False when the packet was taken but no more should come until `onDrain` calls back. */
-  push(packet: IngestPacket): boolean;
-  onDrain(listener: () => void): void;
-  setHeight(height: number | null): void;
-  /** The connection closed (the publisher left or was disconnected). */
-  closed(): void;
-}
-
-export interface PublishRequest {
-  streamKey: string;
-  remote: string;
-  /** Disconnects the publisher (a refusal, a completed or disabled stream). */
-  disconnect: () => void;
-}
-
-/** Decides about a publisher: a handle to feed, or a refusal (the connection is then closed). */
-export type Publish = (request: PublishRequest) => Promise<PublisherHandle | { refused: string }>;
 
 /** Bytes a publisher may send while its key is being checked. */
 const PENDING_BYTES = 8 * 1024 * 1024;
@@ -116,6 +97,7 @@ export function createRtmpServer(
       }
       pending = [];
       publish({
+        protocol: 'rtmp',
         streamKey: name,
         remote: `${socket.remoteAddress}:${socket.remotePort}`,
         disconnect: end,
@@ -183,14 +165,4 @@ export function createRtmpServer(
       handle?.closed();
     });
   });
-}
-
-function metadataHeight(data: Buffer): number | null {
-  try {
-    const meta = decodeAmf0Data(data);
-    const height = meta.dataObj?.height;
-    return typeof height === 'number' ? height : null;
-  } catch {
-    return null;
-  }
 }

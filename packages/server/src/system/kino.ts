@@ -67,7 +67,7 @@ export interface Kino {
   repos: Repositories;
   storage: Storage;
   jobs: JobRuntime;
-  /** Live streaming: its ingest (live role) opens its RTMP port with `live.listen` (serve does). */
+  /** Live streaming: its ingest (live role) opens its RTMP and SRT ports with `live.listen` (serve does). */
   live: LiveApi;
   /** Starts background work (worker role); the HTTP side is ready once createKino returns. */
   start(): void;
@@ -162,6 +162,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       publicUrl: config.publicUrl,
       ingest: config.roles.has('live'),
       rtmpPort: config.live.rtmpPort,
+      srtPort: config.live.srtPort,
       publicHost: config.live.publicHost,
     });
     let analytics: AnalyticsApi | null = null;

@@ -4,24 +4,26 @@ import { startMediaKino, type MediaBackend, type MediaKino } from '../media-kino
 export interface LiveKino extends MediaKino {
   baseUrl: string;
   rtmpPort: number;
+  srtPort: number;
 }
 
-/** A Kino on `backend` listening for HTTP and RTMP on free loopback ports, its worker running. */
+/** A Kino on `backend` listening for HTTP, RTMP and SRT on free loopback ports, its worker running. */
 export async function startLiveKino(backend: MediaBackend): Promise<LiveKino> {
   const kino = await startMediaKino(backend);
-  await kino.live.listen('127.0.0.1', 0);
+  await kino.live.listen('127.0.0.1', 0, 0);
   await kino.app.listen({ port: 0, host: '127.0.0.1' });
   const address = kino.app.server.address();
   const port = address && typeof address === 'object' ? address.port : 0;
   const rtmpPort = kino.live.ingest?.rtmpPort ?? 0;
-  return { ...kino, baseUrl: `http://127.0.0.1:${port}`, rtmpPort };
+  const srtPort = kino.live.ingest?.srtPort ?? 0;
+  return { ...kino, baseUrl: `http://127.0.0.1:${port}`, rtmpPort, srtPort };
 }
 
 export interface StreamJson {
   id: string;
   status: string;
   streamKey?: string;
-  ingest: { rtmpServer: string | null; rtmpUrl: string | null };
+  ingest: { rtmpServer: string | null; rtmpUrl: string | null; srtUrl: string | null };
   playback: { hls: string; dash: string; embed: string };
   activeMediaId: string | null;
   recentMediaIds: string[];
@@ -32,7 +34,11 @@ export async function createStream(kino: LiveKino, key: string, body: Record<str
   const res = await kino.call(key, 'POST', '/v1/live-streams', body);
   expect(res.statusCode, res.body).toBe(201);
   const stream = res.json<StreamJson>();
-  return { ...stream, url: `rtmp://127.0.0.1:${kino.rtmpPort}/live/${stream.streamKey}` };
+  return {
+    ...stream,
+    url: `rtmp://127.0.0.1:${kino.rtmpPort}/live/${stream.streamKey}`,
+    srtUrl: `srt://127.0.0.1:${kino.srtPort}?streamid=publish:${stream.streamKey}`,
+  };
 }
 
 export async function getStream(kino: LiveKino, key: string, id: string): Promise<StreamJson> {
