@@ -55,6 +55,9 @@ export async function openPage(
   const context: BrowserContext = await browser.newContext({
     viewport: opts.viewport ?? { width: 1024, height: 640 },
   });
+  // Playwright's 30 s default is too short for a machine busy with other work; a wait that should
+  // succeed still ends, with a clear error, within a test's own timeout.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (msg) => {

@@ -10,7 +10,7 @@ const unexpected = (errors: string[]) =>
 
 /** What a fresh Kino printed at start: the console's address and the one-time setup code. */
 async function firstRunOutput(kino: KinoProcess): Promise<{ consoleUrl: string; code: string }> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     const out = kino.output();
     const consoleUrl = /^Console: (\S+)$/m.exec(out)?.[1];
@@ -83,7 +83,7 @@ describe('the first run of a fresh Kino, in the console', () => {
 
     await page.getByLabel('Setup code', { exact: true }).fill(code);
     await page.getByRole('button', { name: 'Create administrator and sign in' }).click();
-    await page.waitForURL((url) => url.pathname === '/library', { timeout: 10_000 });
+    await page.waitForURL((url) => url.pathname === '/library', { timeout: 60_000 });
     await page.getByText('No videos yet.').waitFor();
     await watched.screenshot('first-run-library-desktop.png');
 
@@ -92,7 +92,7 @@ describe('the first run of a fresh Kino, in the console', () => {
     await page.locator('.uppy-Dashboard').waitFor();
     await page.locator('input.uppy-Dashboard-input[type=file]').first().setInputFiles(clip);
     const uploaded = page.getByRole('list', { name: 'Uploaded' }).getByRole('link');
-    await uploaded.waitFor({ timeout: 30_000 });
+    await uploaded.waitFor({ timeout: 90_000 });
     await uploaded.click();
     await page.waitForURL(/\/media\/med_/);
     await page.locator('kino-player video').waitFor({ timeout: 60_000 });
@@ -130,5 +130,5 @@ describe('the first run of a fresh Kino, in the console', () => {
     const wrongCode = /403 \(Forbidden\).*\/v1\/setup\)$/;
     expect(unexpected(watched.errors).filter((e) => !wrongCode.test(e))).toHaveLength(0);
     expect(unexpected(phone.errors)).toEqual([]);
-  }, 150_000);
+  }, 300_000);
 });
