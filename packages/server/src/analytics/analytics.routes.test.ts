@@ -238,7 +238,7 @@ describe.each(DIALECTS)('playback analytics API on %s', (dialect) => {
     const acme = await kino.tenant('acme4');
     const media = await mediaOf(acme.key, acme.id);
     const grant = await grantFor(media);
-    await send({
+    const left = await send({
       grant,
       view: viewId(),
       events: [
@@ -246,7 +246,8 @@ describe.each(DIALECTS)('playback analytics API on %s', (dialect) => {
         { e: 'pagehide', t: 900 },
       ],
     });
-    await send({
+    expect(left.statusCode, left.body).toBe(204);
+    const failed = await send({
       grant,
       view: viewId(),
       events: [
@@ -255,6 +256,7 @@ describe.each(DIALECTS)('playback analytics API on %s', (dialect) => {
         { e: 'error', t: 2000, p: 1700, code: 'fragLoadError', message: 'HTTP 404', fatal: true },
       ],
     });
+    expect(failed.statusCode, failed.body).toBe(204);
     const report = (await kino.call(acme.key, 'GET', '/v1/analytics')).json<Report>();
     expect(report).toMatchObject({ views: 2, playbackFailurePercent: 50, exitsBeforeVideoStartPercent: 50 });
     const csv = await kino.call(acme.key, 'GET', '/v1/usage?format=csv');
