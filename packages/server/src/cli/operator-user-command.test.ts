@@ -20,7 +20,8 @@ const kinoCli = (args: string[], input: string, env: Record<string, string> = {}
     env: { ...process.env, KINO_DATA_DIR: dataDir, KINO_OPERATOR_PASSWORD: '', ...env },
     input,
     encoding: 'utf8',
-    timeout: 30_000,
+    // Each run starts Node with tsx and opens the database: seconds when idle, far more on a busy machine.
+    timeout: 100_000,
   });
 
 describe('kino create-operator-user', () => {
@@ -60,5 +61,5 @@ describe('kino create-operator-user', () => {
     } finally {
       await kino.close();
     }
-  });
+  }, 240_000);
 });
