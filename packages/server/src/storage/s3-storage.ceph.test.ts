@@ -48,8 +48,11 @@ async function makeStorage(opts: Partial<S3StorageOptions> = {}): Promise<S3Stor
   return new S3Storage({ ...clientOptions(ceph), bucket, partSize: 5 * MiB, ...opts });
 }
 
+// The cold tier moves objects to radosgw's own COLD class (its data pool), read without a restore.
 storageContract('s3 on ceph radosgw', async () => {
-  const storage = await makeStorage();
+  const storage = await makeStorage({
+    cold: { storageClass: ceph.coldStorageClass as StorageClass, restoreDays: 1, restoreTier: 'Standard' },
+  });
   return {
     storage,
     cleanup: async () => {
