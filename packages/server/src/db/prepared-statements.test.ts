@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/databases.ts';
 import type { DatabaseHandle } from './database.ts';
-import { PREPARED } from './prepared-statements.ts';
+import { PREPARED, PREPARED_SELECT } from './prepared-statements.ts';
 
 describe('prepared statements on PostgreSQL', () => {
   let handle: DatabaseHandle;
@@ -26,6 +26,26 @@ describe('prepared statements on PostgreSQL', () => {
       return rows.map((r) => r.statement);
     });
     expect(prepared).toEqual([`${PREPARED}select $1::int as x`]);
+  });
+
+  it('prepares a Kysely select marked with PREPARED_SELECT', async () => {
+    const prepared = await handle.db.connection().execute(async (db) => {
+      for (const id of ['a', 'b']) {
+        await db
+          .selectFrom('tenants')
+          .select('id')
+          .where('id', '=', id)
+          .modifyFront(PREPARED_SELECT)
+          .execute();
+      }
+      const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
+        db,
+      );
+      return rows.map((r) => r.statement);
+    });
+    // The connection may be the one the test above used, with its statement still prepared.
+    expect(prepared).toContain(`select ${PREPARED}"id" from "tenants" where "id" = $1`);
+    expect(prepared.filter((text) => text.includes('"tenants"'))).toHaveLength(1);
   });
 
   it('runs marked texts inside transactions', async () => {

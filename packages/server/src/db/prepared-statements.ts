@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 
 /**
@@ -11,10 +11,19 @@ import type pg from 'pg';
  */
 export const PREPARED = '/* prepared */ ';
 
+/**
+ * The same mark for a query built with Kysely: `.modifyFront(PREPARED_SELECT)` makes its text
+ * `select /* prepared *\/ ...`. Only for builders whose text is constant (no IN list of varying
+ * length).
+ */
+export const PREPARED_SELECT = sql.raw(PREPARED.trim());
+
+const isPrepared = (text: string) => text.startsWith(PREPARED) || text.startsWith(`select ${PREPARED}`);
+
 const statementName = (text: string) => `k_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 
 /**
- * A pool for Kysely's PostgresDialect that runs texts marked with PREPARED as named statements
+ * A pool for Kysely's PostgresDialect that runs texts marked with PREPARED (or PREPARED_SELECT) as named statements
  * (node-postgres prepares a name once per connection) and everything else unchanged.
  */
 export function preparingPool(pool: pg.Pool): PostgresPool {
@@ -25,7 +34,7 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
       wrapper = {
         // One function serves both of Kysely's overloads (a text with values, or a cursor).
         query: ((textOrCursor: unknown, values?: readonly unknown[]) =>
-          typeof textOrCursor === 'string' && textOrCursor.startsWith(PREPARED)
+          typeof textOrCursor === 'string' && isPrepared(textOrCursor)
             ? client.query({
                 name: statementName(textOrCursor),
                 text: textOrCursor,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { olderThan, type Cursor } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
+import { PREPARED_SELECT } from '../db/prepared-statements.ts';
 import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow } from '../db/schema.ts';
 import { mediaSearchText, searchPattern } from './media-search.ts';
 
@@ -41,6 +42,7 @@ export class MediaRepository {
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
+      .modifyFront(PREPARED_SELECT)
       .executeTakeFirst();
   }
 
@@ -49,9 +51,16 @@ export class MediaRepository {
     return this.db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Newest first; fetches limit + 1 rows so the caller knows whether another page exists. */
+  /**
+   * Newest first; fetches limit + 1 rows so the caller knows whether another page exists. Each
+   * combination of filters is one constant text, prepared once per PostgreSQL connection.
+   */
   list(tenantId: string, query: MediaListQuery): Promise<MediaRow[]> {
-    let q = this.db.selectFrom('media').selectAll().where('tenant_id', '=', tenantId);
+    let q = this.db
+      .selectFrom('media')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .modifyFront(PREPARED_SELECT);
     if (query.status) q = q.where('status', '=', query.status);
     if (query.search) {
       q = q.where(sql<boolean>`search_text like ${searchPattern(query.search)} escape '\\'`);
