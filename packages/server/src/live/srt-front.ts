@@ -82,6 +82,7 @@ export class SrtFront {
   private readonly refused = new Map<string, { packet: Buffer; until: number }>();
   private readonly idleTimer: NodeJS.Timeout;
   private readonly started = Date.now();
+  private closed = false;
 
   constructor(private readonly opts: SrtFrontOptions) {
     this.socket.on('message', (packet, rinfo) => {
@@ -117,6 +118,8 @@ export class SrtFront {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     clearInterval(this.idleTimer);
     for (const relay of [...this.relays.values()]) this.closeRelay(relay);
     this.socket.close();
