@@ -30,6 +30,8 @@ export async function startLiveKino(ctx: BenchContext, dataDir: string): Promise
         KINO_DATA_DIR: dataDir,
         KINO_ADMIN_KEY: OPERATOR,
         KINO_RTMP_PORT: String(rtmpPort),
+        // The benchmarks publish over RTMP; SRT's default port could be taken by another Kino.
+        KINO_SRT_PORT: '0',
         KINO_LIVE_PUBLIC_HOST: '127.0.0.1',
         KINO_LOG_LEVEL: 'warn',
         KINO_RATE_LIMIT_PER_MINUTE: '0',

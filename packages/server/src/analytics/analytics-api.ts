@@ -11,15 +11,11 @@ import { CmcdJoin } from './cmcd-join.ts';
 import { DeliveryMeter } from './delivery-meter.ts';
 import { UsageService } from './usage.service.ts';
 
-/** Views older than this are removed (per-view rows; usage per day is kept). */
-export const VIEW_RETENTION_DAYS = 400;
-const SWEEP_MS = 3_600_000;
-
 export interface AnalyticsApi {
   /** Hand to /play: it reports bytes delivered and players' CMCD data here. */
   observer: PlayObserver;
   routes: (app: App) => Promise<void>;
-  /** Starts counting delivered bytes into the database, and the retention sweep. */
+  /** Starts counting delivered bytes into the database (retention is the analytics.rollup job's). */
   start(): void;
   /** Writes what is still counted in memory. */
   stop(): Promise<void>;
@@ -48,7 +44,6 @@ export function analyticsApi(deps: {
     onView: analyticsMetrics(deps.registry),
   });
   const usage = new UsageService({ repos: deps.repos, storage: deps.storage, flush: () => meter.flush() });
-  let sweep: ReturnType<typeof setInterval> | null = null;
   return {
     observer: {
       delivered: (tenantId, bytes) => {
@@ -61,16 +56,8 @@ export function analyticsApi(deps: {
     routes: analyticsRoutes({ analytics, usage }),
     start: () => {
       meter.start();
-      const removeOld = () =>
-        void deps.repos.analytics
-          .deleteStartedBefore(Date.now() - VIEW_RETENTION_DAYS * 86_400_000)
-          .catch(() => undefined);
-      sweep ??= setInterval(removeOld, SWEEP_MS);
-      sweep.unref();
     },
     stop: async () => {
-      if (sweep) clearInterval(sweep);
-      sweep = null;
       await meter.stop();
     },
   };

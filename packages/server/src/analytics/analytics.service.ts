@@ -7,6 +7,7 @@ import { analyticsReport, bucketFor } from './analytics-report.ts';
 import type { Beacon } from './beacon-schema.ts';
 import type { CmcdJoin } from './cmcd-join.ts';
 import { describeClient } from './client-description.ts';
+import { VIEW_OPEN_MS } from './rollup-window.ts';
 import {
   beaconAllowance,
   exitedBeforeStart,
@@ -89,6 +90,8 @@ export class AnalyticsService {
       if (row.media_id !== mediaId || row.tenant_id !== tenantId) {
         throw new ApiError('invalid_beacon_grant', 'the beacon grant is for another media than this view');
       }
+      // A view is final VIEW_OPEN_MS after it began (its hour gets rolled up): later beacons are dropped.
+      if (now - row.started_at > VIEW_OPEN_MS) return;
       if (row.beacon_count >= beaconAllowance(row.started_at, now)) {
         throw new ApiError('too_many_beacons', 'this view sent more beacons than a player sends');
       }
@@ -140,6 +143,8 @@ export class AnalyticsService {
     from: number;
     to: number;
   }) {
+    // No media has an empty id (rollups use it for the sums over every media of a tenant).
+    if (scope.mediaId === '') throw new ApiError('not_found', 'media not found');
     if (scope.mediaId !== undefined && scope.tenantId !== undefined) {
       // Another tenant's media is as absent as a made-up one.
       if (!(await this.deps.repos.media.get(scope.tenantId, scope.mediaId)))

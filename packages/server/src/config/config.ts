@@ -49,6 +49,8 @@ export interface Config {
   recordingAbandonAfterMs: number;
   /** Zoom's REST API and OAuth bases (KINO_ZOOM_API_URL, KINO_ZOOM_OAUTH_URL); tests point them at a stand-in. */
   zoom: { apiUrl: string; oauthUrl: string };
+  /** Playback analytics: how long per-view rows and hourly rollups are kept (KINO_ANALYTICS_VIEW_RETENTION, KINO_ANALYTICS_ROLLUP_RETENTION). */
+  analytics: { viewRetentionMs: number; rollupRetentionMs: number };
   /** Automatic captions: the engine (KINO_ASR), its model (KINO_ASR_MODEL), the openai engine's server (KINO_ASR_URL, KINO_ASR_API_KEY). */
   asr: AsrConfig;
 }
@@ -123,6 +125,14 @@ const envSchema = z.object({
     .string()
     .regex(/^[1-9][0-9]{0,5}(m|h|d)$/, 'use a period such as 30m, 24h or 7d')
     .default('24h'),
+  KINO_ANALYTICS_VIEW_RETENTION: z
+    .string()
+    .regex(/^[1-9][0-9]{0,5}(h|d)$/, 'use a period such as 48h or 90d')
+    .default('90d'),
+  KINO_ANALYTICS_ROLLUP_RETENTION: z
+    .string()
+    .regex(/^[1-9][0-9]{0,5}(h|d)$/, 'use a period such as 90d or 761d')
+    .default('761d'),
   KINO_BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(7),
   KINO_BACKUP_PASSPHRASE: z.string().min(12, 'must be at least 12 characters').optional(),
   KINO_ASR: z.enum(['sphinx', 'whisper', 'openai']).default('sphinx'),
@@ -186,8 +196,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiUrl: e.KINO_ZOOM_API_URL.replace(/\/+$/, ''),
       oauthUrl: e.KINO_ZOOM_OAUTH_URL.replace(/\/+$/, ''),
     },
+    analytics: parseAnalyticsRetention(e),
     asr: parseAsr(e),
   };
+}
+
+function parseAnalyticsRetention(e: z.infer<typeof envSchema>): Config['analytics'] {
+  const viewRetentionMs = periodMs(e.KINO_ANALYTICS_VIEW_RETENTION);
+  const rollupRetentionMs = periodMs(e.KINO_ANALYTICS_ROLLUP_RETENTION);
+  // Dashboards read rollups for the hours rolled up: removing them first would hide views still kept.
+  if (rollupRetentionMs < viewRetentionMs)
+    throw new ConfigError(
+      'KINO_ANALYTICS_ROLLUP_RETENTION: must be at least KINO_ANALYTICS_VIEW_RETENTION (rollups outlive per-view rows)',
+    );
+  return { viewRetentionMs, rollupRetentionMs };
 }
 
 function parseAsr(e: z.infer<typeof envSchema>): AsrConfig {

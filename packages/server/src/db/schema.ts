@@ -636,6 +636,42 @@ export interface AnalyticsViewsTable {
   cmcd_top_bitrate_kbps: number | null;
 }
 
+/**
+ * Views of one tenant and hour (the hour they started in), summed (analytics/rollups): per media,
+ * and over every media of the tenant under media_id ''. Columns as the sums of analytics_views'.
+ */
+export interface AnalyticsRollupsTable {
+  tenant_id: string;
+  media_id: string;
+  /** Milliseconds at the start of the UTC hour. */
+  hour: number;
+  views: number;
+  watch_ms: number;
+  playing_ms: number;
+  rebuffer_ms: number;
+  rebuffer_count: number;
+  failures: number;
+  startup_failures: number;
+  exits_before_start: number;
+  started_views: number;
+  bitrate_kbps_ms: number;
+}
+
+/** A rollup's startup histogram: views per bucket (analytics/latency-histogram.ts). */
+export interface AnalyticsRollupBucketsTable {
+  tenant_id: string;
+  media_id: string;
+  hour: number;
+  bucket: number;
+  views: number;
+}
+
+/** One row (id 1): every hour before rolled_until is in analytics_rollups. */
+export interface AnalyticsRollupStateTable {
+  id: number;
+  rolled_until: number;
+}
+
 /** What a tenant used on a UTC day (YYYY-MM-DD). */
 export interface UsageDailyTable {
   tenant_id: string;
@@ -699,6 +735,9 @@ export interface Database {
   tenant_sso: TenantSsoTable;
   sso_requests: SsoRequestsTable;
   analytics_views: AnalyticsViewsTable;
+  analytics_rollups: AnalyticsRollupsTable;
+  analytics_rollup_buckets: AnalyticsRollupBucketsTable;
+  analytics_rollup_state: AnalyticsRollupStateTable;
   usage_daily: UsageDailyTable;
   live_streams: LiveStreamsTable;
   live_periods: LivePeriodsTable;

@@ -163,6 +163,16 @@ export const jobCatalog = defineJobCatalog({
     timeoutMs: 24 * HOUR,
     retryBaseMs: 10 * 60_000,
   },
+  // Playback analytics: closed hours summed into rollups, then retention (analytics/analytics-rollup.ts).
+  'analytics.rollup': {
+    payload: z.object({
+      viewRetentionMs: z.number().int().positive(),
+      rollupRetentionMs: z.number().int().positive(),
+    }),
+    priority: 85,
+    maxAttempts: 3,
+    timeoutMs: 30 * 60_000,
+  },
   'maintenance.prune-jobs': {
     payload: z.object({ keepFinishedForMs: z.number().int().positive() }),
     priority: 90,

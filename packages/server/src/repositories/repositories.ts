@@ -1,6 +1,7 @@
 import type { Db, Dialect } from '../db/database.ts';
 import { transactionRunner } from '../db/transaction.ts';
 import { AnalyticsRepository } from '../analytics/analytics.repository.ts';
+import { AnalyticsRollupsRepository } from '../analytics/analytics-rollups.repository.ts';
 import { UsageRepository } from '../analytics/usage.repository.ts';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository.ts';
 import { BackupRunsRepository } from '../backup/backup-runs.repository.ts';
@@ -46,6 +47,7 @@ import { ZoomRepository } from '../zoom/zoom.repository.ts';
  */
 export interface Repositories {
   readonly analytics: AnalyticsRepository;
+  readonly analyticsRollups: AnalyticsRollupsRepository;
   readonly apiKeys: ApiKeysRepository;
   readonly backupRuns: BackupRunsRepository;
   readonly captions: CaptionsRepository;
@@ -101,6 +103,7 @@ function lazily<T extends object>(makers: { [K in keyof T]: () => T[K] }): T {
 export function createRepositories(db: Db, dialect: Dialect): Repositories {
   return lazily<Repositories>({
     analytics: () => new AnalyticsRepository(db),
+    analyticsRollups: () => new AnalyticsRollupsRepository(db),
     apiKeys: () => new ApiKeysRepository(db),
     backupRuns: () => new BackupRunsRepository(db),
     captions: () => new CaptionsRepository(db),

@@ -32,6 +32,8 @@ import { createCaptionsService } from '../captions/captions-api.ts';
 import { zoomTranscriptHandler } from '../zoom/zoom-transcript.handler.ts';
 import type { AsrEngine } from '../captions/asr/asr-engine.ts';
 import { generateCaptionsHandler } from '../captions/asr/generate-captions.handler.ts';
+import { analyticsRollupHandler } from '../analytics/analytics-rollup.handler.ts';
+import type { AnalyticsRetention } from '../analytics/analytics-rollup.ts';
 
 /** How often a worker process looks for work folders left by killed attempts. */
 const WORK_FOLDER_SWEEP_MS = 10 * 60_000;
@@ -74,6 +76,8 @@ export function createJobRuntime(deps: {
   backup?: { live: LiveSystem; settings: BackupConfig; passphrase: string | undefined } | undefined;
   /** A recording with no byte for this long is completed as it is (KINO_RECORDING_ABANDON_AFTER). */
   recordingAbandonAfterMs?: number;
+  /** How long per-view analytics rows and hourly rollups are kept (KINO_ANALYTICS_*_RETENTION). */
+  analyticsRetention?: AnalyticsRetention;
 }): JobRuntime {
   // The queue wakes this process's worker after an enqueue; the worker is created below.
   const local: { worker?: JobWorker<KinoJobCatalog> } = {};
@@ -101,6 +105,15 @@ export function createJobRuntime(deps: {
   };
   const handlers = new JobHandlers(jobCatalog)
     .on('maintenance.prune-jobs', pruneJobsHandler(deps.repos.jobs, queue.now))
+    .on(
+      'analytics.rollup',
+      analyticsRollupHandler({
+        repos: deps.repos,
+        transaction: deps.transaction,
+        now: queue.now,
+        logger: deps.logger,
+      }),
+    )
     .on('media.process', processMediaHandler(processing))
     .on('media.encode', encodeMediaHandler(processing))
     .on(
@@ -196,6 +209,7 @@ export function createJobRuntime(deps: {
     schedules: [
       ...recurringJobs,
       abandonedRecordingsSchedule(deps.recordingAbandonAfterMs ?? 2 * 3600_000),
+      analyticsRollupSchedule(deps.analyticsRetention),
       ...backupSchedules,
     ],
   });
@@ -241,5 +255,15 @@ function abandonedRecordingsSchedule(abandonAfterMs: number) {
     everyMs: Math.max(1000, Math.min(60_000, Math.floor(abandonAfterMs / 4))),
     type: 'recordings.sweep' as const,
     payload: { abandonAfterMs },
+  };
+}
+
+/** Closed hours are rolled up a few times an hour, so a dashboard's rollups lag by minutes at most. */
+function analyticsRollupSchedule(retention: AnalyticsRetention | undefined) {
+  return {
+    name: 'analytics-rollup',
+    everyMs: 10 * 60_000,
+    type: 'analytics.rollup' as const,
+    payload: retention ?? { viewRetentionMs: 90 * 86_400_000, rollupRetentionMs: 761 * 86_400_000 },
   };
 }

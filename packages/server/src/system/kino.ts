@@ -122,6 +122,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         passphrase: config.backupPassphrase,
       },
       recordingAbandonAfterMs: config.recordingAbandonAfterMs,
+      analyticsRetention: config.analytics,
       captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
       asrEngine,
     });

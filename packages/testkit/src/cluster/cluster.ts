@@ -166,7 +166,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         await freePort(),
         join(dir, 'nodes', name),
         role === 'live'
-          ? { ...env, KINO_RTMP_PORT: String(await freePort()), KINO_LIVE_PUBLIC_HOST: '127.0.0.1' }
+          ? // No SRT: its default port would be shared by the live processes (nginx balances RTMP only).
+            {
+              ...env,
+              KINO_RTMP_PORT: String(await freePort()),
+              KINO_SRT_PORT: '0',
+              KINO_LIVE_PUBLIC_HOST: '127.0.0.1',
+            }
           : env,
         logsDir,
         role === 'worker' ? 5 : 0,

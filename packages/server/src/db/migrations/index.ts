@@ -21,6 +21,7 @@ import * as automaticCaptions from './0019-automatic-captions.ts';
 import * as ltiSso from './0020-lti-sso.ts';
 import * as zoom from './0021-zoom.ts';
 import * as backupRuns from './0022-backup-runs.ts';
+import * as analyticsRollups from './0023-analytics-rollups.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0020-lti-sso': ltiSso,
   '0021-zoom': zoom,
   '0022-backup-runs': backupRuns,
+  '0023-analytics-rollups': analyticsRollups,
 };
 
 export const migrationProvider: MigrationProvider = {
