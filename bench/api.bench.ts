@@ -10,7 +10,7 @@ import type { NewMediaRow } from '../packages/server/src/db/schema.ts';
 import { newId } from '../packages/server/src/lib/ids.ts';
 import { startPostgres } from '../packages/testkit/src/postgres.ts';
 import type { BenchContext, BenchReport } from './lib/harness.ts';
-import { foreignCores, sampleCpu } from './lib/cpu.ts';
+import { foreignCores, processCpuMs, sampleCpu } from './lib/cpu.ts';
 import { fixedRate, maxThroughput, type LoadResult, type LoadTarget } from './lib/load.ts';
 import { freePort, startNodeServer, tempDir } from './lib/processes.ts';
 
@@ -42,6 +42,11 @@ interface Measured {
   max: LoadResult;
   /** Cores' worth of CPU that other processes on the machine used meanwhile. */
   foreign: number | undefined;
+  /**
+   * Microseconds of the server process's own CPU per answered request during the max-throughput
+   * run: what a request costs, much less sensitive than the latencies to what else runs.
+   */
+  cpuPerRequestUs: number | undefined;
 }
 
 interface Row {
@@ -104,7 +109,7 @@ async function ceiling(ctx: BenchContext): Promise<Measured> {
       readyPath: '/',
     }),
   );
-  const result = await measure(ctx, 'ceiling', { url: server.url, headers: {}, path: () => '/' });
+  const result = await measure(ctx, 'ceiling', { url: server.url, headers: {}, path: () => '/' }, server.pid);
   await ctx.scope.release(server);
   return result;
 }
@@ -164,20 +169,31 @@ async function kino(
 
   const health =
     label === 'SQLite'
-      ? await measure(ctx, 'Kino GET /healthz', { url: server.url, headers: {}, path: () => '/healthz' })
+      ? await measure(
+          ctx,
+          'Kino GET /healthz',
+          { url: server.url, headers: {}, path: () => '/healthz' },
+          server.pid,
+        )
       : undefined;
   const headers = { authorization: `Bearer ${main.apiKey}` };
   const ids = seeded.mainIds;
-  const get = await measure(ctx, `${label} GET /v1/media/{id}`, {
-    url: server.url,
-    headers,
-    path: () => `/v1/media/${ids[Math.floor(Math.random() * ids.length)] ?? ''}`,
-  });
-  const list = await measure(ctx, `${label} GET /v1/media?limit=50`, {
-    url: server.url,
-    headers,
-    path: () => '/v1/media?limit=50',
-  });
+  const get = await measure(
+    ctx,
+    `${label} GET /v1/media/{id}`,
+    {
+      url: server.url,
+      headers,
+      path: () => `/v1/media/${ids[Math.floor(Math.random() * ids.length)] ?? ''}`,
+    },
+    server.pid,
+  );
+  const list = await measure(
+    ctx,
+    `${label} GET /v1/media?limit=50`,
+    { url: server.url, headers, path: () => '/v1/media?limit=50' },
+    server.pid,
+  );
   await ctx.scope.release(server);
   await ctx.scope.release(dataDir);
   return {
@@ -317,7 +333,12 @@ async function verify(
   return { media: Buffer.byteLength(oneText), page: Buffer.byteLength(pageText) };
 }
 
-async function measure(ctx: BenchContext, label: string, target: LoadTarget): Promise<Measured> {
+async function measure(
+  ctx: BenchContext,
+  label: string,
+  target: LoadTarget,
+  serverPid: number | undefined,
+): Promise<Measured> {
   const before = sampleCpu();
   ctx.log(`${label}: warming up`);
   await maxThroughput(target, { seconds: WARMUP_SECONDS, connections: CONNECTIONS });
@@ -329,9 +350,16 @@ async function measure(ctx: BenchContext, label: string, target: LoadTarget): Pr
       (fixed.overloaded ? `; overloaded, answered ${rps(fixed.requestsPerSecond)} req/s` : ''),
   );
   ctx.log(`${label}: max throughput, ${CONNECTIONS} connections for ${SECONDS} s`);
+  const cpuBefore = processCpuMs(serverPid);
   const max = await maxThroughput(target, { seconds: SECONDS, connections: CONNECTIONS });
+  const cpuAfter = processCpuMs(serverPid);
+  const cpuPerRequestUs =
+    cpuBefore !== undefined && cpuAfter !== undefined && max.ok > 0
+      ? ((cpuAfter - cpuBefore) * 1000) / max.ok
+      : undefined;
   ctx.log(
-    `${label}:   ${rps(max.requestsPerSecond)} req/s, p50 ${ms(max.p50)} ms, p99 ${ms(max.p99)} ms${failed(max)}`,
+    `${label}:   ${rps(max.requestsPerSecond)} req/s, p50 ${ms(max.p50)} ms, p99 ${ms(max.p99)} ms${failed(max)}` +
+      (cpuPerRequestUs !== undefined ? `, server CPU ${Math.round(cpuPerRequestUs)} µs a request` : ''),
   );
   const foreign = foreignCores(before, sampleCpu());
   if (foreign !== undefined && foreign > FOREIGN_WARNING) {
@@ -339,7 +367,7 @@ async function measure(ctx: BenchContext, label: string, target: LoadTarget): Pr
       `${label}: warning: other processes used ${foreign.toFixed(2)} cores meanwhile; these numbers may be low`,
     );
   }
-  return { fixed, max, foreign };
+  return { fixed, max, foreign, cpuPerRequestUs };
 }
 
 function report(
@@ -394,6 +422,7 @@ function report(
       'p50 at max (ms)',
       'p99 at max (ms)',
       'of ceiling',
+      'server CPU µs/req',
       'failed',
     ],
     rows: rows.map((r, i) => [
@@ -412,6 +441,9 @@ function report(
       ms(r.result.max.p50),
       ms(r.result.max.p99),
       `${Math.round((r.result.max.requestsPerSecond / top) * 100)}%`,
+      r.result.cpuPerRequestUs === undefined
+        ? '-'
+        : Math.round(r.result.cpuPerRequestUs).toLocaleString('en'),
       String(r.result.fixed.failures + r.result.max.failures),
     ]),
     notes: [
@@ -438,6 +470,9 @@ function report(
                 : '.'),
           ]
         : []),
+      `Server CPU µs/req: the server process's own CPU time (user + system, from /proc) during the ` +
+        `max-throughput run divided by the requests it answered; PostgreSQL's processes are not in it. ` +
+        `It shows what a request costs even when other work takes cores away from the run.`,
       `Two cores are shared by the server, the load generator (about one core when flat out) and, for ` +
         `PostgreSQL, the database's own processes, so max throughput is lower than on a machine where ` +
         `they run apart; the ceiling row shows what this setup allows at all, including the generator's own ` +

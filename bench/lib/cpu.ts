@@ -65,3 +65,18 @@ function ourTicks(): number {
   }
   return total;
 }
+
+/**
+ * Milliseconds of CPU (user + system) one process has used so far, from /proc/PID/stat (10 ms
+ * steps); undefined when it cannot be read.
+ */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
