@@ -9438,6 +9438,19 @@ export interface components {
         /** @enum {string} */
         status: 'active' | 'ended';
       } | null;
+      /** @description where the original is stored (cold storage, KINO_COLD_AFTER_DAYS); null before it is stored */
+      original: {
+        /**
+         * @description hot: read at once; cooling: moving to cold storage; cold: in cold storage (a reprocess restores it first); restoring: coming back, the reprocess waits for it
+         * @enum {string}
+         */
+        tier: 'hot' | 'cooling' | 'cold' | 'restoring';
+        /**
+         * Format: date-time
+         * @description when the original entered this tier
+         */
+        since: string;
+      } | null;
       /**
        * Format: date-time
        * @description ISO 8601 time in UTC
@@ -9492,6 +9505,19 @@ export interface components {
       live: {
         /** @enum {string} */
         status: 'active' | 'ended';
+      } | null;
+      /** @description where the original is stored (cold storage, KINO_COLD_AFTER_DAYS); null before it is stored */
+      original: {
+        /**
+         * @description hot: read at once; cooling: moving to cold storage; cold: in cold storage (a reprocess restores it first); restoring: coming back, the reprocess waits for it
+         * @enum {string}
+         */
+        tier: 'hot' | 'cooling' | 'cold' | 'restoring';
+        /**
+         * Format: date-time
+         * @description when the original entered this tier
+         */
+        since: string;
       } | null;
       /**
        * Format: date-time

@@ -30,6 +30,8 @@ export async function startMediaKino(
     worker?: boolean;
     /** More KINO_* variables (KINO_ZOOM_API_URL…). */
     env?: Record<string, string>;
+    /** The wall clock that ages originals for cold storage (KinoOptions.clock). */
+    clock?: () => number;
   } = {},
 ): Promise<MediaKino> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kino-media-'));
@@ -54,6 +56,7 @@ export async function startMediaKino(
     operatorKey: OPERATOR_KEY,
     workerOptions: { pollMs: 100 },
     importFetch: opts.importFetch,
+    clock: opts.clock,
   });
   if (opts.worker !== false) kino.start();
 

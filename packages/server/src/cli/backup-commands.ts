@@ -39,7 +39,7 @@ export async function backupCreateCommand(config: Config, opts: BackupCommandOpt
   const handle = openDatabase(config.database, { poolSize: 2 });
   try {
     const made = await createBackup(
-      { config, db: handle.db, storage: createStorage(config.storage) },
+      { config, db: handle.db, storage: createStorage(config.storage, config.cold) },
       store,
       {
         includeSecrets: opts.includeSecrets ?? false,
@@ -120,7 +120,7 @@ export async function backupPruneCommand(config: Config, opts: BackupCommandOpti
 
 export async function restoreCommand(config: Config, opts: BackupCommandOptions): Promise<string> {
   const { store, display } = storeAt(config, opts.url);
-  const report = await restoreBackup({ config, storage: createStorage(config.storage) }, store, {
+  const report = await restoreBackup({ config, storage: createStorage(config.storage, config.cold) }, store, {
     id: opts.id,
     passphrase: opts.passphrase,
     progress: opts.progress ?? streamProgress(process.stderr),

@@ -51,6 +51,8 @@ export interface Config {
   zoom: { apiUrl: string; oauthUrl: string };
   /** Playback analytics: how long per-view rows and hourly rollups are kept (KINO_ANALYTICS_VIEW_RETENTION, KINO_ANALYTICS_ROLLUP_RETENTION). */
   analytics: { viewRetentionMs: number; rollupRetentionMs: number };
+  /** Cold storage of originals (KINO_COLD_*): when they move, and where or to which class. */
+  cold: ColdConfig;
   /** Automatic captions: the engine (KINO_ASR), its model (KINO_ASR_MODEL), the openai engine's server (KINO_ASR_URL, KINO_ASR_API_KEY). */
   asr: AsrConfig;
 }
@@ -60,6 +62,20 @@ export interface AsrConfig {
   model: string | undefined;
   url: string | undefined;
   apiKey: string | undefined;
+}
+
+export interface ColdConfig {
+  /** Originals hot for this many days move to the cold tier (KINO_COLD_AFTER_DAYS); 0: never. */
+  afterDays: number;
+  /** The folder adapter's cold folder (KINO_COLD_DIR, default <data>/cold). */
+  dir: string;
+  /** The S3 adapter's cold storage class (KINO_COLD_STORAGE_CLASS). */
+  storageClass:
+    'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING' | 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE';
+  /** Days a restored copy of an archived original stays readable (KINO_COLD_RESTORE_DAYS). */
+  restoreDays: number;
+  /** The archive's retrieval speed (KINO_COLD_RESTORE_TIER). */
+  restoreTier: 'Expedited' | 'Standard' | 'Bulk';
 }
 
 export interface BackupConfig {
@@ -135,6 +151,13 @@ const envSchema = z.object({
     .default('761d'),
   KINO_BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(7),
   KINO_BACKUP_PASSPHRASE: z.string().min(12, 'must be at least 12 characters').optional(),
+  KINO_COLD_AFTER_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  KINO_COLD_DIR: z.string().min(1).optional(),
+  KINO_COLD_STORAGE_CLASS: z
+    .enum(['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
+    .default('STANDARD_IA'),
+  KINO_COLD_RESTORE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  KINO_COLD_RESTORE_TIER: z.enum(['Expedited', 'Standard', 'Bulk']).default('Standard'),
   KINO_ASR: z.enum(['sphinx', 'whisper', 'openai']).default('sphinx'),
   KINO_ASR_MODEL: z.string().min(1).max(500).optional(),
   KINO_ASR_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -198,6 +221,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     analytics: parseAnalyticsRetention(e),
     asr: parseAsr(e),
+    cold: {
+      afterDays: e.KINO_COLD_AFTER_DAYS,
+      dir: path.resolve(dataDir, e.KINO_COLD_DIR ?? 'cold'),
+      storageClass: e.KINO_COLD_STORAGE_CLASS,
+      restoreDays: e.KINO_COLD_RESTORE_DAYS,
+      restoreTier: e.KINO_COLD_RESTORE_TIER,
+    },
   };
 }
 

@@ -73,9 +73,16 @@ export interface MediaTable {
   live_stream_id: Generated<string | null>;
   /** A broadcast's state: 'active' while it runs (reconnects included), 'ended' after. */
   live_status: Generated<LiveStatus | null>;
+  /** Where the original is (0024, media/lifecycle/original-tier.ts). */
+  original_tier: Generated<OriginalTier>;
+  /** When the original entered that tier; null: since the media was created. */
+  original_tier_at: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }
+
+/** `cooling` while it moves to the cold tier, `restoring` while the provider brings it back. */
+export type OriginalTier = 'hot' | 'cooling' | 'cold' | 'restoring';
 
 export type LiveStatus = 'active' | 'ended';
 export type LiveStreamStatus = 'idle' | 'active' | 'reconnecting';

@@ -73,6 +73,25 @@ export const jobCatalog = defineJobCatalog({
     maxAttempts: 10,
     timeoutMs: HOUR,
   },
+  // KINO_COLD_AFTER_DAYS: originals hot for that long move to the storage's cold tier, in
+  // batches; a move that stopped is finished by the next run (media/cold-originals.ts).
+  'media.cold-sweep': {
+    payload: z.object({ afterDays: z.number().int().positive(), batch: z.number().int().positive() }),
+    priority: 85,
+    maxAttempts: 3,
+    timeoutMs: 6 * HOUR,
+  },
+  // A cold original asked for (a reprocess): the restore is started, then polled by retrying with
+  // backoff (1 minute doubling to 30) until the provider has it back, for about four days; then
+  // the reprocess starts (media/restore-original.handler.ts).
+  'media.restore-original': {
+    payload: z.object({ tenantId: z.string(), mediaId: z.string(), reprocess: z.boolean() }),
+    priority: 15,
+    maxAttempts: 200,
+    timeoutMs: 6 * HOUR,
+    retryBaseMs: 60_000,
+    retryMaxMs: 30 * 60_000,
+  },
   'media.reconcile': {
     payload: z.object({ stuckForMs: z.number().int().positive() }),
     priority: 60,

@@ -5,6 +5,8 @@ export const MEDIA_JOB_KEY = {
   encode: ':encode',
   import: ':import',
   liveRecord: ':live-record',
+  captions: ':captions.generate',
+  restoreOriginal: ':restore-original',
 };
 
 /** The idempotency key of a media's processing: one unfinished processing job per media. */
@@ -26,4 +28,16 @@ export const MEDIA_WORK_KEY_SUFFIXES = [
   MEDIA_JOB_KEY.encode,
   MEDIA_JOB_KEY.import,
   MEDIA_JOB_KEY.liveRecord,
+];
+
+/** The idempotency key of bringing a media's original back from cold storage: one per media. */
+export const restoreOriginalKey = (mediaId: string) =>
+  `${MEDIA_JOB_KEY.prefix}${mediaId}${MEDIA_JOB_KEY.restoreOriginal}`;
+
+/** The suffixes of every job that reads a media's original: while one is unfinished it stays hot. */
+export const ORIGINAL_READER_KEY_SUFFIXES = [
+  MEDIA_JOB_KEY.process,
+  MEDIA_JOB_KEY.encode,
+  MEDIA_JOB_KEY.captions,
+  MEDIA_JOB_KEY.restoreOriginal,
 ];

@@ -45,6 +45,9 @@ export function toMediaJson(row: MediaRow, baseUrl: string): MediaJson {
     recovered: row.recovered === 1,
     liveStreamId: row.live_stream_id,
     live: row.live_status ? { status: row.live_status } : null,
+    original: row.source_key
+      ? { tier: row.original_tier, since: toIso(row.original_tier_at ?? row.created_at) }
+      : null,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };

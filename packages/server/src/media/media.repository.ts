@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { olderThan, type Cursor } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
 import { PREPARED_SELECT } from '../db/prepared-statements.ts';
-import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow } from '../db/schema.ts';
+import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow, OriginalTier } from '../db/schema.ts';
 import { mediaSearchText, searchPattern } from './media-search.ts';
 
 export interface MediaListQuery {
@@ -150,6 +150,73 @@ export class MediaRepository {
         ),
       )
       .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Moves a media's original from one of the tiers `from` to `to` (media/lifecycle/original-tier.ts
+   * decides which moves are allowed); undefined when the media is gone or in another tier.
+   */
+  async setOriginalTier(
+    tenantId: string,
+    id: string,
+    from: readonly OriginalTier[],
+    to: OriginalTier,
+    at: number,
+  ): Promise<MediaRow | undefined> {
+    const written = await this.db
+      .updateTable('media')
+      .set({ original_tier: to, original_tier_at: at })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('original_tier', 'in', [...from])
+      .executeTakeFirst();
+    return written.numUpdatedRows > 0n ? this.get(tenantId, id) : undefined;
+  }
+
+  /**
+   * Originals for the cold tier, oldest first: those left `cooling` (a move that stopped), then
+   * ready media whose original has been hot since before `hotBefore`, with no unfinished job that
+   * reads it (keys `keyPrefix + media id + suffix`, media-job-keys.ts).
+   */
+  listColdCandidates(
+    hotBefore: number,
+    limit: number,
+    keyPrefix: string,
+    keySuffixes: readonly string[],
+  ): Promise<Pick<MediaRow, 'tenant_id' | 'id' | 'source_key' | 'original_tier'>[]> {
+    return this.db
+      .selectFrom('media')
+      .select(['tenant_id', 'id', 'source_key', 'original_tier'])
+      .where('source_key', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('original_tier', '=', 'cooling'),
+          eb.and([
+            eb('original_tier', '=', 'hot'),
+            eb('status', '=', 'ready'),
+            eb(eb.fn.coalesce('original_tier_at', 'created_at'), '<', hotBefore),
+          ]),
+        ]),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobs')
+              .select('jobs.id')
+              .where(
+                'jobs.idempotency_key',
+                'in',
+                keySuffixes.map((suffix) => sql<string>`${keyPrefix} || media.id || ${suffix}`),
+              )
+              .where('jobs.state', 'in', ['available', 'running', 'retrying']),
+          ),
+        ),
+      )
+      .orderBy('created_at')
+      .orderBy('id')
       .limit(limit)
       .execute();
   }

@@ -99,6 +99,19 @@ export const mediaSchema = z
       .object({ status: z.enum(['active', 'ended']) })
       .nullable()
       .describe('a broadcast: active while it runs (reconnects included), ended once it is VOD'),
+    original: z
+      .object({
+        tier: z
+          .enum(['hot', 'cooling', 'cold', 'restoring'])
+          .describe(
+            'hot: read at once; cooling: moving to cold storage; cold: in cold storage (a reprocess restores it first); restoring: coming back, the reprocess waits for it',
+          ),
+        since: timestamp.describe('when the original entered this tier'),
+      })
+      .nullable()
+      .describe(
+        'where the original is stored (cold storage, KINO_COLD_AFTER_DAYS); null before it is stored',
+      ),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

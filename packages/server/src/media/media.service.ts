@@ -18,6 +18,7 @@ import {
   type StoredOriginal,
 } from './lifecycle/media-lifecycle.ts';
 import { deleteMedia } from './lifecycle/media-deletion.ts';
+import { needsRestore, requestRestore } from './lifecycle/original-tier.ts';
 import { titleFromUrl } from './media-title.ts';
 import { maxUploadBytes } from './upload-limit.ts';
 import type { CreateMediaInput, ListMediaQuery, MediaFields, UpdateMediaInput } from './media.schemas.ts';
@@ -134,7 +135,11 @@ export class MediaService {
     });
   }
 
-  /** Processes the original again; the current version keeps playing until the new one is published. */
+  /**
+   * Processes the original again; the current version keeps playing until the new one is
+   * published. A cold original is restored first (the media shows `original.tier` restoring)
+   * and the reprocess starts when it is back.
+   */
   async reprocess(tenantId: string, id: string): Promise<MediaRow> {
     return this.transaction(async (repos) => {
       const media = await repos.media.get(tenantId, id);
@@ -144,6 +149,7 @@ export class MediaService {
         throw new ApiError('conflict', 'the media is already being processed');
       }
       await assertWithinQuota(repos.quotas, tenantId, { minutes: (media.duration_seconds ?? 0) / 60 });
+      if (needsRestore(media)) return requestRestore(this.lifecycle(repos), media, { reprocess: true });
       const { media: updated, started } = await startReprocess(this.lifecycle(repos), media);
       if (!started) throw new ApiError('conflict', 'the media is already being processed');
       return updated;

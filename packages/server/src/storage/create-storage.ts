@@ -1,23 +1,30 @@
-import type { StorageConfig } from '../config/config.ts';
+import type { ColdConfig, StorageConfig } from '../config/config.ts';
 import { FsStorage } from './fs-storage.ts';
 import { S3Storage } from './s3-storage.ts';
 import type { Storage } from './storage.ts';
 
 /**
  * The storage adapter for a configuration; S3 credentials come from the usual AWS variables.
+ * With `cold` (Kino's own storage, not a backup location) it has a cold tier: the folder or
+ * storage class of KINO_COLD_*, there whether or not originals are moved, so cold ones stay readable.
  *
- * @example createStorage(loadConfig(process.env).storage)
+ * @example createStorage(loadConfig(process.env).storage, loadConfig(process.env).cold)
  */
-export function createStorage(config: StorageConfig): Storage {
+export function createStorage(config: StorageConfig, cold?: ColdConfig): Storage {
   switch (config.kind) {
     case 'file':
-      return new FsStorage(config.dir);
+      return new FsStorage(config.dir, { coldDir: cold?.dir });
     case 's3':
       return new S3Storage({
         bucket: config.bucket,
         region: config.region,
         endpoint: config.endpoint,
         forcePathStyle: config.forcePathStyle,
+        cold: cold && {
+          storageClass: cold.storageClass,
+          restoreDays: cold.restoreDays,
+          restoreTier: cold.restoreTier,
+        },
       });
   }
 }

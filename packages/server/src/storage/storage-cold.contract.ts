@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { StorageNotFoundError, type ColdTier, type Storage } from './storage.ts';
-import type { StorageFixture } from './storage.contract.ts';
+
+/** An empty storage for one test (as storage.contract.ts's StorageFixture). */
+interface StorageFixture {
+  storage: Storage;
+  cleanup(): Promise<void>;
+}
 
 /**
  * The cold tier's promises (Storage.coldTier), for adapters that have one; part of

@@ -11,6 +11,8 @@ import { DEFAULT_WORKER_OPTIONS, JobWorker, type JobWorkerOptions } from '../job
 import { pruneJobsHandler } from '../jobs/maintenance.handlers.ts';
 import { importMediaHandler, type ImportFetchOptions } from '../imports/import-media.handler.ts';
 import { reconcileHandler, removeFilesHandler } from '../media/media-jobs.ts';
+import { coldSweepHandler } from '../media/cold-originals.ts';
+import { restoreOriginalHandler } from '../media/restore-original.handler.ts';
 import { processMediaHandler } from '../processing/process-media.handler.ts';
 import { encodeMediaHandler } from '../processing/encode-media.handler.ts';
 import { sweepWorkFolders } from '../processing/work-folders.ts';
@@ -68,6 +70,10 @@ export function createJobRuntime(deps: {
   /** URL imports may reach loopback and private addresses (KINO_IMPORT_ALLOW_PRIVATE). */
   importAllowPrivate?: boolean;
   importFetch?: ImportFetchOptions;
+  /** Originals hot for this many days move to the storage's cold tier (KINO_COLD_AFTER_DAYS); 0: never. */
+  coldAfterDays?: number;
+  /** The wall clock that ages originals for cold storage (tests move it); Date.now by default. */
+  clock?: () => number;
   /** Caption tracks from sources' subtitle streams, made with this runtime's queue. */
   captions?: (queue: JobQueue<KinoJobCatalog>) => SourceCaptions;
   /** The speech recogniser of automatic captions (captions.generate); without one those jobs fail. */
@@ -131,6 +137,18 @@ export function createJobRuntime(deps: {
     .on('uploads.expire', createExpireUploadsHandler({ ...deps, queue, datastore: deps.tusDatastore }))
     .on('media.remove-files', removeFilesHandler(deps.storage, uploadRemover(deps.tusDatastore)))
     .on('media.reconcile', reconcileHandler(deps.transaction, queue))
+    .on(
+      'media.cold-sweep',
+      coldSweepHandler({
+        transaction: deps.transaction,
+        storage: deps.storage,
+        now: deps.clock ?? Date.now,
+        log: (msg, fields) => {
+          deps.logger.warn(fields, msg);
+        },
+      }),
+    )
+    .on('media.restore-original', restoreOriginalHandler(processing))
     .on('events.dispatch', eventDispatchHandler({ transaction: deps.transaction, queue }))
     .on('events.sweep', eventsSweepHandler({ repos: deps.repos, queue }))
     .on('live.record', liveRecordHandler(processing))
@@ -208,6 +226,7 @@ export function createJobRuntime(deps: {
     logger: deps.logger,
     schedules: [
       ...recurringJobs,
+      ...coldSchedules(deps.coldAfterDays ?? 0),
       abandonedRecordingsSchedule(deps.recordingAbandonAfterMs ?? 2 * 3600_000),
       analyticsRollupSchedule(deps.analyticsRetention),
       ...backupSchedules,
@@ -246,6 +265,19 @@ export function createJobRuntime(deps: {
       await worker.stop(graceMs);
     },
   };
+}
+
+/** The hourly move of old originals to cold storage, when KINO_COLD_AFTER_DAYS is set. */
+function coldSchedules(afterDays: number) {
+  if (afterDays <= 0) return [];
+  return [
+    {
+      name: 'cold-originals',
+      everyMs: 3600_000,
+      type: 'media.cold-sweep' as const,
+      payload: { afterDays, batch: 100 },
+    },
+  ];
 }
 
 /** Checks for abandoned recordings a few times per abandonment period (at most every minute). */

@@ -82,6 +82,8 @@ export interface KinoOptions {
   importFetch?: ImportFetchOptions;
   /** The speech recogniser for automatic captions; by default the one KINO_ASR names. */
   asrEngine?: AsrEngine;
+  /** The wall clock that ages originals for cold storage; tests move it. */
+  clock?: () => number;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     await migrateToLatest(database.db);
     const repos = createRepositories(database.db, database.dialect);
     const transaction = unitOfWork(database);
-    const storage = createStorage(config.storage);
+    const storage = createStorage(config.storage, config.cold);
     const metrics = createHttpMetrics();
     const tusDatastore = createTusDatastore(config.storage);
     const asrEngine = opts.asrEngine ?? createAsrEngine(config.asr);
@@ -122,6 +124,8 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
         passphrase: config.backupPassphrase,
       },
       recordingAbandonAfterMs: config.recordingAbandonAfterMs,
+      coldAfterDays: config.cold.afterDays,
+      clock: opts.clock,
       analyticsRetention: config.analytics,
       captions: (queue) => sourceCaptions(createCaptionsService({ repos, transaction, storage, queue })),
       asrEngine,

@@ -13,7 +13,7 @@ interface HlsState {
   playingDate: number | null;
 }
 
-describe('hls.js in Chromium on a live stream whose publisher drops and comes back', () => {
+describe('hls.js in Chromium on a live stream whose publisher drops and comes back (over RTMP, then SRT)', () => {
   let kino: LiveKino;
   let browser: Browser;
   let pages: TestPageServer;
@@ -39,9 +39,14 @@ describe('hls.js in Chromium on a live stream whose publisher drops and comes ba
       if (!page) throw new Error('no page');
       return page.page.evaluate<HlsState>('window.kinoHls.state()');
     };
-    const sessions = [12, 10, 12];
-    for (const [i, seconds] of sessions.entries()) {
-      const publisher = publish(stream.url, { seconds });
+    // The middle session comes over SRT: the same broadcast, whatever the encoder's protocol.
+    const sessions = [
+      { seconds: 12, url: stream.url },
+      { seconds: 10, url: stream.srtUrl },
+      { seconds: 12, url: stream.url },
+    ];
+    for (const [i, { seconds, url }] of sessions.entries()) {
+      const publisher = publish(url, { seconds });
       if (i === 0) {
         await waitFor('the live master', 30_000, async () => {
           const res = await fetch(`${kino.baseUrl}/play/live/${stream.id}/master.m3u8`);

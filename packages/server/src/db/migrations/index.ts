@@ -22,6 +22,7 @@ import * as ltiSso from './0020-lti-sso.ts';
 import * as zoom from './0021-zoom.ts';
 import * as backupRuns from './0022-backup-runs.ts';
 import * as analyticsRollups from './0023-analytics-rollups.ts';
+import * as coldOriginals from './0024-cold-originals.ts';
 
 // Listed in code (not read from a folder) so the built server and the tests run the same set.
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0021-zoom': zoom,
   '0022-backup-runs': backupRuns,
   '0023-analytics-rollups': analyticsRollups,
+  '0024-cold-originals': coldOriginals,
 };
 
 export const migrationProvider: MigrationProvider = {
