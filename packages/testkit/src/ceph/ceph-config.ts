@@ -36,7 +36,8 @@ export function cephConfig(input: CephConfigInput): string {
     // Without cephx a connection can only be crc-protected; daemons ask the monitor for `secure` by default.
     'ms mon client mode': 'crc secure',
     'run dir': join(dir, 'run'),
-    'admin socket': join(dir, 'run', '$name.asok'),
+    // Per process: `ceph` commands that run at once would otherwise fight over one socket.
+    'admin socket': join(dir, 'run', '$name.$pid.asok'),
     'log file': join(dir, 'log', '$name.log'),
     'log to stderr': false,
     'err to stderr': false,

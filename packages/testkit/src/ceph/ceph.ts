@@ -35,6 +35,9 @@ const DIR_PREFIX = 'kino-ceph-';
 const READY_TIMEOUT_MS = 240_000;
 const COMMAND_TIMEOUT_MS = 180_000;
 const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+/** The environment of every Ceph command, without CEPH_ARGS, CEPH_CONF... meant for another cluster. */
+const cephEnv = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CEPH_')));
 const BINARIES = ['monmaptool', 'ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph'];
 
 /**
@@ -242,7 +245,7 @@ function spawnDaemon(command: string, args: string[], outFile: string): ChildPro
     const [file, argv] = setpriv
       ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', command, ...args]]
       : [command, args];
-    return spawn(file, argv, { stdio: ['ignore', out, out] });
+    return spawn(file, argv, { stdio: ['ignore', out, out], env: cephEnv() });
   } finally {
     closeSync(out);
   }
@@ -255,7 +258,7 @@ function run(command: string, args: string[], daemons: ChildProcess[], logDir: s
     execFile(
       command,
       args,
-      { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: cephEnv() },
       (error, stdout, stderr) => {
         if (error) {
           reject(
