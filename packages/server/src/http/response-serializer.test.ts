@@ -43,6 +43,7 @@ const media = (overrides: Partial<MediaJson> = {}): MediaJson => ({
   recovered: false,
   liveStreamId: null,
   live: { status: 'ended' },
+  original: { tier: 'cold', since: '2026-12-07T10:00:00.000Z' },
   createdAt: '2026-12-07T10:00:00.000Z',
   updatedAt: '2026-12-07T10:00:01.000Z',
   ...overrides,
