@@ -70,6 +70,14 @@ function ProcessingBox(props: { media: Media; compact: boolean }) {
   );
 }
 
+/** Where the original is stored (KINO_COLD_AFTER_DAYS moves old ones to cold storage). */
+const ORIGINAL_TIERS: Record<NonNullable<Media['original']>['tier'], string> = {
+  hot: 'In storage',
+  cooling: 'Moving to cold storage',
+  cold: 'In cold storage',
+  restoring: 'Restoring from cold storage',
+};
+
 /** `?t=83` (a search hit linked from the library): where the player starts, in seconds. */
 function startAtOf(search: string): number | null {
   const t = Number(new URLSearchParams(search).get('t') ?? NaN);
@@ -87,7 +95,8 @@ export function MediaPage(props: { id: string }) {
   const media = useResource(
     () => get<Media>(path),
     path,
-    (m) => (settling(m?.status) ? 2000 : null),
+    // A restore from an archive takes minutes to hours: checked far less often than processing.
+    (m) => (settling(m?.status) ? 2000 : m?.original?.tier === 'restoring' ? 30_000 : null),
   );
   const action = useAction();
   const [, navigate] = useLocation();
@@ -136,7 +145,11 @@ export function MediaPage(props: { id: string }) {
           <>
             <ConfirmButton
               label="Reprocess"
-              question="Process the original again? The current version keeps playing until the new one is ready."
+              question={
+                m.original && m.original.tier !== 'hot'
+                  ? 'The original is in cold storage: it is restored first (minutes to hours, by the storage class), then processed again. The current version keeps playing meanwhile.'
+                  : 'Process the original again? The current version keeps playing until the new one is ready.'
+              }
               confirmLabel="Reprocess"
               disabled={action.busy || m.status === 'waiting'}
               onConfirm={() => void reprocess()}
@@ -157,6 +170,12 @@ export function MediaPage(props: { id: string }) {
         <div class="media-main">
           {m.playable ? <MediaPlayer media={m} playerRef={player} startAt={startAt} /> : null}
           {settling(m.status) ? <ProcessingBox media={m} compact={m.playable} /> : null}
+          {m.original?.tier === 'restoring' ? (
+            <div class="note" role="status">
+              <strong>Restoring the original from cold storage.</strong> Processing starts again once it is
+              back; the current version keeps playing.
+            </div>
+          ) : null}
           {m.error ? (
             <div class="note note-error" role="alert">
               <strong>
@@ -226,6 +245,14 @@ export function MediaPage(props: { id: string }) {
               <dd>{formatAge(m.createdAt)}</dd>
               <dt>Updated</dt>
               <dd>{formatAge(m.updatedAt)}</dd>
+              {m.original ? (
+                <>
+                  <dt>Original</dt>
+                  <dd>
+                    {ORIGINAL_TIERS[m.original.tier]}, {formatAge(m.original.since)}
+                  </dd>
+                </>
+              ) : null}
               <dt>ID</dt>
               <dd>
                 <code>{m.id}</code>
