@@ -88,6 +88,7 @@ export class LiveIngest {
       (err) => {
         this.deps.logger.error({ err }, 'live SRT ingest failed');
       },
+      this.deps.workRoot,
     );
     await front.listen(port, host);
     this.srt = front;

@@ -30,13 +30,16 @@ describe('sweepLiveWorkFolders', () => {
     await fs.mkdir(path.join(running, 'video'));
     await age(running, HOUR);
     // Its track folder changed a moment ago: a segment was written.
+    // An SRT remuxer's folder stays empty: an old one is removed too.
+    const srt = await fs.mkdtemp(path.join(root, 'srt-'));
+    await age(srt, HOUR);
     const other = path.join(root, 'not-a-session');
     await fs.mkdir(other);
     await age(other, HOUR);
 
     const removed = await sweepLiveWorkFolders(root, 5 * 60_000, Date.now());
 
-    expect(removed).toEqual([path.basename(left)]);
+    expect(removed.sort()).toEqual([path.basename(left), path.basename(srt)].sort());
     await expect(fs.stat(left)).rejects.toThrow();
     await expect(fs.stat(running)).resolves.toBeTruthy();
     await expect(fs.stat(other)).resolves.toBeTruthy();

@@ -1,8 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-/** A live session's work folder (see sessionWorkdir): `{media id}-p{period}-{ms}`. */
-const SESSION_FOLDER = /^med_[a-z0-9]+-p\d+-\d+$/;
+/**
+ * A live session's work folder (see sessionWorkdir): `{media id}-p{period}-{ms}`; or an SRT
+ * remuxer's (srt-ingest.ts), which stays empty: removing a running one's takes nothing from it.
+ */
+const SESSION_FOLDER = /^(med_[a-z0-9]+-p\d+-\d+|srt-[A-Za-z0-9]{6})$/;
 
 /**
  * Removes the work folders of live sessions that ended without removing their own: a live process

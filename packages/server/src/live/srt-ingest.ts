@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { confinedRun } from '../processing/media-sandbox.ts';
 import { mediaToolCommand } from '../processing/media-tools.ts';
 import { FlvReader, metadataHeight } from './flv-reader.ts';
@@ -11,6 +13,8 @@ import { REJECT_CONFLICT, REJECT_FORBIDDEN } from './srt-handshake.ts';
 /** ffmpeg's last words before it gives up on a codec FLV cannot carry (HEVC, VP9...). */
 const UNSUPPORTED = /not compatible with flv|incorrect codec parameters/i;
 const STOP_GRACE_MS = 5000;
+/** The work folders of SRT remuxers (see live-work-folders.ts). */
+export const SRT_FOLDER_PREFIX = 'srt-';
 
 /**
  * The ffmpeg that takes one SRT publisher: an SRT listener on a loopback port (the front relays the
@@ -26,8 +30,15 @@ export function srtRemuxArgs(port: number): string[] {
   ];
 }
 
-/** The SRT ingest: the UDP front on the SRT port, each accepted caller remuxed into the ingest. */
-export function createSrtIngest(publish: Publish, onError: (err: unknown) => void): SrtFront {
+/**
+ * The SRT ingest: the UDP front on the SRT port, each accepted caller remuxed into the ingest by an
+ * ffmpeg confined as the packager is (limits, the media user, an empty work folder under `workRoot`).
+ */
+export function createSrtIngest(
+  publish: Publish,
+  onError: (err: unknown) => void,
+  workRoot: string,
+): SrtFront {
   return new SrtFront({
     onError,
     accept: async ({ streamKey, remote, disconnect }) => {
@@ -36,13 +47,16 @@ export function createSrtIngest(publish: Publish, onError: (err: unknown) => voi
         return { refused: verdict.refused === 'live_stream_busy' ? REJECT_CONFLICT : REJECT_FORBIDDEN };
       }
       let port: number;
+      let workdir: string;
       try {
         port = await freeUdpPort();
+        await fs.mkdir(workRoot, { recursive: true });
+        workdir = await fs.mkdtemp(path.join(workRoot, SRT_FOLDER_PREFIX));
       } catch (err) {
         verdict.closed();
         throw err;
       }
-      const remux = new SrtRemux(port, verdict, disconnect);
+      const remux = new SrtRemux(port, workdir, verdict, disconnect);
       return {
         port,
         close: () => {
@@ -64,13 +78,14 @@ class SrtRemux {
 
   constructor(
     port: number,
+    workdir: string,
     private readonly handle: PublisherHandle,
     /** Ends the relay (ffmpeg exited, or sent what Kino cannot read). */
     private readonly disconnect: () => void,
   ) {
-    const confined = confinedRun('ffmpeg', srtRemuxArgs(port), { limits: LIVE_LIMITS });
+    const confined = confinedRun('ffmpeg', srtRemuxArgs(port), { limits: LIVE_LIMITS, workdir });
     const command = mediaToolCommand(confined.tool, confined.args);
-    this.child = spawn(command.file, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command.file, command.args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: confined.cwd });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-4096);
@@ -81,6 +96,7 @@ class SrtRemux {
     this.child.on('error', () => undefined);
     this.child.on('close', () => {
       this.exited = true;
+      void fs.rm(workdir, { recursive: true, force: true });
       if (this.packets === 0 && UNSUPPORTED.test(this.stderr)) {
         handle.unsupported(`the publisher sends video Kino cannot take over SRT: ${this.stderr.trim()}`);
       }
