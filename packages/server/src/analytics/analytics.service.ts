@@ -8,6 +8,7 @@ import type { Beacon } from './beacon-schema.ts';
 import type { CmcdJoin } from './cmcd-join.ts';
 import { describeClient } from './client-description.ts';
 import { VIEW_OPEN_MS } from './rollup-window.ts';
+import { addTotals, NO_VIEWS, type ViewTotals } from './view-totals.ts';
 import {
   beaconAllowance,
   exitedBeforeStart,
@@ -152,12 +153,13 @@ export class AnalyticsService {
     }
     const analytics = this.deps.repos.analytics;
     const bucketMs = bucketFor(scope.from, scope.to);
-    const [totals, startupHistogram, series, topMedia] = await Promise.all([
-      analytics.totals(scope),
+    const [startupHistogram, series, topMedia] = await Promise.all([
       analytics.startupHistogram(scope),
       analytics.series(scope, bucketMs),
       scope.mediaId === undefined ? analytics.topMedia(scope, 10) : Promise.resolve([]),
     ]);
+    // The period's totals are the sum of its series (one query fewer over the same rows).
+    const totals = series.reduce<ViewTotals>((sum, point) => addTotals(sum, point), NO_VIEWS);
     return {
       ...analyticsReport({ from: scope.from, to: scope.to, bucketMs, totals, startupHistogram, series }),
       topMedia: topMedia.map((m) => ({

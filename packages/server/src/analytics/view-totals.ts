@@ -15,6 +15,18 @@ export interface SeriesPoint extends ViewTotals {
   at: number;
 }
 
+export const NO_VIEWS: ViewTotals = {
+  views: 0,
+  watchMs: 0,
+  playingMs: 0,
+  rebufferMs: 0,
+  rebufferCount: 0,
+  failures: 0,
+  startupFailures: 0,
+  exitsBeforeStart: 0,
+  startedViews: 0,
+};
+
 const n = (value: unknown): number => Number(value ?? 0);
 
 /** Adds two sums (rollups and per-view rows of one period). */
