@@ -21,6 +21,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ KINO_MEDIA_USER: '' }).mediaUser).toBeNull();
   });
 
+  it('reads the cold storage settings: off by default, a folder under the data folder, any S3 class name', () => {
+    expect(loadConfig({}).cold).toEqual({
+      afterDays: 0,
+      dir: path.resolve('data/cold'),
+      storageClass: 'STANDARD_IA',
+      restoreDays: 7,
+      restoreTier: 'Standard',
+    });
+    const c = loadConfig({
+      KINO_DATA_DIR: '/srv/kino',
+      KINO_COLD_AFTER_DAYS: '90',
+      KINO_COLD_DIR: '/mnt/slow/kino',
+      KINO_COLD_STORAGE_CLASS: 'GLACIER',
+      KINO_COLD_RESTORE_DAYS: '3',
+      KINO_COLD_RESTORE_TIER: 'Bulk',
+    }).cold;
+    expect(c).toEqual({
+      afterDays: 90,
+      dir: '/mnt/slow/kino',
+      storageClass: 'GLACIER',
+      restoreDays: 3,
+      restoreTier: 'Bulk',
+    });
+    expect(loadConfig({ KINO_DATA_DIR: '/srv/kino' }).cold.dir).toBe('/srv/kino/cold');
+    expect(() => loadConfig({ KINO_COLD_AFTER_DAYS: '-1' })).toThrow(/KINO_COLD_AFTER_DAYS/);
+    expect(() => loadConfig({ KINO_COLD_STORAGE_CLASS: 'glacier; rm' })).toThrow(/KINO_COLD_STORAGE_CLASS/);
+    expect(() => loadConfig({ KINO_COLD_RESTORE_TIER: 'Fast' })).toThrow(/KINO_COLD_RESTORE_TIER/);
+  });
+
   it('reads the token /metrics asks for', () => {
     expect(loadConfig({ KINO_METRICS_TOKEN: 'prometheus-scrape-token' }).metricsToken).toBe(
       'prometheus-scrape-token',

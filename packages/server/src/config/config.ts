@@ -69,9 +69,11 @@ export interface ColdConfig {
   afterDays: number;
   /** The folder adapter's cold folder (KINO_COLD_DIR, default <data>/cold). */
   dir: string;
-  /** The S3 adapter's cold storage class (KINO_COLD_STORAGE_CLASS). */
-  storageClass:
-    'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING' | 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE';
+  /**
+   * The S3 adapter's cold storage class (KINO_COLD_STORAGE_CLASS): AWS's STANDARD_IA, GLACIER_IR,
+   * GLACIER, DEEP_ARCHIVE…, or a class another S3 service defines (radosgw's placement classes).
+   */
+  storageClass: string;
   /** Days a restored copy of an archived original stays readable (KINO_COLD_RESTORE_DAYS). */
   restoreDays: number;
   /** The archive's retrieval speed (KINO_COLD_RESTORE_TIER). */
@@ -154,7 +156,8 @@ const envSchema = z.object({
   KINO_COLD_AFTER_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   KINO_COLD_DIR: z.string().min(1).optional(),
   KINO_COLD_STORAGE_CLASS: z
-    .enum(['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
+    .string()
+    .regex(/^[A-Z][A-Z0-9_-]{0,63}$/, 'use a storage class name such as STANDARD_IA, GLACIER_IR or GLACIER')
     .default('STANDARD_IA'),
   KINO_COLD_RESTORE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   KINO_COLD_RESTORE_TIER: z.enum(['Expedited', 'Standard', 'Bulk']).default('Standard'),

@@ -1,3 +1,4 @@
+import type { StorageClass } from '@aws-sdk/client-s3';
 import type { ColdConfig, StorageConfig } from '../config/config.ts';
 import { FsStorage } from './fs-storage.ts';
 import { S3Storage } from './s3-storage.ts';
@@ -21,7 +22,8 @@ export function createStorage(config: StorageConfig, cold?: ColdConfig): Storage
         endpoint: config.endpoint,
         forcePathStyle: config.forcePathStyle,
         cold: cold && {
-          storageClass: cold.storageClass,
+          // The SDK lists AWS's classes; other S3 services define their own names.
+          storageClass: cold.storageClass as StorageClass,
           restoreDays: cold.restoreDays,
           restoreTier: cold.restoreTier,
         },
