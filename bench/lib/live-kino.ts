@@ -12,12 +12,13 @@ export interface LiveKino {
 }
 
 /**
- * A real `kino serve` (SQLite and local disk in `dataDir`, all roles, RTMP on a free port) with
+ * A real `kino serve` (SQLite and local disk in `dataDir`, all roles, RTMP and SRT on free ports) with
  * one tenant, stopped with the benchmark's scope.
  */
 export async function startLiveKino(ctx: BenchContext, dataDir: string): Promise<LiveKino> {
   const port = await freePort();
   const rtmpPort = await freePort();
+  const srtPort = await freePort();
   const server = ctx.scope.track(
     await startNodeServer({
       name: 'kino',
@@ -30,8 +31,8 @@ export async function startLiveKino(ctx: BenchContext, dataDir: string): Promise
         KINO_DATA_DIR: dataDir,
         KINO_ADMIN_KEY: OPERATOR,
         KINO_RTMP_PORT: String(rtmpPort),
-        // The benchmarks publish over RTMP; SRT's default port could be taken by another Kino.
-        KINO_SRT_PORT: '0',
+        // A free port: the default 8890 could be taken by another Kino on the machine.
+        KINO_SRT_PORT: String(srtPort),
         KINO_LIVE_PUBLIC_HOST: '127.0.0.1',
         KINO_LOG_LEVEL: 'warn',
         KINO_RATE_LIMIT_PER_MINUTE: '0',
