@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StorageNotFoundError } from '../storage/storage.ts';
+import { StorageColdError, StorageNotFoundError } from '../storage/storage.ts';
 import { backupId, type BackupManifest, type BackupObject } from './backup-manifest.ts';
 import { planObjects, type LiveObject } from './backup-plan.ts';
 import type { BackupProgress } from './backup-progress.ts';
@@ -88,6 +88,7 @@ export async function createBackup(
     const storedHashes = await store.storedHashes();
     const liveObjects = await listLive(live, opts.concurrency ?? 8);
     const plan = planObjects(liveObjects, previous?.objects ?? [], storedHashes);
+    const previousByKey = new Map((previous?.objects ?? []).map((o) => [o.key, o]));
 
     const readBytesTotal = plan.toRead.reduce((sum, o) => sum + o.size, 0);
     progress.step(
@@ -107,6 +108,19 @@ export async function createBackup(
       } catch (err) {
         if (err instanceof StorageNotFoundError) {
           vanished.push(object.key);
+          return;
+        }
+        // An original moved to an archival class (cold storage) has a new date but the same bytes:
+        // the previous backup's copy stands for it while it cannot be read.
+        const before = err instanceof StorageColdError ? previousByKey.get(object.key) : undefined;
+        if (before && before.size === object.size && storedHashes.has(before.sha256)) {
+          read.push({
+            key: before.key,
+            sha256: before.sha256,
+            size: before.size,
+            modifiedMs: object.modifiedMs,
+            ...(object.etag === undefined ? {} : { etag: object.etag }),
+          });
           return;
         }
         throw err;
