@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../http/problem.ts';
 import { randomToken } from '../lib/ids.ts';
-import type { MediaRow } from '../db/schema.ts';
+import type { PickerMedia } from './lti-pages.ts';
 import type { Repositories } from '../repositories/repositories.ts';
 import { CLAIM } from './lti-claims.ts';
 import { digestOf, LtiRefusal } from './lti-launch.service.ts';
@@ -32,7 +32,7 @@ export class LtiDeepLinkingService {
     id: string,
     secret: string,
     search?: string,
-  ): Promise<{ link: LtiDeepLinkRow; media: MediaRow[] }> {
+  ): Promise<{ link: LtiDeepLinkRow; media: PickerMedia[] }> {
     const link = await this.openLink(id, secret);
     const media = await this.deps.repos.media.list(link.tenant_id, {
       limit: PICKER_PAGE_SIZE,

@@ -1,6 +1,12 @@
 import type { MediaRow } from '../db/schema.ts';
 import type { ClientStorageCheck } from './lti-launch.service.ts';
 
+/** What the picker shows of a media. */
+export type PickerMedia = Pick<
+  MediaRow,
+  'id' | 'title' | 'visibility' | 'playable' | 'duration_seconds' | 'status'
+>;
+
 /** LTI pages run inside the LMS's iframe: any site may frame them; scripts come only from Kino. */
 export const LTI_PAGE_POLICY = [
   "default-src 'self'",
@@ -74,7 +80,7 @@ export function pickerPage(input: {
   formAction: string;
   secret: string;
   search: string;
-  media: readonly MediaRow[];
+  media: readonly PickerMedia[];
   /** The console's upload page (a console sign-in is needed there). */
   uploadUrl: string;
 }): string {

@@ -3,11 +3,44 @@ import { toIso } from '../http/common-schemas.ts';
 import type { RenditionSummary } from './playback-index.ts';
 import type { MediaJson } from './media.schemas.ts';
 
+/** The columns the API's view of a media reads: lists and lookups for the API select only these. */
+export const MEDIA_JSON_COLUMNS = [
+  'id',
+  'title',
+  'description',
+  'tags',
+  'visibility',
+  'status',
+  'playable',
+  'playback_prefix',
+  'live_stream_id',
+  'live_status',
+  'duration_seconds',
+  'width',
+  'height',
+  'renditions',
+  'normalize_loudness',
+  'error_code',
+  'error_message',
+  'recovered',
+  'source_key',
+  'original_tier',
+  'original_tier_at',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof MediaRow)[];
+
+export type MediaJsonRow = Pick<MediaRow, (typeof MEDIA_JSON_COLUMNS)[number]>;
+
 /**
  * Playback URLs of a media. They name the media, not a version, so they stay valid across
  * reprocessing; with a token they carry it in the path, where every relative child URL keeps it.
  */
-export function playbackUrls(row: MediaRow, baseUrl: string, token?: string) {
+export function playbackUrls(
+  row: Pick<MediaRow, 'id' | 'status' | 'width'>,
+  baseUrl: string,
+  token?: string,
+) {
   const play = token ? `${baseUrl}/play/t/${token}/${row.id}` : `${baseUrl}/play/${row.id}`;
   const ready = row.status === 'ready';
   return {
@@ -22,7 +55,7 @@ export function playbackUrls(row: MediaRow, baseUrl: string, token?: string) {
 }
 
 /** The API's view of a media row. */
-export function toMediaJson(row: MediaRow, baseUrl: string): MediaJson {
+export function toMediaJson(row: MediaJsonRow, baseUrl: string): MediaJson {
   const renditions = row.renditions ? (JSON.parse(row.renditions) as RenditionSummary[]) : [];
   // A broadcast's media plays from its live segments before it has a version of its own.
   const playable = row.playable === 1 && (row.playback_prefix !== null || row.live_stream_id !== null);

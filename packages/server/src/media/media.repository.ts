@@ -3,6 +3,7 @@ import { olderThan, type Cursor } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
 import { PREPARED_SELECT } from '../db/prepared-statements.ts';
 import type { MediaRow, MediaRowUpdate, MediaStatus, NewMediaRow, OriginalTier } from '../db/schema.ts';
+import { MEDIA_JSON_COLUMNS, type MediaJsonRow } from './media.json.ts';
 import { mediaSearchText, searchPattern } from './media-search.ts';
 
 export interface MediaListQuery {
@@ -46,19 +47,31 @@ export class MediaRepository {
       .executeTakeFirst();
   }
 
+  /** A media with the columns of its API view (media.json.ts), for the API's lookups. */
+  view(tenantId: string, id: string): Promise<MediaJsonRow | undefined> {
+    return this.db
+      .selectFrom('media')
+      .select(MEDIA_JSON_COLUMNS)
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .modifyFront(PREPARED_SELECT)
+      .executeTakeFirst();
+  }
+
   /** A media by id alone, for the unauthenticated /play routes (which check tokens themselves). */
   getForPlayback(id: string): Promise<MediaRow | undefined> {
     return this.db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /**
-   * Newest first; fetches limit + 1 rows so the caller knows whether another page exists. Each
-   * combination of filters is one constant text, prepared once per PostgreSQL connection.
+   * Newest first, with the columns of the API view; fetches limit + 1 rows so the caller knows
+   * whether another page exists. Each combination of filters is one constant text, prepared once
+   * per PostgreSQL connection.
    */
-  list(tenantId: string, query: MediaListQuery): Promise<MediaRow[]> {
+  list(tenantId: string, query: MediaListQuery): Promise<MediaJsonRow[]> {
     let q = this.db
       .selectFrom('media')
-      .selectAll()
+      .select(MEDIA_JSON_COLUMNS)
       .where('tenant_id', '=', tenantId)
       .modifyFront(PREPARED_SELECT);
     if (query.status) q = q.where('status', '=', query.status);

@@ -1,7 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { MediaRow } from '../db/schema.ts';
 import { baseUrlOf } from '../http/base-url.ts';
 import { tenantOf } from '../http/access.ts';
 import { authErrors, withNotFound } from '../http/common-schemas.ts';
@@ -11,7 +10,7 @@ import { newId } from '../lib/ids.ts';
 import type { Storage } from '../storage/storage.ts';
 import { FORM_MAX_BYTES, receiveMediaForm } from './media-form.ts';
 import { givenTitle, titleFromFilename } from './media-title.ts';
-import { toMediaJson } from './media.json.ts';
+import { toMediaJson, type MediaJsonRow } from './media.json.ts';
 import {
   createMediaBody,
   listMediaQuery,
@@ -34,7 +33,7 @@ const CREATE_DESCRIPTION = `Three ways to create a media:
   through tus at /v1/uploads.`;
 
 export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | undefined; storage: Storage }) {
-  const json = (request: FastifyRequest, row: MediaRow) =>
+  const json = (request: FastifyRequest, row: MediaJsonRow) =>
     toMediaJson(row, baseUrlOf(request, opts.publicUrl));
 
   /** A form upload: the file is stored first, then the media is created and goes to processing. */
@@ -111,7 +110,7 @@ export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | un
           response: { 200: mediaSchema, ...withNotFound },
         },
       },
-      async (request) => json(request, await media.get(tenantOf(request), request.params.id)),
+      async (request) => json(request, await media.view(tenantOf(request), request.params.id)),
     );
 
     app.patch(

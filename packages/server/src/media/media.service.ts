@@ -5,6 +5,7 @@ import { ApiError } from '../http/problem.ts';
 import { encodingKey } from './media-job-keys.ts';
 import { assertWithinQuota } from './quotas.ts';
 import type { MediaRow } from '../db/schema.ts';
+import type { MediaJsonRow } from './media.json.ts';
 import { notFound } from '../http/problem.ts';
 import { decodeCursor, toPage } from '../http/cursor.ts';
 import { newId } from '../lib/ids.ts';
@@ -92,6 +93,13 @@ export class MediaService {
 
   async get(tenantId: string, id: string): Promise<MediaRow> {
     const row = await this.repos.media.get(tenantId, id);
+    if (!row) throw notFound('media');
+    return row;
+  }
+
+  /** A media as the API shows it (the columns its JSON needs). */
+  async view(tenantId: string, id: string): Promise<MediaJsonRow> {
+    const row = await this.repos.media.view(tenantId, id);
     if (!row) throw notFound('media');
     return row;
   }
