@@ -75,7 +75,7 @@ interface Relay {
  * gets an SRT rejection; nothing is started for it.
  */
 export class SrtFront {
-  private readonly socket = dgram.createSocket('udp4');
+  private socket = dgram.createSocket('udp4');
   private readonly secret = randomBytes(32);
   private readonly socketId = randomBytes(4).readUInt32BE(0) & 0x3fffffff;
   private readonly relays = new Map<string, Relay>();
@@ -85,20 +85,30 @@ export class SrtFront {
   private closed = false;
 
   constructor(private readonly opts: SrtFrontOptions) {
-    this.socket.on('message', (packet, rinfo) => {
-      try {
-        this.onCallerPacket(packet, rinfo);
-      } catch (err) {
-        opts.onError(err);
-      }
-    });
-    this.socket.on('error', opts.onError);
+    this.attach();
     this.idleTimer = setInterval(() => {
       this.closeIdle();
     }, 1000).unref();
   }
 
+  private attach(): void {
+    this.socket.on('message', (packet, rinfo) => {
+      try {
+        this.onCallerPacket(packet, rinfo);
+      } catch (err) {
+        this.opts.onError(err);
+      }
+    });
+    this.socket.on('error', this.opts.onError);
+  }
+
+  /** Binds the port; an IPv6 host (`::`) takes a UDP6 socket. */
   async listen(port: number, host: string): Promise<void> {
+    if (host.includes(':')) {
+      this.socket.close();
+      this.socket = dgram.createSocket('udp6');
+      this.attach();
+    }
     await new Promise<void>((resolve, reject) => {
       this.socket.once('error', reject);
       this.socket.bind(port, host, () => {
