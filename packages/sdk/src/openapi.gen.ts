@@ -4556,7 +4556,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Process the original again; the current version plays until the new one is published */
+    /**
+     * Process the original again; the current version plays until the new one is published
+     * @description When the original is in cold storage (`original.tier` cold or cooling), it is restored first: the answer shows `original.tier` restoring, and processing starts by itself once the original is back (at once on disk, minutes to days from an S3 archive class). Asking again meanwhile joins the same restore.
+     */
     post: {
       parameters: {
         query?: never;

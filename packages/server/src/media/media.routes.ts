@@ -136,6 +136,8 @@ export function mediaRoutes(media: MediaService, opts: { publicUrl?: string | un
         schema: {
           tags: ['media'],
           summary: 'Process the original again; the current version plays until the new one is published',
+          description:
+            'When the original is in cold storage (`original.tier` cold or cooling), it is restored first: the answer shows `original.tier` restoring, and processing starts by itself once the original is back (at once on disk, minutes to days from an S3 archive class). Asking again meanwhile joins the same restore.',
           params: mediaIdParams,
           response: { 202: mediaSchema, ...withNotFound, 409: problemSchema },
         },
