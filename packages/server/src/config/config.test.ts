@@ -48,6 +48,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ KINO_COLD_AFTER_DAYS: '-1' })).toThrow(/KINO_COLD_AFTER_DAYS/);
     expect(() => loadConfig({ KINO_COLD_STORAGE_CLASS: 'glacier; rm' })).toThrow(/KINO_COLD_STORAGE_CLASS/);
     expect(() => loadConfig({ KINO_COLD_RESTORE_TIER: 'Fast' })).toThrow(/KINO_COLD_RESTORE_TIER/);
+    // A cold folder in the storage folder, or holding it, would list objects twice.
+    expect(() => loadConfig({ KINO_DATA_DIR: '/srv/kino', KINO_COLD_DIR: '/srv/kino/storage/cold' })).toThrow(
+      /KINO_COLD_DIR/,
+    );
+    expect(() => loadConfig({ KINO_DATA_DIR: '/srv/kino', KINO_COLD_DIR: '/srv' })).toThrow(/KINO_COLD_DIR/);
+    expect(
+      loadConfig({ KINO_STORAGE_URL: 's3://bucket', KINO_DATA_DIR: '/srv/kino', KINO_COLD_DIR: '/srv' }).cold
+        .dir,
+    ).toBe('/srv');
   });
 
   it('reads the token /metrics asks for', () => {

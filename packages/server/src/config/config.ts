@@ -224,14 +224,29 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     analytics: parseAnalyticsRetention(e),
     asr: parseAsr(e),
-    cold: {
-      afterDays: e.KINO_COLD_AFTER_DAYS,
-      dir: path.resolve(dataDir, e.KINO_COLD_DIR ?? 'cold'),
-      storageClass: e.KINO_COLD_STORAGE_CLASS,
-      restoreDays: e.KINO_COLD_RESTORE_DAYS,
-      restoreTier: e.KINO_COLD_RESTORE_TIER,
-    },
+    cold: parseCold(e, dataDir),
   };
+}
+
+function parseCold(e: z.infer<typeof envSchema>, dataDir: string): ColdConfig {
+  const dir = path.resolve(dataDir, e.KINO_COLD_DIR ?? 'cold');
+  const storage = parseStorageUrl(e.KINO_STORAGE_URL, dataDir);
+  // A cold folder inside the storage folder (or around it) would list its objects twice.
+  if (storage.kind === 'file' && (isWithin(dir, storage.dir) || isWithin(storage.dir, dir)))
+    throw new ConfigError('KINO_COLD_DIR: must be outside the storage folder (and not contain it)');
+  return {
+    afterDays: e.KINO_COLD_AFTER_DAYS,
+    dir,
+    storageClass: e.KINO_COLD_STORAGE_CLASS,
+    restoreDays: e.KINO_COLD_RESTORE_DAYS,
+    restoreTier: e.KINO_COLD_RESTORE_TIER,
+  };
+}
+
+/** `inner` is `outer` or below it. */
+function isWithin(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 function parseAnalyticsRetention(e: z.infer<typeof envSchema>): Config['analytics'] {
