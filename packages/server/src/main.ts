@@ -10,6 +10,7 @@ import {
   restoreCommand,
 } from './cli/backup-commands.ts';
 import { BackupError } from './backup/backup-errors.ts';
+import { FailoverError, failoverPromote } from './cli/failover-command.ts';
 import { serve } from './cli/serve.ts';
 import { ConfigError, loadConfig, redactUrl } from './config/config.ts';
 import { ApiError } from './http/problem.ts';
@@ -32,6 +33,8 @@ const USAGE = `usage: kino <command>
   backup verify --from <url> [--id <id>]         check every object and restore the database into a scratch one
   backup prune --from <url> --keep <n>           keep the n newest backups and the objects they use
   restore --from <url> [--id <id>]               restore into an empty database, storage and data folder
+  failover promote                               make the PostgreSQL standby KINO_DATABASE_URL names the
+                                                 primary; Kino processes on it start taking writes
 
 Configuration comes from KINO_* environment variables (see README).`;
 
@@ -106,6 +109,8 @@ async function run(argv: string[]): Promise<string | undefined> {
       if (sub === 'prune') return backupPruneCommand(config, backup);
       return restoreCommand(config, backup);
     }
+    case 'failover promote':
+      return failoverPromote(config);
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }
@@ -126,6 +131,7 @@ run(process.argv.slice(2)).then(
     } else if (
       err instanceof ApiError ||
       err instanceof BackupError ||
+      err instanceof FailoverError ||
       (err instanceof Error && isStartupFailure(err))
     ) {
       process.stderr.write(`kino: ${redactUrl(err.message)}\n`);

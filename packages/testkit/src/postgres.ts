@@ -13,12 +13,15 @@ export interface PostgresServer {
   url: string;
   /** Creates a database with a unique name (`prefix` is only a readable hint) and returns its URL. */
   createDatabase(prefix?: string): Promise<string>;
+  /** Kills the server with SIGKILL, as a crash would (stop() still removes its folder). */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
 interface Binaries {
   initdb: string;
   postgres: string;
+  basebackup: string;
 }
 
 interface Owner {
@@ -73,31 +76,114 @@ export async function startPostgres(opts: { log?: (line: string) => void } = {})
     ];
     const initdb = await run(spawnServerProcess(bin.initdb, initdbArgs, dir, owner), collect);
     if (initdb.code !== 0) throw new Error(`initdb exited with ${String(initdb.code)}:\n${initdb.output}`);
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
-      for (const setting of [
-        'fsync=off',
-        'synchronous_commit=off',
-        'full_page_writes=off',
-        'max_connections=200',
-      ]) {
-        args.push('-c', setting);
-      }
-      tail.length = 0;
-      const started = spawnServerProcess(bin.postgres, args, dir, owner);
-      child = started;
-      started.stdout?.on('data', collect);
-      started.stderr?.on('data', collect);
-      const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
-      const outcome = await waitReady(url, started, dataDir);
-      if (outcome === 'ready') return makeServer(url, started, dir, onExit);
-      const clash = tail.some((line) => line.includes('Address already in use'));
-      if (outcome === 'exited' && clash && attempt < 5) continue;
-      const why =
-        outcome === 'exited' ? `exited with ${String(started.exitCode ?? started.signalCode)}` : 'not ready';
-      throw new Error(`PostgreSQL ${why} after start on port ${port}:\n${tail.join('\n')}`);
+    const launched = await launch(bin, dataDir, dir, owner, tail, collect, (c) => (child = c));
+    return makeServer(launched.url, launched.child, dir, onExit);
+  } catch (error) {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
     }
+    process.off('exit', onExit);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Starts postgres on `dataDir` at a free port (trying again when another process took the port). */
+async function launch(
+  bin: Binaries,
+  dataDir: string,
+  dir: string,
+  owner: Owner | undefined,
+  tail: string[],
+  collect: (chunk: Buffer) => void,
+  started: (child: ChildProcess) => void,
+): Promise<{ url: string; child: ChildProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
+    for (const setting of [
+      'fsync=off',
+      'synchronous_commit=off',
+      'full_page_writes=off',
+      'max_connections=200',
+    ]) {
+      args.push('-c', setting);
+    }
+    tail.length = 0;
+    const child = spawnServerProcess(bin.postgres, args, dir, owner);
+    started(child);
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
+    const outcome = await waitReady(url, child, dataDir);
+    if (outcome === 'ready') return { url, child };
+    const clash = tail.some((line) => line.includes('Address already in use'));
+    if (outcome === 'exited' && clash && attempt < 5) continue;
+    const why =
+      outcome === 'exited' ? `exited with ${String(child.exitCode ?? child.signalCode)}` : 'not ready';
+    throw new Error(`PostgreSQL ${why} after start on port ${port}:\n${tail.join('\n')}`);
+  }
+}
+
+/**
+ * Starts a streaming replica of `primary` (pg_basebackup -R, hot standby): it answers reads, refuses
+ * writes, and becomes a primary when promoted (pg_promote). Its URL names the same database as
+ * `databaseUrl` (one of the primary's).
+ */
+export async function startStandby(
+  databaseUrl: string,
+  opts: { log?: (line: string) => void } = {},
+): Promise<PostgresServer & { databaseUrl: string }> {
+  const tail: string[] = [];
+  const collect = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line === '') continue;
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      opts.log?.(line);
+    }
+  };
+  const bin = await findBinaries(collect);
+  const owner = postgresOwner();
+  const dir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+  const dataDir = join(dir, 'data');
+  let child: ChildProcess | undefined;
+  const onExit = (): void => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
+  try {
+    if (owner) await chown(dir, owner.uid, owner.gid);
+    const primary = new URL(databaseUrl);
+    const copy = await run(
+      spawnServerProcess(
+        bin.basebackup,
+        [
+          '-h',
+          primary.hostname,
+          '-p',
+          primary.port,
+          '-U',
+          SUPERUSER,
+          '-D',
+          dataDir,
+          '-R',
+          '-X',
+          'stream',
+          '--no-sync',
+        ],
+        dir,
+        owner,
+      ),
+      collect,
+    );
+    if (copy.code !== 0) throw new Error(`pg_basebackup exited with ${String(copy.code)}:\n${copy.output}`);
+    const launched = await launch(bin, dataDir, dir, owner, tail, collect, (c) => (child = c));
+    const standbyUrl = new URL(databaseUrl);
+    standbyUrl.port = new URL(launched.url).port;
+    return { ...makeServer(launched.url, launched.child, dir, onExit), databaseUrl: standbyUrl.toString() };
   } catch (error) {
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -133,6 +219,12 @@ function makeServer(url: string, child: ChildProcess, dir: string, onExit: () =>
   return {
     url,
     createDatabase: (prefix) => createDatabase(url, prefix),
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited(child);
+      }
+    },
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
@@ -232,7 +324,8 @@ function locateBinaries(): Binaries | undefined {
   for (const version of versions) {
     const initdb = join(base, version, 'bin/initdb');
     const postgres = join(base, version, 'bin/postgres');
-    if (existsSync(initdb) && existsSync(postgres)) return { initdb, postgres };
+    const basebackup = join(base, version, 'bin/pg_basebackup');
+    if (existsSync(initdb) && existsSync(postgres)) return { initdb, postgres, basebackup };
   }
   return undefined;
 }

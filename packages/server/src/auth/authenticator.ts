@@ -1,3 +1,4 @@
+import { isReadOnlyDatabaseError } from '../db/read-only-error.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { parseApiKey, secretMatches } from '../api-keys/api-key-secret.ts';
@@ -42,7 +43,9 @@ export function createAuthenticator(deps: {
     if (at - (touchedAt.get(keyId) ?? -Infinity) < TOUCH_EVERY_MS) return;
     if (touchedAt.size >= MAX_TOUCHED_KEYS) touchedAt.clear();
     touchedAt.set(keyId, at);
-    await deps.apiKeys.touch(keyId, at);
+    await deps.apiKeys.touch(keyId, at).catch((err: unknown) => {
+      if (!isReadOnlyDatabaseError(err)) throw err;
+    });
   };
 
   const byKey = async (authorization: string): Promise<Principal> => {

@@ -30,9 +30,12 @@ export async function serve(config: Config): Promise<void> {
   const address = await kino.app.listen({ port: config.port, host: config.host });
   kino.start();
   // The live role takes publishers on KINO_RTMP_PORT (0: no RTMP ingest in this process).
-  await kino.live.listen(config.host);
+  // On a standby it takes them once the database is promoted.
+  if (kino.standby.active) kino.standby.whenPrimary(() => kino.live.listen(config.host));
+  else await kino.live.listen(config.host);
   // While no one has set Kino up, each API process that starts prints a new one-time code.
-  const setupCode = config.roles.has('api') ? await issueSetupCode(kino.repos.setup) : undefined;
+  const setupCode =
+    config.roles.has('api') && !kino.standby.active ? await issueSetupCode(kino.repos.setup) : undefined;
 
   if (operator.created) {
     // Printed once, on the terminal only: it never goes through the logger.

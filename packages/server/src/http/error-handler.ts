@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isReadOnlyDatabaseError } from '../db/read-only-error.ts';
 import { ApiError, toProblem, type ErrorCode } from './problem.ts';
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
@@ -33,6 +34,13 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     const first = errors[0];
     const detail = first ? `${first.in} ${first.path}: ${first.message}` : 'the request is invalid';
     return sendProblem(reply, new ApiError('invalid_request', detail, { errors }));
+  }
+  // SQLSTATE 25006: a write reached a PostgreSQL standby (a GET that records something, say).
+  if (isReadOnlyDatabaseError(error)) {
+    return sendProblem(
+      reply,
+      new ApiError('read_only_standby', 'this Kino runs on a standby database and takes no writes until it is promoted'),
+    );
   }
   const status = error.statusCode ?? 500;
   const code = FRAMEWORK_CODES[status];

@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   not_supported: 501,
   zoom_unavailable: 502,
   not_ready: 503,
+  read_only_standby: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -59,6 +59,9 @@ import { RecordingsService } from '../recordings/recordings.service.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import { CaptureAgentsService } from '../capture-agents/capture-agents.service.ts';
 import { captureAgentsRoutes } from '../capture-agents/capture-agents.routes.ts';
+import { RecoveryRepository } from '../standby/recovery.repository.ts';
+import { readOnlyWhileStandby } from '../standby/read-only.hook.ts';
+import { StandbyMode } from '../standby/standby-mode.ts';
 
 export interface Kino {
   app: App;
@@ -71,6 +74,8 @@ export interface Kino {
   live: LiveApi;
   /** Starts background work (worker role); the HTTP side is ready once createKino returns. */
   start(): void;
+  /** On a PostgreSQL standby: reads and playback only, background work waits for promotion. */
+  standby: StandbyMode;
   close(opts?: { graceMs?: number }): Promise<void>;
 }
 
@@ -99,7 +104,14 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
   const database = openDatabase(config.database);
   const logger = opts.logger ?? pino({ level: 'silent' });
   try {
-    await migrateToLatest(database.db);
+    const recovery = new RecoveryRepository(database.db, database.dialect);
+    // A standby's schema comes from its primary (it could not be changed here anyway).
+    const standby = new StandbyMode(recovery, await recovery.inRecovery(), {
+      onError: (err) => logger.warn({ err }, 'standby: checking for promotion failed'),
+      onPromoted: () => logger.info('standby: the database was promoted; this Kino now takes writes'),
+    });
+    if (!standby.active) await migrateToLatest(database.db);
+    else standby.whenPrimary(async () => void (await migrateToLatest(database.db)));
     const repos = createRepositories(database.db, database.dialect);
     const transaction = unitOfWork(database);
     const storage = createStorage(config.storage, config.cold);
@@ -152,7 +164,9 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       }),
       trustProxy: config.trustProxy,
     });
-    // Before any route: per-key rate limits (after authentication) and Idempotency-Key on POSTs.
+    // Before any route: writes refused on a standby, per-key rate limits (after authentication)
+    // and Idempotency-Key on POSTs.
+    app.addHook('onRequest', readOnlyWhileStandby(standby));
     app.addHook('onRequest', rateLimitHook(config.rateLimitPerMinute));
     installIdempotency(app, repos.idempotency);
     await app.register(healthRoutes({ checks, metrics, metricsToken: config.metricsToken }));
@@ -291,13 +305,17 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
       storage,
       jobs,
       live,
+      standby,
       start: () => {
-        jobs.start();
-        live.start();
+        standby.whenPrimary(() => {
+          jobs.start();
+          live.start();
+        });
       },
       close: async ({ graceMs } = {}) => {
         // Stop taking work first (publishers too: their broadcasts wait in the reconnect window),
         // then requests, then the database all of them use.
+        standby.stop();
         await live.stop();
         await jobs.stop(graceMs);
         await app.close();

@@ -1,3 +1,4 @@
+import { isReadOnlyDatabaseError } from '../db/read-only-error.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils';
 import { randomToken } from '../lib/ids.ts';
@@ -68,6 +69,7 @@ class DatabaseUploadLock implements Lock {
   private renewal: NodeJS.Timeout | undefined;
   private requestRelease: RequestRelease | undefined;
   private renewing = false;
+  private unlocked = false;
 
   constructor(
     private readonly id: string,
@@ -77,7 +79,14 @@ class DatabaseUploadLock implements Lock {
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
     const { repo, timings, held } = this.locker;
     const deadline = Date.now() + timings.acquireTimeoutMs;
-    while (!(await repo.tryAcquire(this.id, this.owner, timings.leaseMs))) {
+    const acquire = () =>
+      repo.tryAcquire(this.id, this.owner, timings.leaseMs).catch((err: unknown) => {
+        // A standby database: this process refuses every upload write, so a read needs no lock.
+        if (!isReadOnlyDatabaseError(err)) throw err;
+        this.unlocked = true;
+        return true;
+      });
+    while (!(await acquire())) {
       await held.get(this.id)?.();
       await repo.requestRelease(this.id, this.owner);
       const wait = Math.min(timings.retryEveryMs, deadline - Date.now());
@@ -88,6 +97,7 @@ class DatabaseUploadLock implements Lock {
         throw new UploadLockTimeout();
       }
     }
+    if (this.unlocked) return;
     this.requestRelease = requestRelease;
     held.set(this.id, requestRelease);
     this.renewal = setInterval(() => void this.renew(requestRelease), timings.renewEveryMs);
@@ -110,6 +120,7 @@ class DatabaseUploadLock implements Lock {
   }
 
   async unlock(): Promise<void> {
+    if (this.unlocked) return;
     clearInterval(this.renewal);
     this.renewal = undefined;
     const { held, repo } = this.locker;

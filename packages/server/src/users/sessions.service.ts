@@ -1,3 +1,4 @@
+import { isReadOnlyDatabaseError } from '../db/read-only-error.ts';
 import type { SessionRow, UserRow } from '../db/schema.ts';
 import { ApiError } from '../http/problem.ts';
 import { newId, randomToken } from '../lib/ids.ts';
@@ -132,7 +133,9 @@ export class SessionsService {
     const now = this.now();
     if (!found || !sessionIsLive(found.session, now)) return undefined;
     if (found.user.disabled_at !== null || found.user.password_hash === null) return undefined;
-    await this.repos.sessions.touch(found.session.id, now);
+    await this.repos.sessions.touch(found.session.id, now).catch((err: unknown) => {
+      if (!isReadOnlyDatabaseError(err)) throw err;
+    });
     return found;
   }
 
