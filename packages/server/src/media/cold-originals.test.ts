@@ -13,7 +13,7 @@ import { FsStorage } from '../storage/fs-storage.ts';
 import type { ColdTier, Storage } from '../storage/storage.ts';
 import { coldSweepHandler } from './cold-originals.ts';
 import { processingKey } from './media-job-keys.ts';
-import { requestRestore } from './lifecycle/original-tier.ts';
+import { moveOriginal, requestRestore } from './lifecycle/original-tier.ts';
 import { RestoreNotFinishedError, restoreOriginalHandler } from './restore-original.handler.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -93,12 +93,22 @@ describe.each(DIALECTS)('cold originals on %s', (dialect) => {
       idempotencyKey: processingKey(busy.id),
     });
 
+    // Listed before its reprocess was enqueued: it does not start cooling after all.
+    const reprocessed = await readyMedia(T0);
+    await queue.enqueue(repos, {
+      type: 'media.process',
+      payload: { tenantId: tenant, mediaId: reprocessed.id },
+      tenantId: tenant,
+      idempotencyKey: processingKey(reprocessed.id),
+    });
+    expect(await moveOriginal(repos, reprocessed, 'cooling-started', clock.now)).toBeUndefined();
+
     await sweep();
     for (const media of old) {
       expect(await tierOf(media.id)).toBe('cold');
       expect((await storage.coldTier?.tierOf(media.source_key ?? ''))?.tier).toBe('cold');
     }
-    for (const media of [young, processing, busy]) expect(await tierOf(media.id)).toBe('hot');
+    for (const media of [young, processing, busy, reprocessed]) expect(await tierOf(media.id)).toBe('hot');
   });
 
   it('finishes a move that stopped between marking and moving', async () => {

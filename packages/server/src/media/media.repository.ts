@@ -177,14 +177,35 @@ export class MediaRepository {
     from: readonly OriginalTier[],
     to: OriginalTier,
     at: number,
+    /** Only while no unfinished job's key is `keyPrefix + media id + suffix` (media-job-keys.ts). */
+    unlessJobs?: { keyPrefix: string; keySuffixes: readonly string[] },
   ): Promise<MediaRow | undefined> {
-    const written = await this.db
+    let update = this.db
       .updateTable('media')
       .set({ original_tier: to, original_tier_at: at })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
-      .where('original_tier', 'in', [...from])
-      .executeTakeFirst();
+      .where('original_tier', 'in', [...from]);
+    if (unlessJobs) {
+      update = update.where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobs')
+              .select('jobs.id')
+              .where(
+                'jobs.idempotency_key',
+                'in',
+                unlessJobs.keySuffixes.map(
+                  (suffix) => sql<string>`${unlessJobs.keyPrefix} || ${id} || ${suffix}`,
+                ),
+              )
+              .where('jobs.state', 'in', ['available', 'running', 'retrying']),
+          ),
+        ),
+      );
+    }
+    const written = await update.executeTakeFirst();
     return written.numUpdatedRows > 0n ? this.get(tenantId, id) : undefined;
   }
 

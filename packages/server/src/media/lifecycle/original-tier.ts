@@ -1,6 +1,6 @@
 import type { MediaRow, OriginalTier } from '../../db/schema.ts';
 import type { Repositories } from '../../repositories/repositories.ts';
-import { restoreOriginalKey } from '../media-job-keys.ts';
+import { MEDIA_JOB_KEY, ORIGINAL_READER_KEY_SUFFIXES, restoreOriginalKey } from '../media-job-keys.ts';
 import type { LifecycleTx } from './media-lifecycle.ts';
 
 /**
@@ -46,7 +46,12 @@ export function moveOriginal(
   now: number,
 ): Promise<MediaRow | undefined> {
   const move = FROM[transition];
-  return repos.media.setOriginalTier(media.tenant_id, media.id, move.from, move.to, now);
+  // An original starts cooling only while no job reads it (one enqueued since it was listed).
+  const unlessJobs =
+    transition === 'cooling-started'
+      ? { keyPrefix: MEDIA_JOB_KEY.prefix, keySuffixes: ORIGINAL_READER_KEY_SUFFIXES }
+      : undefined;
+  return repos.media.setOriginalTier(media.tenant_id, media.id, move.from, move.to, now, unlessJobs);
 }
 
 /** The original must be restored before it is read (anything but hot). */
