@@ -12,7 +12,7 @@ import {
 import { rollUpAnalytics } from './analytics-rollup.ts';
 import { AnalyticsService } from './analytics.service.ts';
 import { CmcdJoin } from './cmcd-join.ts';
-import { closedBefore, floorHour, HOUR_MS } from './rollup-window.ts';
+import { closedBefore, floorHour, HOUR_MS, VIEW_OPEN_MS } from './rollup-window.ts';
 
 const DAY = 86_400_000;
 /** A time that is not on an hour, so periods ending now have partial hours at both ends. */
@@ -268,5 +268,47 @@ describe.each(DIALECTS)('an analytics rollup that fails half-way on %s', (dialec
     expect(done.rolledUntil).toBe(closedBefore(NOW));
     expect(done.viewsRemoved).toBeGreaterThan(0);
     expect(await service.report(period)).toEqual(before);
+  });
+});
+
+describe.each(DIALECTS)('a view whose hour may be rolled up, on %s', (dialect) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await openTestDatabase(dialect);
+  });
+  afterAll(() => handle.close());
+
+  it('takes beacons for 12 hours after it began, then drops them (its figures are final)', async () => {
+    const repos = createRepositories(handle.db, handle.dialect);
+    const tenantId = await createTenant(repos, 'a');
+    const started = NOW - VIEW_OPEN_MS;
+    await storeViews(repos, {
+      count: 1,
+      seed: 5,
+      media: [{ tenantId, mediaId: 'med_1' }],
+      startedAt: () => started,
+    });
+    let now = started + VIEW_OPEN_MS - 1000;
+    const service = new AnalyticsService({
+      repos,
+      grants: {
+        readBeaconGrant: () =>
+          Promise.resolve({
+            ok: true,
+            grant: { mediaId: 'med_1', tenantId, expiresAt: now + DAY },
+            keyId: 'k',
+          }),
+      },
+      cmcd: new CmcdJoin(),
+      now: () => now,
+    });
+    const beacon = { grant: 'g', view: 'view_5_0', events: [{ e: 'heartbeat' as const, t: 1000, p: 1000 }] };
+    const client = { userAgent: undefined, ip: '192.0.2.1' };
+    await service.ingest(beacon, client);
+    const open = await repos.analytics.view('view_5_0');
+    expect(open?.beacon_count).toBe(2);
+    now = started + VIEW_OPEN_MS + 1;
+    await service.ingest(beacon, client);
+    expect(await repos.analytics.view('view_5_0')).toEqual(open);
   });
 });
