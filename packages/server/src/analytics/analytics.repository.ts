@@ -116,9 +116,11 @@ export class AnalyticsRepository {
   ): Promise<{ mediaId: string; title: string; views: number; watchMs: number }[]> {
     const { rollups, views } = await this.split(scope);
     const none: RollupScope = { tenantId: scope.tenantId, from: 0, to: 0 };
+    // Each part is summed per media before the union, so the join and the sort see one row per media.
     const fromRollups = this.rollups
       .mediaRows(rollups ?? none)
-      .select(['media_id', sql<number>`views`.as('views'), sql<number>`watch_ms`.as('watch_ms')]);
+      .select(['media_id', sql<number>`sum(views)`.as('views'), sql<number>`sum(watch_ms)`.as('watch_ms')])
+      .groupBy('media_id');
     const fromViews = this.scoped(scope, views.length > 0 ? views : [{ from: 0, to: 0 }])
       .select([
         'analytics_views.media_id as media_id',
