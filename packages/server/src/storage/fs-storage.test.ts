@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,28 @@ describe('FsStorage', () => {
     }
   });
 
+  // /dev/shm is a tmpfs, another file system than the temporary folder's: a move there is a copy.
+  it.runIf(existsSync('/dev/shm'))(
+    'moves to a cold folder on another file system by a copy, leaving no temporary file',
+    async () => {
+      const { dir, cleanup } = await tempDir();
+      const coldDir = await mkdtemp('/dev/shm/kino-cold-');
+      try {
+        const storage = new FsStorage(path.join(dir, 'root'), { coldDir });
+        await storage.put('upl_x', Buffer.from('an original'));
+        await storage.coldTier?.moveToCold('upl_x');
+        expect(await readdir(path.join(dir, 'root'))).toEqual([]);
+        expect(await readdir(coldDir)).toEqual(['upl_x']);
+        expect(await storage.coldTier?.restore('upl_x')).toBe('hot');
+        expect(await readdir(coldDir)).toEqual([]);
+        expect((await readAll((await storage.get('upl_x')).body)).toString()).toBe('an original');
+      } finally {
+        await cleanup();
+        await rm(coldDir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('fails its readiness check when the folder cannot be created', async () => {
     const { dir, cleanup } = await tempDir();
     try {
@@ -88,3 +111,7 @@ describe('resolveInside', () => {
     expect(() => resolveInside('/data/storage', '../storage-other/x')).toThrow(InvalidStorageKeyError);
   });
 });
+
+async function readAll(body: Readable): Promise<Buffer> {
+  return Buffer.concat((await body.toArray()) as Buffer[]);
+}
