@@ -107,11 +107,19 @@ export async function createKino(config: Config, opts: KinoOptions): Promise<Kin
     const recovery = new RecoveryRepository(database.db, database.dialect);
     // A standby's schema comes from its primary (it could not be changed here anyway).
     const standby = new StandbyMode(recovery, await recovery.inRecovery(), {
-      onError: (err) => logger.warn({ err }, 'standby: checking for promotion failed'),
-      onPromoted: () => logger.info('standby: the database was promoted; this Kino now takes writes'),
+      onError: (err) => {
+        logger.warn({ err }, 'standby: checking for promotion failed');
+      },
+      onPromoted: () => {
+        logger.info('standby: the database was promoted; this Kino now takes writes');
+      },
     });
     if (!standby.active) await migrateToLatest(database.db);
-    else standby.whenPrimary(async () => void (await migrateToLatest(database.db)));
+    else {
+      standby.whenPrimary(async () => {
+        await migrateToLatest(database.db);
+      });
+    }
     const repos = createRepositories(database.db, database.dialect);
     const transaction = unitOfWork(database);
     const storage = createStorage(config.storage, config.cold);
