@@ -39,7 +39,10 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (isReadOnlyDatabaseError(error)) {
     return sendProblem(
       reply,
-      new ApiError('read_only_standby', 'this Kino runs on a standby database and takes no writes until it is promoted'),
+      new ApiError(
+        'read_only_standby',
+        'this Kino runs on a standby database and takes no writes until it is promoted',
+      ),
     );
   }
   const status = error.statusCode ?? 500;
