@@ -34,9 +34,15 @@ describe('/embed/{id}/status of a media that failed', () => {
     const detail = 'getaddrinfo ENOTFOUND files.internal.example (10.0.0.7)';
     // The row as a failed import leaves it.
     const row = await kino.repos.media.get(tenant.id, id);
-    vi.spyOn(MediaRepository.prototype, 'get').mockResolvedValue(
-      row && { ...row, status: 'errored', error_code: 'import_failed', error_message: detail },
-    );
+    const failed = row && {
+      ...row,
+      status: 'errored' as const,
+      error_code: 'import_failed',
+      error_message: detail,
+    };
+    vi.spyOn(MediaRepository.prototype, 'get').mockResolvedValue(failed);
+    // The API reads the columns of its view through its own lookup.
+    vi.spyOn(MediaRepository.prototype, 'view').mockResolvedValue(failed);
 
     const status = await kino.request('GET', `/embed/${id}/status`);
     expect(status.statusCode).toBe(200);

@@ -45,7 +45,7 @@ interface Encoded {
 async function encode(label: string, lavfi: string, root: string): Promise<Encoded[]> {
   const file = await source(label, lavfi);
   const dir = await fs.mkdtemp(path.join(root, `${label}-`));
-  const { probe, keyframes, inputs } = await readSource(file, dir, AbortSignal.timeout(60_000));
+  const { probe, keyframes, inputs } = await readSource(file, dir, AbortSignal.timeout(240_000));
   const plan = planProcessing(probe, keyframes, inputs);
   expect(plan.video?.passthroughRefusal).not.toBeNull();
   const first = plan.video?.firstRung;
@@ -87,7 +87,7 @@ describe('capped CRF on real encodes', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'kino-capped-crf-'));
     hard = await encode('hard', HARD, root);
     easy = await encode('easy', EASY, root);
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     await fs.rm(root, { recursive: true, force: true });
