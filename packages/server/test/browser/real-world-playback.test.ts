@@ -154,7 +154,9 @@ describe('real-world sources in Chromium (hls.js over MSE)', () => {
 
   // The reference is the same grid shot in SDR, played the same way: what is compared is Kino's
   // tone mapping, not the browser's conversion of YUV to RGB. The largest difference is in the
-  // blue of pure green, whose few code values near black the BT.709 curve magnifies.
+  // blue of pure green, whose few code values near black the BT.709 curve magnifies; it moved from
+  // 6 to 9 between runs, with the frame the page happened to capture (the key frame or one
+  // predicted from it), so the bound is 12. A wrong tone mapping is off by dozens.
   it(
     'shows the HLG phone clip upright, its colour bars within a few code values of the SDR reference',
     { timeout: 90_000 },
@@ -171,7 +173,7 @@ describe('real-world sources in Chromium (hls.js over MSE)', () => {
         expect(
           off,
           `cell ${i}: ${rgb.join(',')}, the SDR reference ${reference.join(',')}`,
-        ).toBeLessThanOrEqual(8);
+        ).toBeLessThanOrEqual(12);
         // Upright: every cell holds its own colour (a turned or mirrored grid moves them).
         const colour = COLOUR_GRID.colours[i]!;
         expect(Math.max(...rgb.map((v, c) => Math.abs(v - colour[c]!))), `cell ${i}`).toBeLessThanOrEqual(24);
