@@ -38,6 +38,69 @@ const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(p
 let databaseCounter = 0;
 
 export async function startPostgres(opts: { log?: (line: string) => void } = {}): Promise<PostgresServer> {
+  return startServer(opts, async ({ bin, dataDir, dir, owner, collect }) => {
+    const initdbArgs = [
+      '-D',
+      dataDir,
+      '-A',
+      'trust',
+      '-U',
+      SUPERUSER,
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ];
+    const initdb = await run(spawnServerProcess(bin.initdb, initdbArgs, dir, owner), collect);
+    if (initdb.code !== 0) throw new Error(`initdb exited with ${String(initdb.code)}:\n${initdb.output}`);
+  });
+}
+
+/**
+ * Starts a streaming replica of `primary` (pg_basebackup -R, hot standby): it answers reads, refuses
+ * writes, and becomes a primary when promoted (pg_promote). Its URL names the same database as
+ * `databaseUrl` (one of the primary's).
+ */
+export async function startStandby(
+  databaseUrl: string,
+  opts: { log?: (line: string) => void } = {},
+): Promise<PostgresServer & { databaseUrl: string }> {
+  const primary = new URL(databaseUrl);
+  const server = await startServer(opts, async ({ bin, dataDir, dir, owner, collect }) => {
+    const args = [
+      '-h',
+      primary.hostname,
+      '-p',
+      primary.port,
+      '-U',
+      SUPERUSER,
+      '-D',
+      dataDir,
+      '-R',
+      '-X',
+      'stream',
+    ];
+    const copy = await run(spawnServerProcess(bin.basebackup, [...args, '--no-sync'], dir, owner), collect);
+    if (copy.code !== 0) throw new Error(`pg_basebackup exited with ${String(copy.code)}:\n${copy.output}`);
+  });
+  const standbyUrl = new URL(databaseUrl);
+  standbyUrl.port = new URL(server.url).port;
+  return { ...server, databaseUrl: standbyUrl.toString() };
+}
+
+interface ServerFolder {
+  bin: Binaries;
+  dataDir: string;
+  dir: string;
+  owner: Owner | undefined;
+  collect: (chunk: Buffer) => void;
+}
+
+/** A server in a folder of its own: `populate` fills its data folder, then postgres starts on it. */
+async function startServer(
+  opts: { log?: (line: string) => void },
+  populate: (folder: ServerFolder) => Promise<void>,
+): Promise<PostgresServer> {
   const tail: string[] = [];
   const collect = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) {
@@ -62,20 +125,7 @@ export async function startPostgres(opts: { log?: (line: string) => void } = {})
   process.on('exit', onExit);
   try {
     if (owner) await chown(dir, owner.uid, owner.gid);
-    const initdbArgs = [
-      '-D',
-      dataDir,
-      '-A',
-      'trust',
-      '-U',
-      SUPERUSER,
-      '--no-sync',
-      '-E',
-      'UTF8',
-      '--locale=C',
-    ];
-    const initdb = await run(spawnServerProcess(bin.initdb, initdbArgs, dir, owner), collect);
-    if (initdb.code !== 0) throw new Error(`initdb exited with ${String(initdb.code)}:\n${initdb.output}`);
+    await populate({ bin, dataDir, dir, owner, collect });
     const launched = await launch(bin, dataDir, dir, owner, tail, collect, (c) => (child = c));
     return makeServer(launched.url, launched.child, dir, onExit);
   } catch (error) {
@@ -123,75 +173,6 @@ async function launch(
     const why =
       outcome === 'exited' ? `exited with ${String(child.exitCode ?? child.signalCode)}` : 'not ready';
     throw new Error(`PostgreSQL ${why} after start on port ${port}:\n${tail.join('\n')}`);
-  }
-}
-
-/**
- * Starts a streaming replica of `primary` (pg_basebackup -R, hot standby): it answers reads, refuses
- * writes, and becomes a primary when promoted (pg_promote). Its URL names the same database as
- * `databaseUrl` (one of the primary's).
- */
-export async function startStandby(
-  databaseUrl: string,
-  opts: { log?: (line: string) => void } = {},
-): Promise<PostgresServer & { databaseUrl: string }> {
-  const tail: string[] = [];
-  const collect = (chunk: Buffer): void => {
-    for (const line of chunk.toString().split('\n')) {
-      if (line === '') continue;
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      opts.log?.(line);
-    }
-  };
-  const bin = await findBinaries(collect);
-  const owner = postgresOwner();
-  const dir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
-  const dataDir = join(dir, 'data');
-  let child: ChildProcess | undefined;
-  const onExit = (): void => {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', onExit);
-  try {
-    if (owner) await chown(dir, owner.uid, owner.gid);
-    const primary = new URL(databaseUrl);
-    const copy = await run(
-      spawnServerProcess(
-        bin.basebackup,
-        [
-          '-h',
-          primary.hostname,
-          '-p',
-          primary.port,
-          '-U',
-          SUPERUSER,
-          '-D',
-          dataDir,
-          '-R',
-          '-X',
-          'stream',
-          '--no-sync',
-        ],
-        dir,
-        owner,
-      ),
-      collect,
-    );
-    if (copy.code !== 0) throw new Error(`pg_basebackup exited with ${String(copy.code)}:\n${copy.output}`);
-    const launched = await launch(bin, dataDir, dir, owner, tail, collect, (c) => (child = c));
-    const standbyUrl = new URL(databaseUrl);
-    standbyUrl.port = new URL(launched.url).port;
-    return { ...makeServer(launched.url, launched.child, dir, onExit), databaseUrl: standbyUrl.toString() };
-  } catch (error) {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited(child);
-    }
-    process.off('exit', onExit);
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
   }
 }
 
